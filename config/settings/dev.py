@@ -1,0 +1,8 @@
+"""The embedded default: SQLite, tasks in-process, console email. For newcomers and demos, not production."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="development-only-not-secret")  # noqa: S105
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])

@@ -1,0 +1,22 @@
+"""Settings for the test suite. The database and broker still come from the environment, so the same
+suite runs on SQLite with in-process tasks and on PostgreSQL with Redis."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "tests-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = ["*"]
+# A real hasher costs ~1.7 s a login; tests log in hundreds of times.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# In-memory mail for the test process; a server or worker started by a test may name another (EMAIL_URL).
+if "EMAIL_URL" not in env:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
+# The test process runs tasks in-process; the integration tests switch to Redis and a real worker themselves.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/mediator-academy-test-media")  # noqa: S108
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,187 @@
+"""Wagtail admin for people and organisations, scoped by jurisdiction through ``people.permissions``."""
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import Column
+from wagtail.snippets.views import snippets as snippet_views
+from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.users.forms import UserCreationForm, UserEditForm
+from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
+
+from . import permissions
+from .models import Committee, Membership, Region
+
+# --- Users: one name field instead of first/last, plus gender, phone and jurisdiction.
+
+_USER_FIELDS = ["name", "gender", "phone", "jurisdiction"]
+
+
+class _PersonFieldsMixin(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.RegexField(
+        label=_("Mobile phone"), regex=r"^1[3-9][0-9]{9}$", required=False,
+        error_messages={"invalid": _("Enter an 11-digit mainland mobile number.")},
+    )
+
+
+class PersonCreationForm(_PersonFieldsMixin, UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = (UserCreationForm.Meta.fields - {"first_name", "last_name"}) | set(_USER_FIELDS)
+
+
+class PersonEditForm(_PersonFieldsMixin, UserEditForm):
+    class Meta(UserEditForm.Meta):
+        fields = (UserEditForm.Meta.fields - {"first_name", "last_name"}) | set(_USER_FIELDS)
+
+
+for _form in (PersonCreationForm, PersonEditForm):
+    _form.base_fields.pop("first_name", None)
+    _form.base_fields.pop("last_name", None)
+
+
+class UserViewSet(WagtailUserViewSet):
+    def get_form_class(self, for_update=False):
+        return PersonEditForm if for_update else PersonCreationForm
+
+
+# --- Jurisdiction scoping for snippet views: listings filter, and object views refuse what is outside.
+
+class _ScopedObjectMixin:
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        # Wagtail records each snippet model's registered viewset on the model.
+        if not self.model.snippet_viewset.scope(self.request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied
+        return obj
+
+
+class ScopedEditView(_ScopedObjectMixin, snippet_views.EditView):
+    pass
+
+
+class ScopedDeleteView(_ScopedObjectMixin, snippet_views.DeleteView):
+    pass
+
+
+class ScopedHistoryView(_ScopedObjectMixin, snippet_views.HistoryView):
+    pass
+
+
+class ScopedUsageView(_ScopedObjectMixin, snippet_views.UsageView):
+    pass
+
+
+class ScopedInspectView(_ScopedObjectMixin, snippet_views.InspectView):
+    pass
+
+
+class JurisdictionScopedViewSet(SnippetViewSet):
+    edit_view_class = ScopedEditView
+    delete_view_class = ScopedDeleteView
+    history_view_class = ScopedHistoryView
+    usage_view_class = ScopedUsageView
+    inspect_view_class = ScopedInspectView
+
+    def scope(self, user):
+        raise NotImplementedError
+
+    def get_queryset(self, request):
+        return self.scope(request.user)
+
+
+class ScopedForm(WagtailAdminModelForm):
+    """Limits region and committee choices to the editor's jurisdiction."""
+
+    def __init__(self, *args, for_user=None, **kwargs):
+        super().__init__(*args, for_user=for_user, **kwargs)
+        if for_user is None:
+            return
+        if "region" in self.fields:
+            self.fields["region"].queryset = permissions.regions_visible_to(for_user)
+        if "committee" in self.fields:
+            self.fields["committee"].queryset = permissions.committees_visible_to(for_user)
+        if "person" in self.fields:
+            self.fields["person"].queryset = permissions.people_visible_to(for_user).order_by("name")
+
+
+class CommitteeViewSet(JurisdictionScopedViewSet):
+    model = Committee
+    icon = "group"
+    menu_label = _("Mediation committees")
+    list_display = ["name", "region", "kind", "specialty"]
+    list_filter = ["kind", "specialty"]
+    search_fields = ["name"]
+    panels = [FieldPanel("name"), FieldPanel("region"), FieldPanel("kind"), FieldPanel("specialty"),
+              FieldPanel("established_on")]
+
+    def scope(self, user):
+        return permissions.committees_visible_to(user).select_related("region")
+
+    def get_form_class(self, for_update=False):
+        return type("CommitteeForm", (ScopedForm,), {"Meta": type("Meta", (), {
+            "model": Committee, "fields": ["name", "region", "kind", "specialty", "established_on"]})})
+
+
+class MembershipViewSet(JurisdictionScopedViewSet):
+    model = Membership
+    icon = "user"
+    menu_label = _("Committee members")
+    list_display = ["person", "committee", "role", "employment", "grade", "joined_on", "left_on"]
+    list_filter = ["role", "employment", "grade"]
+    search_fields = ["person__name", "committee__name"]
+    panels = [FieldPanel(name) for name in (
+        "person", "committee", "role", "employment", "position", "grade", "specialties", "joined_on", "left_on")]
+
+    def scope(self, user):
+        return Membership.objects.filter(permissions.region_filter(user, "committee__region__")).select_related(
+            "person", "committee", "grade")
+
+    def get_form_class(self, for_update=False):
+        return type("MembershipForm", (ScopedForm,), {"Meta": type("Meta", (), {
+            "model": Membership, "fields": [
+                "person", "committee", "role", "employment", "position", "grade", "specialties",
+                "joined_on", "left_on"],
+            "widgets": {"specialties": forms.CheckboxSelectMultiple}})})
+
+
+class RegionForm(WagtailAdminModelForm):
+    """Regions live in a tree: a new one is added under its parent; an existing one keeps its place."""
+
+    parent = forms.ModelChoiceField(
+        label=_("Parent region"), queryset=Region.objects.all(), required=False,
+        help_text=_("Leave empty only for the top region."),
+    )
+
+    class Meta:
+        model = Region
+        fields = ["name", "name_en", "code", "level"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["parent"]
+
+    def save(self, commit=True):
+        if self.instance.pk:
+            return super().save(commit=commit)
+        parent = self.cleaned_data.get("parent")
+        region = self.instance
+        return parent.add_child(instance=region) if parent else Region.add_root(instance=region)
+
+
+class RegionViewSet(SnippetViewSet):
+    model = Region
+    icon = "site"
+    menu_label = _("Regions")
+    list_display = ["name", "code", "level", Column("depth", label=_("Depth"))]
+    list_filter = ["level"]
+    search_fields = ["name", "code"]
+    ordering = ["path"]
+    panels = [FieldPanel("parent"), FieldPanel("name"), FieldPanel("name_en"), FieldPanel("code"),
+              FieldPanel("level")]
+
+    def get_form_class(self, for_update=False):
+        return RegionForm

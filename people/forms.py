@@ -1,0 +1,16 @@
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
+from django.template import loader
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email goes out from a background task so a slow mail server never blocks
+    (or breaks) the page. The message is rendered here, where the user object is at hand."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        from .tasks import email_send
+
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        transaction.on_commit(lambda: email_send.delay(subject, body, [to_email]))

@@ -1,0 +1,259 @@
+"""People and organisations: users, the region tree, mediation committees and their members."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.search import index
+
+
+class Region(MP_Node):
+    """An administrative area. The tree runs county/banner → township/sumu/street → village/gacha/community;
+    a city or province can sit above. Subtree queries use the materialised path (``path__startswith``)."""
+
+    class Level(models.TextChoices):
+        PROVINCE = "province", _("Province")
+        CITY = "city", _("City")
+        COUNTY = "county", _("County / banner / district")
+        TOWNSHIP = "township", _("Township / sumu / street")
+        VILLAGE = "village", _("Village / gacha / community")
+
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    code = models.CharField(
+        _("division code"), max_length=12, unique=True,
+        help_text=_("Statistical division code, e.g. 150621 for Dalad Banner."),
+    )
+    level = models.CharField(_("level"), max_length=16, choices=Level.choices)
+
+    node_order_by = ["code"]
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self):
+        return self.name
+
+    def display_name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+
+class DisputeCategory(models.Model):
+    """One line of the statistics list bureaus report on (婚姻家庭, 邻里…). Data, editable by a bureau."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("dispute category")
+        verbose_name_plural = _("dispute categories")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Grade(models.Model):
+    """A mediator grade set by the mediators' association (四级 … 一级, or 特级 … 三级). Configurable."""
+
+    name = models.CharField(_("name"), max_length=30, unique=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("1 is the highest grade; larger numbers are lower grades.")
+    )
+
+    class Meta:
+        verbose_name = _("grade")
+        verbose_name_plural = _("grades")
+        ordering = ["rank"]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    """Everyone who logs in: mediators, informants, lecturers, bureau staff and administrators.
+
+    A Chinese name is one field (姓名). Staff roles are Django groups (see ``people.roles``); learner roles come
+    from active committee memberships. National ID numbers are never stored: only a salted hash (to match a
+    person on re-import) and a masked form for display."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        UNSPECIFIED = "unspecified", _("Not stated")
+
+    first_name = None
+    last_name = None
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNSPECIFIED)
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
+    national_id_masked = models.CharField(_("national ID (masked)"), max_length=18, blank=True, editable=False)
+    jurisdiction = models.ForeignKey(
+        Region, verbose_name=_("jurisdiction"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="staff", help_text=_("Bureau staff see and act only inside this region and below it."),
+    )
+
+    objects = UserManager()
+
+    REQUIRED_FIELDS = ["email", "name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id_hash"], condition=~Q(national_id_hash=""), name="unique_national_id_hash"
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="user_phone_is_mainland_mobile"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.username
+
+    def get_full_name(self):
+        return self.name
+
+    def get_short_name(self):
+        return self.name
+
+    @property
+    def masked_phone(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]}" if self.phone else ""
+
+
+class Committee(index.Indexed, models.Model):
+    """A people's mediation committee (调委会) in a region."""
+
+    class Kind(models.TextChoices):
+        VILLAGE = "village", _("Village (gacha)")
+        COMMUNITY = "community", _("Community")
+        TOWNSHIP = "township", _("Township / sumu / street")
+        INDUSTRY = "industry", _("Industry / professional")
+        STATIONED = "stationed", _("Stationed mediation room")
+
+    class Specialty(models.TextChoices):
+        LABOR = "labor", _("Labor")
+        MEDICAL = "medical", _("Medical")
+        TRAFFIC = "traffic", _("Road traffic")
+        PROPERTY = "property", _("Property management")
+        ENTERPRISE = "enterprise", _("Enterprise")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=100)
+    region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="committees")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    specialty = models.CharField(
+        _("specialty"), max_length=16, choices=Specialty.choices, blank=True,
+        help_text=_("Only for industry / professional committees."),
+    )
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        verbose_name = _("mediation committee")
+        verbose_name_plural = _("mediation committees")
+        ordering = ["region__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="unique_committee_name_in_region"),
+            models.CheckConstraint(
+                condition=(Q(kind="industry") & ~Q(specialty="")) | (~Q(kind="industry") & Q(specialty="")),
+                name="committee_specialty_only_for_industry",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on=None):
+        on = on or timezone.localdate()
+        return self.filter(Q(left_on__isnull=True) | Q(left_on__gt=on), joined_on__lte=on)
+
+
+class Membership(models.Model):
+    """One stint of a person on a committee. Leaving sets ``left_on``; rows are never deleted, so history stays."""
+
+    class Role(models.TextChoices):
+        MEDIATOR = "mediator", _("Mediator")
+        INFORMANT = "informant", _("Informant")
+
+    class Employment(models.TextChoices):
+        FULL_TIME = "full_time", _("Full-time")
+        PART_TIME = "part_time", _("Part-time")
+
+    class Position(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        VICE_CHAIR = "vice_chair", _("Vice-chair")
+        MEMBER = "member", _("Committee member")
+        HIRED = "hired", _("Hired mediator")
+        NONE = "", _("None")
+
+    person = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="memberships")
+    committee = models.ForeignKey(
+        Committee, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    employment = models.CharField(
+        _("employment"), max_length=16, choices=Employment.choices, default=Employment.PART_TIME
+    )
+    position = models.CharField(_("position"), max_length=16, choices=Position.choices, blank=True, default="")
+    grade = models.ForeignKey(Grade, verbose_name=_("grade"), null=True, blank=True, on_delete=models.PROTECT)
+    specialties = models.ManyToManyField(DisputeCategory, verbose_name=_("specialties"), blank=True)
+    joined_on = models.DateField(_("joined on"), default=timezone.localdate)
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("committee membership")
+        verbose_name_plural = _("committee memberships")
+        ordering = ["committee", "person__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "committee"], condition=Q(left_on__isnull=True),
+                name="one_open_membership_per_committee",
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")),
+                name="membership_left_after_joined",
+            ),
+        ]
+        indexes = [models.Index(fields=["committee", "left_on"]), models.Index(fields=["person", "left_on"])]
+
+    def __str__(self):
+        return f"{self.person} · {self.committee} · {self.get_role_display()}"
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return self.joined_on <= today and (self.left_on is None or self.left_on > today)
+
+
+@register_setting(icon="site")
+class BureauSettings(BaseSiteSetting):
+    """Who runs this site and the training targets it sets. Targets are per bureau, never hard-coded."""
+
+    bureau_name = models.CharField(_("bureau name"), max_length=100, default="司法局")
+    annual_hours_target = models.PositiveSmallIntegerField(
+        _("annual training hours target"), default=20,
+        help_text=_("Hours each mediator should complete every calendar year."),
+    )
+    prejob_hours_target = models.PositiveSmallIntegerField(
+        _("pre-job training hours"), default=10, help_text=_("Hours a new mediator completes before practising."),
+    )
+
+    panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target")]
+
+    class Meta:
+        verbose_name = _("bureau settings")

@@ -1,0 +1,27 @@
+"""The site's main menu, built from the ``register_site_menu_item`` Wagtail hook.
+
+Each app registers the entries it owns (with a check of who may see them), so this app never imports them.
+A hook function takes the request and returns a ``MenuItem`` or ``None``."""
+
+from dataclasses import dataclass
+
+from wagtail import hooks
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url: str
+    order: int = 100
+    name: str = ""
+
+
+def menu_for(request) -> list[MenuItem]:
+    items = [item for fn in hooks.get_hooks("register_site_menu_item") if (item := fn(request))]
+    return sorted(items, key=lambda item: item.order)
+
+
+def home_panels(request, hook_name: str) -> list[str]:
+    """Rendered HTML panels that apps contribute to a role's home page (``learner_home_panels``,
+    ``bureau_home_panels``). Each hook function takes the request and returns HTML or an empty string."""
+    return [html for fn in hooks.get_hooks(hook_name) if (html := fn(request))]

@@ -1,0 +1,97 @@
+"""The one place that decides who may see and do what. Views, selectors, admin and API all ask here.
+
+- Administrators (superusers or the Administrators group) see everything.
+- Bureau staff see their jurisdiction's subtree of regions, and the committees and people in it.
+- Lecturers author content (checked by the content apps against authorship).
+- Mediators and informants see their own records only.
+"""
+
+from django.db.models import Q, QuerySet
+
+from .models import Committee, Membership, Region, User
+from .roles import StaffRole
+
+
+def _group_names(user) -> frozenset[str]:
+    # Cached on the user object: a page asks several times per request.
+    if not hasattr(user, "_staff_group_names"):
+        if not user.is_authenticated:
+            user._staff_group_names = frozenset()
+        else:
+            user._staff_group_names = frozenset(user.groups.values_list("name", flat=True))
+    return user._staff_group_names
+
+
+def is_administrator(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or StaffRole.ADMINISTRATOR in _group_names(user))
+
+
+def is_bureau_staff(user) -> bool:
+    return is_administrator(user) or (
+        StaffRole.BUREAU_STAFF in _group_names(user) and user.jurisdiction_id is not None
+    )
+
+
+def is_lecturer(user) -> bool:
+    return user.is_authenticated and StaffRole.LECTURER in _group_names(user)
+
+
+def is_learner(user) -> bool:
+    """Mediators and informants: anyone with an active committee membership."""
+    if not user.is_authenticated:
+        return False
+    if not hasattr(user, "_is_learner"):
+        user._is_learner = Membership.objects.active().filter(person=user).exists()
+    return user._is_learner
+
+
+def can_use_admin(user) -> bool:
+    return user.is_authenticated and (is_administrator(user) or is_lecturer(user) or is_bureau_staff(user))
+
+
+def region_filter(user, prefix: str = "") -> Q:
+    """A Q object limiting rows whose region (reached through ``prefix``) lies in the user's jurisdiction.
+
+    ``prefix`` is the lookup path to a Region, e.g. ``"committee__region__"``; ``""`` filters Regions themselves."""
+    if is_administrator(user):
+        return Q()
+    if is_bureau_staff(user):
+        return Q(**{f"{prefix}path__startswith": user.jurisdiction.path})
+    return Q(pk__in=[])
+
+
+def regions_visible_to(user) -> QuerySet[Region]:
+    return Region.objects.filter(region_filter(user))
+
+
+def committees_visible_to(user) -> QuerySet[Committee]:
+    return Committee.objects.filter(region_filter(user, "region__"))
+
+
+def people_visible_to(user) -> QuerySet[User]:
+    """Administrators: everyone. Bureau staff: people with a membership (past or present) in their region,
+    plus staff assigned inside it. Everyone else: themselves."""
+    if is_administrator(user):
+        return User.objects.all()
+    if is_bureau_staff(user):
+        path = user.jurisdiction.path
+        return User.objects.filter(
+            Q(memberships__committee__region__path__startswith=path) | Q(jurisdiction__path__startswith=path)
+        ).distinct()
+    if user.is_authenticated:
+        return User.objects.filter(pk=user.pk)
+    return User.objects.none()
+
+
+def can_see_region(user, region: Region) -> bool:
+    if is_administrator(user):
+        return True
+    return is_bureau_staff(user) and region.path.startswith(user.jurisdiction.path)
+
+
+def can_manage_committee(user, committee: Committee) -> bool:
+    return can_see_region(user, committee.region)
+
+
+def can_see_person(user, person: User) -> bool:
+    return user.pk == person.pk or people_visible_to(user).filter(pk=person.pk).exists()

@@ -1,0 +1,56 @@
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import permissions
+from .admin_views import CommitteeViewSet, MembershipViewSet, RegionViewSet
+from .models import DisputeCategory, Grade
+from .navigation import MenuItem
+
+
+class GradeViewSet(SnippetViewSet):
+    model = Grade
+    icon = "pick"
+    menu_label = _("Grades")
+    list_display = ["name", "rank"]
+
+
+class DisputeCategoryViewSet(SnippetViewSet):
+    model = DisputeCategory
+    icon = "tag"
+    menu_label = _("Dispute categories")
+    list_display = ["name", "name_en", "sort_order"]
+
+
+class OrganisationGroup(ViewSetGroup):
+    menu_label = _("Organisations")
+    menu_icon = "group"
+    menu_order = 200
+    items = (RegionViewSet, CommitteeViewSet, MembershipViewSet, GradeViewSet, DisputeCategoryViewSet)
+
+
+register_snippet(OrganisationGroup)
+
+
+@hooks.register("register_site_menu_item")
+def learner_menu_item(request):
+    if permissions.is_learner(request.user):
+        return MenuItem(label=_("My learning"), url=reverse("people:learner_home"), order=10, name="learning")
+    return None
+
+
+@hooks.register("register_site_menu_item")
+def bureau_menu_item(request):
+    if permissions.is_bureau_staff(request.user):
+        return MenuItem(label=_("My jurisdiction"), url=reverse("people:bureau_home"), order=10, name="bureau")
+    return None
+
+
+@hooks.register("register_site_menu_item")
+def admin_menu_item(request):
+    if permissions.can_use_admin(request.user):
+        return MenuItem(label=_("Content admin"), url=reverse("wagtailadmin_home"), order=90, name="admin")
+    return None

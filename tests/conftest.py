@@ -1,0 +1,28 @@
+import os
+
+import pytest
+
+from tests import factories
+
+# Playwright's sync API runs an event loop in the test thread; Django then refuses ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def county(db):
+    """A county with two townships, each with one village; returns the county."""
+    county = factories.region(name="测试旗")
+    for t in ("甲镇", "乙镇"):
+        township = factories.region(parent=county, name=t)
+        factories.region(parent=township, name=f"{t}一村")
+    return county
+
+
+@pytest.fixture
+def townships(county):
+    return list(county.get_children())
