@@ -257,3 +257,24 @@ class BureauSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("bureau settings")
+
+
+class Notice(models.Model):
+    """An on-site notice to one person ("your certificate is ready", "your essay was graded").
+    Sent with ``people.services.notice_send``, which can also email it."""
+
+    person = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="notices")
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["person", "read_at"])]
+
+    def __str__(self):
+        return self.title

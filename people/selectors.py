@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
-from .models import Committee, Membership, Region, User
+from .models import Committee, Membership, Notice, Region, User
 from .permissions import committees_visible_to
 
 
@@ -76,3 +76,13 @@ def committees_in_region(*, user: User, region: Region) -> QuerySet[Committee]:
         .select_related("region")
         .annotate(active_members=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
     )
+
+
+def notices_for(*, user: User) -> QuerySet[Notice]:
+    return Notice.objects.filter(person=user)
+
+
+def unread_notice_count(*, user: User) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notice.objects.filter(person=user, read_at__isnull=True).count()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from . import national_id
 from .exceptions import PeopleError
-from .models import Committee, DisputeCategory, Grade, Membership, Region, User
+from .models import Committee, DisputeCategory, Grade, Membership, Notice, Region, User
 from .roles import ROLE_PERMISSIONS, StaffRole
 
 
@@ -151,3 +151,26 @@ def roles_sync() -> None:
 def email_send(*, subject: str, body: str, recipients: list[str], html_body: str | None = None) -> None:
     """Send one email (called by the background task)."""
     send_mail(subject, body, None, recipients, html_message=html_body)
+
+
+def notice_send(*, person: User, title: str, body: str = "", url: str = "", email: bool = True) -> Notice:
+    """Leave an on-site notice for a person and, if they have an email address, email it after commit.
+    ``title`` and ``body`` should already be in the person's language (the site's default, Chinese)."""
+    notice = Notice.objects.create(person=person, title=title, body=body, url=url)
+    if email and person.email:
+        from django.conf import settings
+
+        from .tasks import email_send
+
+        link = f"{settings.WAGTAILADMIN_BASE_URL}{url}" if url.startswith("/") else url
+        text = "\n\n".join(part for part in (body, link) if part)
+        transaction.on_commit(lambda: email_send.delay(title, text, [person.email]))
+    return notice
+
+
+def notices_mark_read(*, person: User, notice_ids: list[int] | None = None) -> int:
+    """Mark some (or all) of a person's unread notices as read. Returns how many changed."""
+    unread = Notice.objects.filter(person=person, read_at__isnull=True)
+    if notice_ids is not None:
+        unread = unread.filter(pk__in=notice_ids)
+    return unread.update(read_at=timezone.now())

@@ -8,4 +8,6 @@ urlpatterns = [
     path("learning/", views.learner_home, name="learner_home"),
     path("bureau/", views.bureau_home, name="bureau_home"),
     path("profile/", views.profile, name="profile"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/read/", views.notices_read, name="notices_read"),
 ]

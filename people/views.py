@@ -1,7 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from . import permissions, selectors
+from . import permissions, selectors, services
 from .decorators import bureau_staff_required, learner_required
 from .navigation import home_panels
 
@@ -41,3 +42,15 @@ def bureau_home(request):
 def profile(request):
     memberships = request.user.memberships.select_related("committee__region", "grade").order_by("-joined_on")
     return render(request, "people/profile.html", {"memberships": memberships})
+
+
+@login_required
+def notices(request):
+    return render(request, "people/notices.html", {"notices": selectors.notices_for(user=request.user)[:100]})
+
+
+@require_POST
+@login_required
+def notices_read(request):
+    services.notices_mark_read(person=request.user)
+    return redirect("people:notices")

@@ -5,7 +5,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import permissions
+from . import permissions, selectors
 from .admin_views import CommitteeViewSet, MembershipViewSet, RegionViewSet
 from .models import DisputeCategory, Grade
 from .navigation import MenuItem
@@ -47,6 +47,15 @@ def bureau_menu_item(request):
     if permissions.is_bureau_staff(request.user):
         return MenuItem(label=_("My jurisdiction"), url=reverse("people:bureau_home"), order=10, name="bureau")
     return None
+
+
+@hooks.register("register_site_menu_item")
+def notices_menu_item(request):
+    if not request.user.is_authenticated:
+        return None
+    unread = selectors.unread_notice_count(user=request.user)
+    label = _("Notices (%(count)d)") % {"count": unread} if unread else _("Notices")
+    return MenuItem(label=label, url=reverse("people:notices"), order=80, name="notices")
 
 
 @hooks.register("register_site_menu_item")

@@ -86,3 +86,25 @@ def bureau_staff(*, jurisdiction: Region, **user_fields) -> User:
 
 def administrator(**user_fields) -> User:
     return services.staff_role_grant(user=UserFactory(**user_fields), role=StaffRole.ADMINISTRATOR)
+
+
+_module_slugs = itertools.count(1)
+
+
+def course_menu():
+    """The training menu under the home page (created once)."""
+    from courses.models import CourseMenuPage, HomePage
+
+    menu = CourseMenuPage.objects.first()
+    if menu is None:
+        menu = HomePage.objects.get().add_child(instance=CourseMenuPage(title="培训菜单", slug="menu"))
+    return menu
+
+
+def course_module(*, title: str = "人民调解法及配套规定解读", credit_hours=4, slug: str | None = None, **fields):
+    """A published course module page in the menu."""
+    from courses.models import CourseModulePage
+
+    module = CourseModulePage(title=title, slug=slug or f"module-{next(_module_slugs)}", credit_hours=credit_hours,
+                              **fields)
+    return course_menu().add_child(instance=module)
