@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import national_id
+from .audit import audit
 from .exceptions import PeopleError
 from .models import Committee, DisputeCategory, Grade, Membership, Notice, Region, User
 from .roles import ROLE_PERMISSIONS, StaffRole
@@ -113,8 +114,10 @@ def membership_end(*, membership: Membership, left_on: date | None = None) -> Me
 
 
 @transaction.atomic
-def staff_role_grant(*, user: User, role: StaffRole, jurisdiction: Region | None = None) -> User:
-    """Give a user a staff role. Bureau staff must have a jurisdiction; staff roles need the Wagtail admin."""
+def staff_role_grant(
+    *, user: User, role: StaffRole, jurisdiction: Region | None = None, actor: User | None = None
+) -> User:
+    """Give a user a staff role (audited). Bureau staff must have a jurisdiction."""
     if role == StaffRole.BUREAU_STAFF:
         if jurisdiction is None and user.jurisdiction_id is None:
             raise PeopleError(_("Bureau staff need a jurisdiction."))
@@ -124,15 +127,18 @@ def staff_role_grant(*, user: User, role: StaffRole, jurisdiction: Region | None
     group, _created = Group.objects.get_or_create(name=role)
     user.groups.add(group)
     user.__dict__.pop("_staff_group_names", None)
+    audit(instance=user, action="academy.role_grant", actor=actor, role=str(role),
+          jurisdiction=user.jurisdiction.code if user.jurisdiction_id else None)
     return user
 
 
-def staff_role_revoke(*, user: User, role: StaffRole) -> User:
+def staff_role_revoke(*, user: User, role: StaffRole, actor: User | None = None) -> User:
     user.groups.remove(*Group.objects.filter(name=role))
     if role == StaffRole.BUREAU_STAFF and user.jurisdiction_id:
         user.jurisdiction = None
         user.save(update_fields=["jurisdiction"])
     user.__dict__.pop("_staff_group_names", None)
+    audit(instance=user, action="academy.role_revoke", actor=actor, role=str(role))
     return user
 
 

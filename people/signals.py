@@ -1,7 +1,12 @@
-"""Receivers of the people app. The people app announces nothing yet."""
+"""Receivers of the people app: staff-role sync after migrate, and audit entries for logins.
+The people app announces nothing of its own."""
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+
+from .audit import audit, client_address
 
 
 @receiver(post_migrate)
@@ -9,3 +14,22 @@ def sync_staff_roles(sender, **kwargs):
     from .services import roles_sync
 
     roles_sync()
+
+
+@receiver(user_logged_in)
+def audit_login(sender, request, user, **kwargs):
+    audit(instance=user, action="academy.login", actor=user, ip=client_address(request))
+
+
+@receiver(user_logged_out)
+def audit_logout(sender, request, user, **kwargs):
+    if user is not None:
+        audit(instance=user, action="academy.logout", actor=user, ip=client_address(request))
+
+
+@receiver(user_login_failed)
+def audit_login_failed(sender, credentials, request=None, **kwargs):
+    # Only failures against a real account are recorded; unknown usernames would let anyone fill the log.
+    user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
+    if user is not None:
+        audit(instance=user, action="academy.login_failed", ip=client_address(request))

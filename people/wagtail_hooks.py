@@ -5,7 +5,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from . import permissions, selectors
+from . import audit, permissions, selectors
 from .admin_views import CommitteeViewSet, MembershipViewSet, RegionViewSet
 from .models import DisputeCategory, Grade
 from .navigation import MenuItem
@@ -63,3 +63,9 @@ def admin_menu_item(request):
     if permissions.can_use_admin(request.user):
         return MenuItem(label=_("Content admin"), url=reverse("wagtailadmin_home"), order=90, name="admin")
     return None
+
+
+@hooks.register("register_log_actions")
+def register_audit_actions(actions):
+    for action, label, message in audit.ACTIONS:
+        actions.register_action(action, label, message)

@@ -1,0 +1,27 @@
+"""The audit log of security-relevant acts: logins, role and jurisdiction changes, and (from higher apps)
+imports and certificate issue/revocation.
+
+It rides on Wagtail's log registry (ModelLogEntry), so entries appear in the admin's "Site history" report with
+Wagtail's filters and exports. Each app lists its actions and registers them through the
+``register_log_actions`` hook (see ``people.wagtail_hooks``)."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.log_actions import log
+
+ACTIONS = [
+    ("academy.login", _("Log in"), _("Logged in")),
+    ("academy.logout", _("Log out"), _("Logged out")),
+    ("academy.login_failed", _("Failed login"), _("Failed login attempt")),
+    ("academy.role_grant", _("Grant role"), _("Staff role granted")),
+    ("academy.role_revoke", _("Revoke role"), _("Staff role revoked")),
+]
+
+
+def audit(*, instance, action: str, actor=None, **data) -> None:
+    """Record that ``actor`` did ``action`` to ``instance``; ``data`` is kept as JSON (no secrets, no raw IDs)."""
+    log(instance=instance, action=action, user=actor, data=data)
+
+
+def client_address(request) -> str:
+    # REMOTE_ADDR is the proxy in production; gunicorn is told to trust X-Forwarded-For from it (README).
+    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
