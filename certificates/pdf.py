@@ -55,10 +55,10 @@ def _seal_uri(certificate_settings: CertificateSettings) -> str:
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
     """The PDF bytes for a certificate, from its data alone (so it can be rendered again at any time)."""
-    from .services import default_site
+    from .services import site_setting
 
     font = register_font()
-    certificate_settings = CertificateSettings.for_site(default_site())
+    certificate_settings = site_setting(CertificateSettings)
     context = {
         "certificate": certificate,
         "font_name": font,

@@ -115,7 +115,7 @@ def _certificate_create(
     region = issuing_region_for(holder=holder, program=program)
     certificate = Certificate.objects.create(
         holder=holder, program=program, issuing_region=region,
-        issuer_name=BureauSettings.for_site(default_site()).bureau_name,
+        issuer_name=site_setting(BureauSettings).bureau_name,
         serial_number=_next_serial_number(region=region, year=issued_on.year),
         issued_on=issued_on, expires_on=issued_on + relativedelta(months=program.validity_months) - timedelta(days=1),
         issued_by=issued_by, supersedes=supersedes,
@@ -142,10 +142,13 @@ def _announce_issue(certificate: Certificate) -> None:
     transaction.on_commit(lambda: certificate_pdf_render.delay(certificate_id))
 
 
-def default_site():
+def site_setting(model):
+    """A Wagtail site setting of the default site (work done in the background has no request); the defaults
+    when no site exists yet."""
     from wagtail.models import Site
 
-    return Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    return model.for_site(site) if site else model()
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ import zipfile
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -131,9 +131,8 @@ def pdf(request, pk):
 def credential(request, pk):
     """The Open Badges 3.0 credential as a signed JWT file, for the holder's wallet or a verifier."""
     certificate = _own_or_visible(request, pk)
-    response = FileResponse(iter([credentials.credential_jwt(certificate).encode()]), as_attachment=True,
-                            filename=f"{certificate.serial_number}.jwt", content_type="application/jwt")
-    return response
+    return HttpResponse(credentials.credential_jwt(certificate), content_type="application/jwt", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.serial_number}.jwt"'})
 
 
 # --- Bureau staff, inside their jurisdiction
