@@ -46,7 +46,8 @@ def test_a_verifier_finds_it_valid_then_revoked(certificate):
 def test_a_tampered_or_foreign_credential_fails(certificate):
     token = credentials.credential_jwt(certificate)
     header, payload, signature = token.split(".")
-    forged = jwt.encode({"vc": {"name": "伪造"}}, "a-secret-long-enough-for-hmac-sha256-keys", algorithm="HS256", headers={"kid": "x#other"})
+    forged = jwt.encode({"vc": {"name": "伪造"}}, "a-secret-long-enough-for-hmac-sha256-keys", algorithm="HS256",
+                        headers={"kid": "x#other"})
     assert not credentials.credential_verify(forged).signature_valid
     other_payload = jwt.utils.base64url_encode(b'{"iss":"did:web:evil"}').decode()
     assert not credentials.credential_verify(f"{header}.{other_payload}.{signature}").signature_valid
