@@ -49,7 +49,9 @@ def qr_png(url: str) -> bytes:
 def _seal_uri(certificate_settings: CertificateSettings) -> str:
     if not certificate_settings.seal_id:
         return ""
-    with certificate_settings.seal.file.open("rb") as seal:
+    # A small PNG rendition (made once, then reused): embedding a large upload would slow every render.
+    rendition = certificate_settings.seal.get_rendition("max-240x240|format-png")
+    with rendition.file.open("rb") as seal:
         return _data_uri(seal.read())
 
 

@@ -57,7 +57,7 @@ def public_record(certificate: Certificate) -> dict:
         "issued_on": certificate.issued_on.isoformat(),
         "expires_on": certificate.expires_on.isoformat(),
         "issuer": certificate.issuer_name,
-        "checked_at": timezone.now().isoformat(timespec="seconds"),
+        "checked_at": timezone.localtime().isoformat(timespec="seconds"),
     }
 
 

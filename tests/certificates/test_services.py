@@ -192,3 +192,12 @@ def test_bulk_issue_certifies_eligible_members_and_lists_the_rest(committee, pro
     assert already in bulk.certificates.all() and bulk.certificates.count() == 2
     assert all(c.pdf for c in bulk.certificates.all())
     assert CertificateStatusChange.objects.filter(reason="2026年度集中轮训合格").count() == 1
+
+
+def test_the_periodic_tasks_are_scheduled_and_registered(settings):
+    from config.celery_app import app
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"certificates.tasks.certificates_expire_due", "certificates.tasks.expiry_reminders_send"} <= scheduled
+    app.loader.import_default_modules()
+    assert scheduled <= set(app.tasks)
