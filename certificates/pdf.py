@@ -49,10 +49,11 @@ def qr_png(url: str) -> bytes:
 def _seal_uri(certificate_settings: CertificateSettings) -> str:
     if not certificate_settings.seal_id:
         return ""
-    # A small PNG rendition (made once, then reused): embedding a large upload would slow every render.
-    rendition = certificate_settings.seal.get_rendition("max-240x240|format-png")
+    # A small JPEG on white (made once, then reused): reportlab embeds a JPEG as it is, while a PNG with
+    # transparency is recompressed with a mask on every render (~30 ms).
+    rendition = certificate_settings.seal.get_rendition("max-240x240|bgcolor-ffffff|format-jpeg|jpegquality-90")
     with rendition.file.open("rb") as seal:
-        return _data_uri(seal.read())
+        return _data_uri(seal.read(), "image/jpeg")
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
