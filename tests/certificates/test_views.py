@@ -192,3 +192,18 @@ def test_well_known_documents_publish_the_key(client, certificate):
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert len(keys) == 1 and "d" not in keys[0]  # never the private part
     json.dumps(did)
+
+
+def test_bureau_staff_edit_programs_in_the_wagtail_admin(client, county, program):
+    factories.course_module(title="人民调解法及配套规定解读", slug="mediation-law")
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    listing = client.get(reverse("wagtailsnippets_certificates_program:list"))
+    assert listing.status_code == 200 and "人民调解员培训合格证书" in listing.content.decode()
+    edit = client.get(reverse("wagtailsnippets_certificates_program:edit", args=[program.pk]))
+    assert edit.status_code == 200 and "人民调解法及配套规定解读" in edit.content.decode()
+
+
+def test_administrators_set_the_seal_and_signatory_in_the_wagtail_admin(client, db):
+    client.force_login(factories.administrator())
+    response = client.get(reverse("wagtailsettings:edit", args=["certificates", "certificatesettings"]), follow=True)
+    assert response.status_code == 200 and "签发人" in response.content.decode()
