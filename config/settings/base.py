@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs between machines comes from the environment."""
 
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -172,7 +173,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},
+    "certificates-remind": {"task": "certificates.tasks.expiry_reminders_send", "schedule": 6 * 3600.0},
+}
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "调解员学院 Mediator Academy"
@@ -207,3 +211,20 @@ LOGGING = {
 }
 
 SITE_DISPLAY_NAME = _("Mediator Academy")
+
+# --- Certificates
+def _bundled_chinese_font() -> str:
+    # WenQuanYi Micro Hei (TrueType, embeddable) ships inside a PyPI dependency, so `pip install` alone gives
+    # every machine the font; Debian's fonts-wqy-microhei is the same file.
+    spec = find_spec("paperang_p2_fonts_cjk")
+    if spec and spec.origin:
+        return str(Path(spec.origin).parent / "fonts" / "wqy-microhei.ttc")
+    return "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+CERTIFICATE_FONT_PATH = env("CERTIFICATE_FONT_PATH", default=_bundled_chinese_font())
+CERTIFICATE_REMINDER_DAYS = [60, 14]  # reminders before a certificate expires, each sent once
+CERTIFICATE_CHECKS_PER_MINUTE = env.int("CERTIFICATE_CHECKS_PER_MINUTE", default=30)  # per client address
+# The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP set by
+# nginx); empty means REMOTE_ADDR. Only name a header the proxy always overwrites, or clients could forge it.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")

@@ -1,0 +1,77 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from people.models import Region
+from people.permissions import committees_visible_to, regions_visible_to
+
+from .models import Program
+
+STATUS_CHOICES = [
+    ("", _("Any status")), ("valid", _("Valid")), ("expiring", _("Expiring within 60 days")),
+    ("expired", _("Expired")), ("revoked", _("Revoked")), ("superseded", _("Superseded by a renewal")),
+]
+
+
+def _reason_field(label):
+    return forms.CharField(label=label, max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": _("Give a reason.")})
+
+
+class CertificateFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or serial number"), required=False, max_length=50)
+    program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.all(), required=False,
+                                     empty_label=_("All programs"))
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    area = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none(), required=False,
+                                  empty_label=_("Whole jurisdiction"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Townships (and the like) inside the user's jurisdiction.
+        self.fields["area"].queryset = regions_visible_to(user).filter(level=Region.Level.TOWNSHIP)
+
+
+class IssueForm(forms.Form):
+    program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.filter(is_active=True))
+    reason = _reason_field(_("Reason for issuing by hand"))
+
+
+class ReasonForm(forms.Form):
+    """Revoking and renewing: a reason, with its own label."""
+
+    reason = _reason_field(_("Reason"))
+
+    def __init__(self, *args, label, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+
+
+class BulkIssueForm(forms.Form):
+    committee = forms.ModelChoiceField(label=_("Mediation committee"), queryset=None)
+    program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.filter(is_active=True))
+    reason = _reason_field(_("Reason for issuing by hand"))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = committees_visible_to(user).select_related("region")
+
+
+class LookupForm(forms.Form):
+    serial_number = forms.CharField(label=_("Serial number"), max_length=32)
+    name = forms.CharField(label=_("Holder's full name"), max_length=50)
+
+
+class CredentialCheckForm(forms.Form):
+    credential = forms.CharField(label=_("Credential (JWT)"), widget=forms.Textarea(attrs={"rows": 6}),
+                                 max_length=20000, required=False)
+    file = forms.FileField(label=_("or its file"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        token = (data.get("credential") or "").strip()
+        if not token and data.get("file"):
+            token = data["file"].read(20000).decode("utf-8", "replace").strip()
+        if not token:
+            raise forms.ValidationError(_("Paste a credential or choose its file."))
+        data["token"] = token
+        return data

@@ -1,0 +1,138 @@
+"""Benchmark: how fast one certificate PDF renders, and how fast a worker bulk-issues certificates.
+
+Creates its own banner, committee and people (named 基准测试…), and removes them afterwards. With no broker the
+bulk issue runs in-process (eager); with CELERY_BROKER_URL=redis://… the command starts a real Celery worker on a
+queue of its own and measures the batch through it."""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from certificates import services
+from certificates.models import BulkIssue, Certificate, CertificateStatusChange, Program, SerialCounter
+from certificates.pdf import render_certificate_pdf
+from people.models import Committee, Membership, Notice, Region, User
+from people.services import region_add
+
+PREFIX = "基准测试"
+
+
+class Command(BaseCommand):
+    help = "Median time to render a certificate PDF (target ≤ 100 ms) and throughput of bulk issuing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--renders", type=int, default=30)
+        parser.add_argument("--count", type=int, default=1000, help="certificates to bulk-issue")
+
+    def handle(self, *args, renders, count, **options):
+        program, committee, people = self._setup(count)
+        try:
+            self._render(program, people[0], renders)
+            self._bulk(program, committee, count)
+        finally:
+            self._teardown(program, committee)
+
+    def _setup(self, count):
+        with transaction.atomic():
+            root = region_add(parent=None, name=f"{PREFIX}旗", code="999901", level=Region.Level.COUNTY)
+            village = region_add(parent=root, name=f"{PREFIX}村", code="999901001", level=Region.Level.VILLAGE)
+            committee = Committee.objects.create(region=village, name=f"{PREFIX}人民调解委员会",
+                                                 kind=Committee.Kind.VILLAGE)
+            tag = uuid.uuid4().hex[:6]
+            people = [User(username=f"bench-{tag}-{i}", name=f"测试{i:04d}号") for i in range(count)]
+            for person in people:
+                person.set_unusable_password()  # nobody logs in as a benchmark person
+            people = User.objects.bulk_create(people)
+            Membership.objects.bulk_create([Membership(person=p, committee=committee, role=Membership.Role.MEDIATOR)
+                                            for p in people])
+            program = Program.objects.create(name=f"{PREFIX}合格证书-{tag}", slug=f"benchmark-{tag}")
+        return program, committee, people
+
+    def _render(self, program, person, renders):
+        certificate, _created = services.certificate_issue(holder=person, program=program, issued_by=None,
+                                                           announce=False)
+        render_certificate_pdf(certificate)  # registers the font: once per process, not per certificate
+        timings = []
+        for _ in range(renders):
+            started = time.perf_counter()
+            size = len(render_certificate_pdf(certificate))
+            timings.append((time.perf_counter() - started) * 1000)
+        median = statistics.median(timings)
+        verdict = "OK" if median <= 100 else "SLOWER THAN TARGET"
+        self.stdout.write(f"PDF render: median {median:.1f} ms over {renders} renders "
+                          f"(min {min(timings):.1f}, max {max(timings):.1f}; {size / 1024:.0f} KB) "
+                          f"— target ≤ 100 ms: {verdict}")
+
+    def _bulk(self, program, committee, count):
+        requester = User.objects.filter(is_superuser=True).first() or User.objects.exclude(
+            username__startswith="bench-").first() or User.objects.first()
+        worker = None if settings.CELERY_TASK_ALWAYS_EAGER else self._start_worker()
+        try:
+            started = time.perf_counter()
+            bulk = services.bulk_issue_request(program=program, committee=committee, requested_by=requester,
+                                               reason="性能基准测试")
+            while True:
+                bulk.refresh_from_db()
+                if bulk.status in (BulkIssue.Status.DONE, BulkIssue.Status.FAILED):
+                    break
+                if worker is not None and worker[0].poll() is not None:
+                    raise CommandError(f"the worker stopped:\n{Path(worker[1]).read_text()}")
+                time.sleep(0.2)
+            elapsed = time.perf_counter() - started
+        finally:
+            if worker is not None:
+                worker[0].terminate()
+                worker[0].wait(15)
+        mode = "a real Celery worker (Redis)" if worker else "in-process (eager, no broker)"
+        self.stdout.write(f"Bulk issue through {mode}: {bulk.issued_count} issued + PDFs rendered in {elapsed:.1f} s "
+                          f"= {bulk.issued_count / elapsed:.1f} certificates/s (status {bulk.status})")
+
+    def _start_worker(self):
+        from config.celery_app import app
+
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
+        log_path = Path(settings.MEDIA_ROOT).parent / f"{queue}.log"
+        log = open(log_path, "w")  # noqa: SIM115  (the worker writes to it until it stops)
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-n",
+             f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
+            env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false"}, cwd=settings.BASE_DIR,
+            stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while "ready." not in log_path.read_text():
+            if worker.poll() is not None or time.monotonic() > deadline:
+                worker.kill()
+                raise CommandError(f"the Celery worker did not start:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        app.conf.task_default_queue = queue
+        return worker, log_path
+
+    def _teardown(self, program, committee):
+        # Benchmark rows only: real certificates and their history are never deleted.
+        with transaction.atomic():
+            certificates = Certificate.objects.filter(program=program)
+            for certificate in certificates.exclude(pdf=""):
+                certificate.pdf.delete(save=False)
+            people = User.objects.filter(memberships__committee=committee)
+            for bulk in BulkIssue.objects.filter(program=program):
+                bulk.certificates.clear()
+                bulk.delete()
+            CertificateStatusChange.objects.filter(certificate__in=certificates).delete()
+            certificates.delete()
+            Notice.objects.filter(person__in=people).delete()
+            Membership.objects.filter(committee=committee).delete()
+            User.objects.filter(pk__in=list(people.values_list("pk", flat=True))).delete()
+            region = committee.region
+            committee.delete()
+            SerialCounter.objects.filter(region__path__startswith=region.get_parent().path).delete()
+            program.delete()
+            region.get_parent().delete()
+

@@ -1,0 +1,29 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from certificates.credentials import credential_verify
+
+
+class Command(BaseCommand):
+    help = ("Check a certificate's Open Badges 3.0 credential (a JWT, or a file holding one): its signature against "
+            "this bureau's published keys and its revocation status. Exits 1 unless it is valid.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("credential", help="the JWT itself, or the path of a .jwt file")
+
+    def handle(self, *args, credential, **options):
+        # A JWT's header is base64 of '{"…', so it always starts with "eyJ"; anything else is a file name.
+        token = credential.strip() if credential.startswith("eyJ") else Path(credential).read_text().strip()
+        check = credential_verify(token)
+        self.stdout.write(f"signature: {'valid' if check.signature_valid else 'NOT valid'}")
+        if check.claims:
+            vc = check.claims.get("vc", {})
+            self.stdout.write(f"credential: {vc.get('name', '')} · {vc.get('issuer', {}).get('name', '')}")
+        if check.status:
+            self.stdout.write(f"status: {check.status}")
+        for problem in check.problems:
+            self.stdout.write(f"problem: {problem}")
+        if not check.ok:
+            raise CommandError("the credential does not check out")
+        self.stdout.write(self.style.SUCCESS("the credential checks out"))

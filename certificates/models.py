@@ -1,0 +1,288 @@
+"""Certification: programs, the certificates issued under them, their status history and public checks."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+
+from people.models import Membership, Region
+
+
+class Program(models.Model):
+    """What a certificate certifies (矛盾纠纷信息员合格证, 人民调解员培训合格证书…) and what it takes to earn and
+    keep it.
+
+    Requirements are evaluated in one place, ``certificates.requirements.requirements_report``."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True,
+                            help_text=_("A stable identifier used in links and in the credential."))
+    description = models.TextField(_("description"), blank=True,
+                                   help_text=_("What the holder has shown; printed on the certificate."))
+    for_mediators = models.BooleanField(_("mediators may earn it"), default=True)
+    for_informants = models.BooleanField(_("informants may earn it"), default=False)
+    validity_months = models.PositiveSmallIntegerField(
+        _("validity (months)"), default=36, help_text=_("How long a certificate stays valid after it is issued."))
+    min_training_hours = models.DecimalField(
+        _("minimum training hours"), max_digits=5, decimal_places=1, default=0,
+        help_text=_("Online modules plus attended rotation sessions."))
+    renewal_hours = models.DecimalField(
+        _("continuing-education hours to renew"), max_digits=5, decimal_places=1, default=0,
+        help_text=_("Hours to complete within the validity period to renew the certificate."))
+    required_modules = models.ManyToManyField(
+        "courses.CourseModulePage", verbose_name=_("required modules"), blank=True, related_name="+")
+    is_active = models.BooleanField(_("open for issuing"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    panels = [
+        FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"),
+        MultiFieldPanel([FieldPanel("for_mediators"), FieldPanel("for_informants")], heading=_("Who may earn it")),
+        MultiFieldPanel([FieldPanel("required_modules"), FieldPanel("min_training_hours")],
+                        heading=_("Requirements")),
+        MultiFieldPanel([FieldPanel("validity_months"), FieldPanel("renewal_hours")], heading=_("Validity")),
+        FieldPanel("is_active"), FieldPanel("sort_order"),
+    ]
+
+    class Meta:
+        verbose_name = _("certification program")
+        verbose_name_plural = _("certification programs")
+        ordering = ["sort_order", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(for_mediators=True) | Q(for_informants=True),
+                                   name="program_has_an_eligible_role"),
+            models.CheckConstraint(condition=Q(validity_months__gt=0), name="program_validity_positive"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def eligible_roles(self) -> list[str]:
+        return [role for role, allowed in ((Membership.Role.MEDIATOR, self.for_mediators),
+                                           (Membership.Role.INFORMANT, self.for_informants)) if allowed]
+
+
+def new_verification_code() -> str:
+    """128 random bits, URL-safe: what the QR code and the public check carry. Never guessable or sequential."""
+    return secrets.token_urlsafe(16)
+
+
+class Certificate(models.Model):
+    """One certificate held by one person. Rows are never deleted; status moves through
+    ``certificates.services.certificate_set_status`` only, which records each move."""
+
+    class Status(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    holder = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT,
+                               related_name="certificates")
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT,
+                                related_name="certificates")
+    issuing_region = models.ForeignKey(Region, verbose_name=_("issuing region"), on_delete=models.PROTECT,
+                                       related_name="+")
+    # Kept as issued: renaming the bureau later must not change what an old certificate says.
+    issuer_name = models.CharField(_("issuer"), max_length=100)
+    serial_number = models.CharField(_("serial number"), max_length=32, unique=True)
+    verification_code = models.CharField(_("verification code"), max_length=43, unique=True,
+                                         default=new_verification_code, editable=False)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("valid until"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ISSUED)
+    # A renewal points at the certificate it replaces; ``old.superseded_by`` is the reverse side.
+    supersedes = models.OneToOneField("self", verbose_name=_("renews"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="superseded_by")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    pdf = models.FileField(_("PDF"), upload_to="certificates/pdf/%Y/", blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        ordering = ["-issued_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["holder", "program"], condition=Q(status="issued"),
+                                    name="one_current_certificate_per_holder_and_program"),
+            models.CheckConstraint(condition=Q(expires_on__gt=models.F("issued_on")),
+                                   name="certificate_expires_after_issue"),
+        ]
+        indexes = [models.Index(fields=["status", "expires_on"])]
+
+    def __str__(self):
+        return f"{self.program} · {self.holder} · {self.serial_number}"
+
+    def verification_path(self) -> str:
+        return reverse("certificates:verify", args=[self.verification_code])
+
+    def verification_url(self) -> str:
+        """The public check of this certificate (the QR code's target), absolute."""
+        return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + self.verification_path()
+
+    def public_status(self, today=None) -> str:
+        """What a verifier is told: valid, expired, revoked or superseded. A certificate past its date counts as
+        expired even before the nightly sweep has recorded it."""
+        if self.status == self.Status.ISSUED:
+            return "expired" if self.expires_on < (today or timezone.localdate()) else "valid"
+        return self.status
+
+
+class CertificateStatusChange(models.Model):
+    """One move of a certificate's status (the first row records the issue itself): who, when, why."""
+
+    certificate = models.ForeignKey(Certificate, verbose_name=_("certificate"), on_delete=models.PROTECT,
+                                    related_name="status_changes")
+    old_status = models.CharField(_("from"), max_length=16, choices=Certificate.Status.choices, blank=True)
+    new_status = models.CharField(_("to"), max_length=16, choices=Certificate.Status.choices)
+    changed_at = models.DateTimeField(_("when"), default=timezone.now)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("certificate status change")
+        verbose_name_plural = _("certificate status changes")
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.certificate_id}: {self.old_status or '-'} → {self.new_status}"
+
+
+class SerialCounter(models.Model):
+    """The last serial number used by an issuing region in a year. Locked (select_for_update) by the issuing
+    transaction, so numbers are consecutive: a rolled-back issue rolls its number back too."""
+
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="one_serial_counter_per_region_year")]
+
+    def __str__(self):
+        return f"{self.region.code}-{self.year}: {self.last_number}"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder sent to a holder N days before expiry. The constraint makes each reminder go out once."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField(_("days before expiry"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("expiry reminder")
+        verbose_name_plural = _("expiry reminders")
+        constraints = [models.UniqueConstraint(fields=["certificate", "days_before"], name="one_reminder_per_step")]
+
+    def __str__(self):
+        return f"{self.certificate_id}: {self.days_before}"
+
+
+class VerificationCheck(models.Model):
+    """Every public check of a certificate, found or not (page, JSON, phone-in lookup, credential status)."""
+
+    class Channel(models.TextChoices):
+        PAGE = "page", _("Verification page")
+        JSON = "json", _("JSON")
+        LOOKUP = "lookup", _("Lookup by serial number")
+        CREDENTIAL = "credential", _("Credential status")
+
+    certificate = models.ForeignKey(Certificate, verbose_name=_("certificate"), null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="checks")
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    query = models.CharField(_("what was asked"), max_length=100)
+    client_ip = models.GenericIPAddressField(_("client address"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("verification check")
+        verbose_name_plural = _("verification checks")
+        ordering = ["-checked_at"]
+
+    def __str__(self):
+        return f"{self.channel} {self.query}"
+
+
+class BulkIssue(models.Model):
+    """A bureau's request to certify a committee's members; the worker issues, renders and zips, reporting progress."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey("people.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
+                                  related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+                                     on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("reason"))
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("people"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    issued_count = models.PositiveIntegerField(_("newly issued"), default=0)
+    skipped = models.JSONField(_("not issued"), default=list, blank=True)
+    certificates = models.ManyToManyField(Certificate, verbose_name=_("certificates"), blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk issue")
+        verbose_name_plural = _("bulk issues")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.program} · {self.committee}"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class SigningKey(models.Model):
+    """The bureau's Ed25519 key pair for signing credentials. Generated on first use and kept in the database,
+    never in the repository. Retired keys stay published so credentials they signed still verify."""
+
+    kid = models.CharField(max_length=40, unique=True)
+    private_key_pem = models.TextField(editable=False)
+    public_jwk = models.JSONField(editable=False)
+    is_current = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True),
+                                               name="one_current_signing_key")]
+
+    def __str__(self):
+        return self.kid
+
+
+@register_setting(icon="doc-full")
+class CertificateSettings(BaseSiteSetting):
+    """What the printed certificate carries besides the bureau's name (people's ``BureauSettings``)."""
+
+    seal = models.ForeignKey("wagtailimages.Image", verbose_name=_("seal image"), null=True, blank=True,
+                             on_delete=models.SET_NULL, related_name="+",
+                             help_text=_("A PNG of the bureau's seal with a transparent background."))
+    signatory_name = models.CharField(_("signatory"), max_length=50, blank=True)
+    signatory_title = models.CharField(_("signatory's title"), max_length=50, blank=True, default="局长")
+    footer_note = models.CharField(
+        _("footer note"), max_length=200, blank=True,
+        default="本证书可扫描二维码或登录平台核验真伪。",
+        help_text=_("A line printed under the certificate, e.g. how to check it."))
+
+    panels = [FieldPanel("seal"), FieldPanel("signatory_name"), FieldPanel("signatory_title"),
+              FieldPanel("footer_note")]
+
+    class Meta:
+        verbose_name = _("certificate settings")

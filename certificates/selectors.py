@@ -1,0 +1,101 @@
+"""Reads of certification. Each takes the acting user and filters through ``people.permissions``."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from people.models import Membership, Region, User
+from people.permissions import is_administrator, people_visible_to, region_filter
+
+from .models import BulkIssue, Certificate, Program
+
+Status = Certificate.Status
+EXPIRING_WITHIN_DAYS = 60
+
+
+def certificates_visible_to(user: User) -> QuerySet[Certificate]:
+    """Administrators: all. Bureau staff: certificates of people in their jurisdiction. Others: their own."""
+    if is_administrator(user):
+        return Certificate.objects.all()
+    return Certificate.objects.filter(holder__in=people_visible_to(user).values("pk"))
+
+
+def status_filter(status: str, today=None) -> Q:
+    """Certificates by what a verifier would be told (``Certificate.public_status``), plus "expiring" (valid,
+    ending within 60 days)."""
+    today = today or timezone.localdate()
+    current = Q(status=Status.ISSUED, expires_on__gte=today)
+    return {
+        "valid": current,
+        "expiring": current & Q(expires_on__lte=today + timedelta(days=EXPIRING_WITHIN_DAYS)),
+        "expired": Q(status=Status.EXPIRED) | Q(status=Status.ISSUED, expires_on__lt=today),
+        "revoked": Q(status=Status.REVOKED),
+        "superseded": Q(status=Status.SUPERSEDED),
+    }[status]
+
+
+def certificate_list(
+    *, user: User, program: Program | None = None, status: str = "", region: Region | None = None, query: str = ""
+) -> QuerySet[Certificate]:
+    """The bureau's certificate register, filtered; ``region`` narrows to people serving in that area."""
+    certificates = certificates_visible_to(user).select_related("holder", "program")
+    if program is not None:
+        certificates = certificates.filter(program=program)
+    if status:
+        certificates = certificates.filter(status_filter(status))
+    if region is not None:
+        certificates = certificates.filter(
+            holder__memberships__committee__region__path__startswith=region.path).distinct()
+    if query:
+        certificates = certificates.filter(Q(holder__name__contains=query) | Q(serial_number__contains=query))
+    return certificates.order_by("-issued_on", "-pk")
+
+
+def certificate_detail(*, user: User, pk: int) -> Certificate | None:
+    return (certificates_visible_to(user).select_related("holder", "program", "issuing_region", "issued_by")
+            .prefetch_related("status_changes__changed_by").filter(pk=pk).first())
+
+
+def learner_certificates(*, user: User) -> QuerySet[Certificate]:
+    """A person's own certificates, newest first, history included."""
+    return Certificate.objects.filter(holder=user).select_related("program").order_by("-issued_on", "-pk")
+
+
+@dataclass
+class ProgramCounts:
+    program: Program
+    valid: int = 0
+    expiring: int = 0
+    expired: int = 0
+    revoked: int = 0
+
+
+def programs_with_counts(*, user: User) -> list[ProgramCounts]:
+    """Every program with how many certificates of it (in the user's jurisdiction) are in each state.
+    Two queries whatever the number of programs."""
+    counts = {
+        row["program"]: row for row in certificates_visible_to(user).values("program").annotate(
+            valid=Count("pk", filter=status_filter("valid")), expiring=Count("pk", filter=status_filter("expiring")),
+            expired=Count("pk", filter=status_filter("expired")), revoked=Count("pk", filter=status_filter("revoked")))
+    }
+    result = []
+    for program in Program.objects.all():
+        row = counts.get(program.pk, {})
+        result.append(ProgramCounts(program=program, **{k: row.get(k, 0) for k in
+                                                        ("valid", "expiring", "expired", "revoked")}))
+    return result
+
+
+def holder_candidates(*, user: User, query: str, limit: int = 20) -> list[User]:
+    """People in the user's jurisdiction serving on a committee now, whose name contains ``query``."""
+    query = query.strip()
+    if not query:
+        return []
+    active = Membership.objects.active().values("person")
+    return list(people_visible_to(user).filter(name__contains=query, pk__in=active).order_by("name", "pk")[:limit])
+
+
+def bulk_issues_visible_to(user: User) -> QuerySet[BulkIssue]:
+    return BulkIssue.objects.filter(region_filter(user, "committee__region__")).select_related("program", "committee")

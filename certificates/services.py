@@ -1,0 +1,327 @@
+"""Every write of certification. Keyword-only, typed, atomic, named <entity>_<action>.
+
+Permissions are checked by the callers (views fetch objects through the jurisdiction-scoped selectors); these
+functions guarantee the rules of the domain: one current certificate per person and program, consecutive serial
+numbers, every status move recorded, each reminder sent once."""
+
+import logging
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from people.models import BureauSettings, Committee, Membership, Region, User
+from people.services import notice_send
+
+from .exceptions import CertificateError, IllegalStatusChange, RequirementsNotMet
+from .models import (
+    BulkIssue,
+    Certificate,
+    CertificateStatusChange,
+    ExpiryReminder,
+    Program,
+    SerialCounter,
+    VerificationCheck,
+)
+from .requirements import requirements_report
+
+log = logging.getLogger(__name__)
+Status = Certificate.Status
+
+# The status pipeline as data: where each status may go next. Revoked and superseded are final.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.ISSUED: frozenset({Status.EXPIRED, Status.REVOKED, Status.SUPERSEDED}),
+    Status.EXPIRED: frozenset({Status.REVOKED, Status.SUPERSEDED}),
+    Status.REVOKED: frozenset(),
+    Status.SUPERSEDED: frozenset(),
+}
+# Moves a person makes by hand must say why.
+REASON_REQUIRED = frozenset({Status.REVOKED})
+
+
+@transaction.atomic
+def certificate_set_status(
+    *, certificate: Certificate, new_status: str, changed_by: User | None = None, reason: str = ""
+) -> Certificate:
+    """The one way a certificate's status changes. Locks the row, refuses moves not in ``ALLOWED_TRANSITIONS``
+    (and a revocation without a reason), and records who, when and why. History rows are never deleted."""
+    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if new_status not in ALLOWED_TRANSITIONS[locked.status]:
+        raise IllegalStatusChange(_("A certificate that is %(old)s cannot become %(new)s.") % {
+            "old": Status(locked.status).label, "new": Status(new_status).label})
+    reason = reason.strip()
+    if new_status in REASON_REQUIRED and not reason:
+        raise CertificateError(_("Give a reason."))
+    CertificateStatusChange.objects.create(certificate=locked, old_status=locked.status, new_status=new_status,
+                                           changed_by=changed_by, reason=reason)
+    Certificate.objects.filter(pk=locked.pk).update(status=new_status)
+    certificate.status = new_status
+    return certificate
+
+
+def issuing_region_for(*, holder: User, program: Program) -> Region:
+    """The bureau that issues the holder's certificate: the county (banner, district) above the committee the
+    holder serves on in an eligible role; the committee's own region when it sits above county level."""
+    membership = (
+        Membership.objects.active().filter(person=holder, role__in=program.eligible_roles)
+        .select_related("committee__region").order_by("joined_on", "pk").first()
+    )
+    if membership is None:
+        raise RequirementsNotMet(_("%(person)s does not serve on a mediation committee in a role this program "
+                                   "is for.") % {"person": holder})
+    region = membership.committee.region
+    prefixes = [region.path[:end] for end in range(Region.steplen, len(region.path) + 1, Region.steplen)]
+    return Region.objects.filter(path__in=prefixes, level=Region.Level.COUNTY).first() or region
+
+
+def _next_serial_number(*, region: Region, year: int) -> str:
+    # The counter row is locked until the issuing transaction ends: concurrent issues for the same region and
+    # year queue here, and a rolled-back issue gives its number back, so the sequence has no gaps.
+    counter, _created = SerialCounter.objects.select_for_update().get_or_create(region=region, year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{region.code}-{year}-{counter.last_number:05d}"
+
+
+def _lock_holder(holder: User) -> None:
+    # Every issue and renewal for one person takes this lock first (then the serial counter), so concurrent
+    # triggers for the same person run one after another and never deadlock.
+    User.objects.select_for_update().only("pk").get(pk=holder.pk)
+
+
+def _check_requirements(*, holder: User, program: Program, issued_by: User | None, reason: str) -> None:
+    if not program.is_active:
+        raise CertificateError(_("The program %(program)s is closed for issuing.") % {"program": program})
+    report = requirements_report(holder=holder, program=program)
+    if issued_by is None:
+        if not report.met:
+            raise RequirementsNotMet("; ".join(str(r.description) for r in report.unmet))
+        return
+    if not reason.strip():
+        raise CertificateError(_("Give a reason for issuing by hand."))
+    if report.unwaivable_unmet:
+        raise RequirementsNotMet("; ".join(str(r.description) for r in report.unwaivable_unmet))
+
+
+def _certificate_create(
+    *, holder: User, program: Program, issued_on: date, issued_by: User | None, reason: str,
+    supersedes: Certificate | None = None, announce: bool = True,
+) -> Certificate:
+    region = issuing_region_for(holder=holder, program=program)
+    certificate = Certificate.objects.create(
+        holder=holder, program=program, issuing_region=region,
+        issuer_name=site_setting(BureauSettings).bureau_name,
+        serial_number=_next_serial_number(region=region, year=issued_on.year),
+        issued_on=issued_on, expires_on=issued_on + relativedelta(months=program.validity_months) - timedelta(days=1),
+        issued_by=issued_by, supersedes=supersedes,
+    )
+    CertificateStatusChange.objects.create(certificate=certificate, new_status=Status.ISSUED, changed_by=issued_by,
+                                           reason=reason.strip())
+    if announce:
+        _announce_issue(certificate)
+    return certificate
+
+
+def _announce_issue(certificate: Certificate) -> None:
+    from .tasks import certificate_pdf_render
+
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(
+            person=certificate.holder,
+            title=_("Your certificate has been issued: %(program)s") % {"program": certificate.program.name},
+            body=_("Serial number %(serial)s, valid until %(date)s. You can download it from My certificates.") % {
+                "serial": certificate.serial_number, "date": certificate.expires_on.isoformat()},
+            url=reverse("certificates:mine"),
+        )
+    certificate_id = certificate.pk
+    transaction.on_commit(lambda: certificate_pdf_render.delay(certificate_id))
+
+
+def site_setting(model):
+    """A Wagtail site setting of the default site (work done in the background has no request); the defaults
+    when no site exists yet."""
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    return model.for_site(site) if site else model()
+
+
+@transaction.atomic
+def certificate_issue(
+    *, holder: User, program: Program, issued_by: User | None = None, reason: str = "",
+    issued_on: date | None = None, announce: bool = True,
+) -> tuple[Certificate, bool]:
+    """Issue ``program``'s certificate to ``holder``, or return the one they already hold.
+
+    Idempotent and safe under concurrency: returns ``(certificate, created)``; whatever number of calls race for
+    one person, one certificate results (a lock on the person, and a database constraint behind it).
+    Without ``issued_by`` (automatic issuance) every requirement must be met. Bureau staff issuing by hand give
+    a reason, which is recorded, and may waive requirements that can be waived, never the eligible roles.
+    With ``announce`` the holder gets a notice and the PDF is rendered in the background after commit."""
+    _lock_holder(holder)
+    current = Certificate.objects.filter(holder=holder, program=program, status=Status.ISSUED).first()
+    if current is not None:
+        return current, False
+    _check_requirements(holder=holder, program=program, issued_by=issued_by, reason=reason)
+    certificate = _certificate_create(holder=holder, program=program, issued_on=issued_on or timezone.localdate(),
+                                      issued_by=issued_by, reason=reason, announce=announce)
+    return certificate, True
+
+
+@transaction.atomic
+def certificate_renew(
+    *, certificate: Certificate, renewed_by: User | None = None, reason: str = "", issued_on: date | None = None,
+    announce: bool = True,
+) -> Certificate:
+    """Issue a new certificate of the same program that supersedes ``certificate`` (current or expired).
+
+    The old one becomes superseded (recorded) and the new one points back at it. Atomic; refused when the
+    certificate is revoked or already superseded, or when the holder is no longer eligible."""
+    _lock_holder(certificate.holder)
+    certificate.refresh_from_db()
+    if certificate.status not in (Status.ISSUED, Status.EXPIRED):
+        raise CertificateError(_("Only a current or expired certificate can be renewed."))
+    if Certificate.objects.filter(holder=certificate.holder, program=certificate.program,
+                                  status=Status.ISSUED).exclude(pk=certificate.pk).exists():
+        raise CertificateError(_("%(person)s already holds a newer certificate of this program.") % {
+            "person": certificate.holder})
+    reason = reason.strip() or _("Renewed")
+    _check_requirements(holder=certificate.holder, program=certificate.program, issued_by=renewed_by, reason=reason)
+    certificate_set_status(certificate=certificate, new_status=Status.SUPERSEDED, changed_by=renewed_by,
+                           reason=reason)
+    return _certificate_create(holder=certificate.holder, program=certificate.program,
+                               issued_on=issued_on or timezone.localdate(), issued_by=renewed_by, reason=reason,
+                               supersedes=certificate, announce=announce)
+
+
+def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: str) -> Certificate:
+    """Revoke a certificate (bureau staff, reason required). Every public form of it says revoked from now on."""
+    certificate = certificate_set_status(certificate=certificate, new_status=Status.REVOKED, changed_by=revoked_by,
+                                         reason=reason)
+    with translation.override(settings.LANGUAGE_CODE):
+        notice_send(person=certificate.holder,
+                    title=_("Your certificate has been revoked: %(program)s") % {"program": certificate.program.name},
+                    body=reason, url=reverse("certificates:mine"))
+    return certificate
+
+
+@transaction.atomic
+def certificate_pdf_render(*, certificate: Certificate, force: bool = False) -> Certificate:
+    """Make sure the certificate has its PDF, rendering it from the data when missing (or when ``force``).
+    Idempotent: the row is locked while rendering, so two workers never both write a file."""
+    from .pdf import render_certificate_pdf
+
+    locked = Certificate.objects.select_for_update().select_related("holder", "program").get(pk=certificate.pk)
+    if locked.pdf and not force and locked.pdf.storage.exists(locked.pdf.name):
+        certificate.pdf = locked.pdf
+        return certificate
+    old_name = locked.pdf.name
+    locked.pdf.save(f"{locked.serial_number}.pdf", ContentFile(render_certificate_pdf(locked)), save=False)
+    Certificate.objects.filter(pk=locked.pk).update(pdf=locked.pdf.name)
+    if old_name and old_name != locked.pdf.name:
+        storage = locked.pdf.storage
+        transaction.on_commit(lambda: storage.delete(old_name))
+    certificate.pdf = locked.pdf
+    return certificate
+
+
+def certificates_expire_due(*, today: date | None = None) -> int:
+    """Move every issued certificate whose validity has ended to expired (recorded). Returns how many."""
+    today = today or timezone.localdate()
+    due = Certificate.objects.filter(status=Status.ISSUED, expires_on__lt=today).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due):
+        # One small transaction each: a revocation racing the sweep simply wins, and the sweep skips it.
+        try:
+            certificate_set_status(certificate=Certificate(pk=pk, status=Status.ISSUED), new_status=Status.EXPIRED,
+                                   reason=_("Validity period ended"))
+            count += 1
+        except IllegalStatusChange:
+            continue
+    return count
+
+
+def expiry_reminders_send(*, today: date | None = None) -> int:
+    """Remind holders before their certificate expires, at each step of ``CERTIFICATE_REMINDER_DAYS`` (60 and
+    14 days). Each step is sent once per certificate (a constraint guards it); a certificate already inside a
+    nearer step gets only that one. Returns how many reminders went out."""
+    today = today or timezone.localdate()
+    steps = sorted(settings.CERTIFICATE_REMINDER_DAYS)
+    due = (Certificate.objects.filter(status=Status.ISSUED, expires_on__gte=today,
+                                      expires_on__lte=today + timedelta(days=steps[-1]))
+           .select_related("holder", "program").prefetch_related("reminders"))
+    sent = 0
+    for certificate in due:
+        days_left = (certificate.expires_on - today).days
+        step = next(s for s in steps if days_left <= s)
+        if any(r.days_before <= step for r in certificate.reminders.all()):
+            continue
+        try:
+            with transaction.atomic():
+                ExpiryReminder.objects.create(certificate=certificate, days_before=step)
+                with translation.override(settings.LANGUAGE_CODE):
+                    notice_send(
+                        person=certificate.holder,
+                        title=_("Your certificate expires in %(days)d days: %(program)s") % {
+                            "days": days_left, "program": certificate.program.name},
+                        body=_("It is valid until %(date)s. Complete the continuing-education hours to renew it.")
+                        % {"date": certificate.expires_on.isoformat()},
+                        url=reverse("certificates:mine"),
+                    )
+        except IntegrityError:  # another sweep sent it meanwhile
+            continue
+        sent += 1
+    return sent
+
+
+def verification_check_log(*, certificate: Certificate | None, channel: str, query: str, client_ip: str | None
+                           ) -> VerificationCheck:
+    """Record one public check of a certificate (found or not)."""
+    return VerificationCheck.objects.create(certificate=certificate, channel=channel, query=query[:100],
+                                            client_ip=client_ip or None)
+
+
+@transaction.atomic
+def bulk_issue_request(*, program: Program, committee: Committee, requested_by: User, reason: str) -> BulkIssue:
+    """Queue the issue of ``program``'s certificate to a committee's active members. The worker does the work
+    (``bulk_issue_run``); the returned row reports its progress. Callers check the committee is in the staff
+    member's jurisdiction."""
+    from .tasks import bulk_issue_run as bulk_issue_task
+
+    if not reason.strip():
+        raise CertificateError(_("Give a reason for issuing by hand."))
+    bulk = BulkIssue.objects.create(program=program, committee=committee, requested_by=requested_by,
+                                    reason=reason.strip())
+    transaction.on_commit(lambda: bulk_issue_task.delay(bulk.pk))
+    return bulk
+
+
+def bulk_issue_run(*, bulk_issue: BulkIssue) -> BulkIssue:
+    """Issue to each active member of the committee (one transaction per person, so one refusal stops nobody
+    else), render the PDFs and record progress as it goes. Safe to run again: people already certified keep
+    their certificate and are simply listed."""
+    bulk = BulkIssue.objects.get(pk=bulk_issue.pk)
+    people = list(User.objects.filter(memberships__in=Membership.objects.active().filter(committee=bulk.committee))
+                  .distinct().order_by("name", "pk"))
+    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.RUNNING, total=len(people), processed=0,
+                                                issued_count=0, skipped=[])
+    issued_count, skipped = 0, []
+    for done, person in enumerate(people, start=1):
+        try:
+            certificate, created = certificate_issue(holder=person, program=bulk.program,
+                                                     issued_by=bulk.requested_by, reason=bulk.reason)
+        except CertificateError as error:
+            skipped.append({"name": person.name, "reason": str(error)})
+        else:
+            certificate_pdf_render(certificate=certificate)
+            bulk.certificates.add(certificate)
+            issued_count += created
+        BulkIssue.objects.filter(pk=bulk.pk).update(processed=done, issued_count=issued_count, skipped=skipped)
+    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.DONE, finished_at=timezone.now())
+    bulk.refresh_from_db()
+    return bulk

@@ -1,0 +1,35 @@
+"""Thin background tasks: load by id, call a service. Acknowledged late (settings), so each is idempotent."""
+
+from celery import shared_task
+
+from . import services
+from .models import BulkIssue, Certificate
+
+
+@shared_task(acks_late=True)
+def certificate_pdf_render(certificate_id: int) -> None:
+    certificate = Certificate.objects.filter(pk=certificate_id).first()
+    if certificate is not None:
+        services.certificate_pdf_render(certificate=certificate)
+
+
+@shared_task(acks_late=True)
+def bulk_issue_run(bulk_issue_id: int) -> None:
+    bulk = BulkIssue.objects.filter(pk=bulk_issue_id).first()
+    if bulk is None or bulk.status == BulkIssue.Status.DONE:
+        return
+    try:
+        services.bulk_issue_run(bulk_issue=bulk)
+    except Exception:
+        BulkIssue.objects.filter(pk=bulk_issue_id).update(status=BulkIssue.Status.FAILED)
+        raise
+
+
+@shared_task(acks_late=True)
+def certificates_expire_due() -> int:
+    return services.certificates_expire_due()
+
+
+@shared_task(acks_late=True)
+def expiry_reminders_send() -> int:
+    return services.expiry_reminders_send()

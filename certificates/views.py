@@ -1,0 +1,272 @@
+"""Thin views: public checks, the learner's certificates, the bureau's register and forms."""
+
+import tempfile
+import zipfile
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from people.decorators import bureau_staff_required
+from people.permissions import can_see_person, people_visible_to
+
+from . import credentials, selectors, services
+from .exceptions import CertificateError
+from .forms import BulkIssueForm, CertificateFilterForm, CredentialCheckForm, IssueForm, LookupForm, ReasonForm
+from .models import Certificate, VerificationCheck
+from .verification import (
+    certificate_by_code,
+    certificate_by_serial_and_name,
+    client_ip,
+    public_record,
+    rate_limited,
+    status_label,
+)
+
+# --- Public: no login. Every check is logged and rate-limited per client address.
+
+
+def _checked(request, *, code: str, channel: str) -> Certificate:
+    certificate = certificate_by_code(code)
+    services.verification_check_log(certificate=certificate, channel=channel, query=code, client_ip=client_ip(request))
+    if certificate is None:
+        raise Http404
+    return certificate
+
+
+@never_cache
+@rate_limited
+def verify(request, code):
+    certificate = _checked(request, code=code, channel=VerificationCheck.Channel.PAGE)
+    return render(request, "certificates/verify.html", {
+        "record": public_record(certificate), "json_url": reverse("certificates:verify_json", args=[code])})
+
+
+@never_cache
+@rate_limited
+def verify_json(request, code):
+    certificate = _checked(request, code=code, channel=VerificationCheck.Channel.JSON)
+    return JsonResponse(public_record(certificate), json_dumps_params={"ensure_ascii": False})
+
+
+@never_cache
+@rate_limited
+def credential_status(request, code):
+    """The credential's ``credentialStatus`` (1EdTech revocation list, for one credential), with its status."""
+    certificate = _checked(request, code=code, channel=VerificationCheck.Channel.CREDENTIAL)
+    record = public_record(certificate)
+    revoked = [{"id": certificate.verification_url(), "revocationReason": _("Revoked by the issuer")}] \
+        if record["status"] == "revoked" else []
+    return JsonResponse({
+        "id": request.build_absolute_uri(), "issuer": credentials.issuer_did(), "revokedCredentials": revoked,
+        "status": record["status"], "credential": certificate.verification_url(),
+    })
+
+
+@never_cache
+@rate_limited
+def lookup(request):
+    """For people who phone in: a serial number and the holder's full name; only an exact match answers."""
+    form = LookupForm(request.GET or None)
+    record = None
+    searched = form.is_valid()
+    if searched:
+        certificate = certificate_by_serial_and_name(form.cleaned_data["serial_number"], form.cleaned_data["name"])
+        services.verification_check_log(certificate=certificate, channel=VerificationCheck.Channel.LOOKUP,
+                                        query=form.cleaned_data["serial_number"], client_ip=client_ip(request))
+        record = public_record(certificate) if certificate else None
+    return render(request, "certificates/lookup.html", {"form": form, "record": record, "searched": searched})
+
+
+@rate_limited
+def credential_check(request):
+    """Paste or upload a credential JWT; see whether its signature and status check out."""
+    form = CredentialCheckForm(request.POST or None, request.FILES or None)
+    check = None
+    if request.method == "POST" and form.is_valid():
+        check = credentials.credential_verify(form.cleaned_data["token"])
+    return render(request, "certificates/credential_check.html", {
+        "form": form, "check": check, "status_label": status_label(check.status) if check and check.status else ""})
+
+
+def did_document(request):
+    return JsonResponse(credentials.did_document())
+
+
+def jwks(request):
+    return JsonResponse(credentials.jwks())
+
+
+# --- The holder
+
+
+@login_required
+def mine(request):
+    certificates = selectors.learner_certificates(user=request.user)
+    return render(request, "certificates/mine.html", {"certificates": certificates})
+
+
+def _own_or_visible(request, pk) -> Certificate:
+    certificate = get_object_or_404(Certificate.objects.select_related("holder", "program"), pk=pk)
+    if not can_see_person(request.user, certificate.holder):
+        raise Http404
+    return certificate
+
+
+@login_required
+def pdf(request, pk):
+    """The PDF, rendered now if it has not been yet (demo certificates are rendered on first download)."""
+    certificate = services.certificate_pdf_render(certificate=_own_or_visible(request, pk))
+    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial_number}.pdf",
+                        content_type="application/pdf")
+
+
+@login_required
+def credential(request, pk):
+    """The Open Badges 3.0 credential as a signed JWT file, for the holder's wallet or a verifier."""
+    certificate = _own_or_visible(request, pk)
+    return HttpResponse(credentials.credential_jwt(certificate), content_type="application/jwt", headers={
+        "Content-Disposition": f'attachment; filename="{certificate.serial_number}.jwt"'})
+
+
+# --- Bureau staff, inside their jurisdiction
+
+
+@bureau_staff_required
+def bureau_programs(request):
+    return render(request, "certificates/bureau_programs.html", {
+        "rows": selectors.programs_with_counts(user=request.user)})
+
+
+@bureau_staff_required
+def bureau_certificates(request):
+    form = CertificateFilterForm(request.GET or None, user=request.user)
+    filters = form.cleaned_data if form.is_valid() else {}
+    certificates = selectors.certificate_list(
+        user=request.user, program=filters.get("program"), status=filters.get("status", ""),
+        region=filters.get("area"), query=filters.get("q", ""))
+    page = Paginator(certificates, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "certificates/bureau_certificates.html", {
+        "form": form, "page": page, "query": query.urlencode()})
+
+
+@bureau_staff_required
+def bureau_certificate(request, pk):
+    certificate = selectors.certificate_detail(user=request.user, pk=pk)
+    if certificate is None:
+        raise Http404
+    revoke_form = ReasonForm(prefix="revoke", label=_("Reason for revoking"))
+    renew_form = ReasonForm(prefix="renew", label=_("Reason for renewing"))
+    if request.method == "POST":
+        action = request.POST.get("action")
+        form = ReasonForm(request.POST, prefix=action, label="") if action in ("revoke", "renew") else None
+        if form is not None and form.is_valid():
+            try:
+                if action == "revoke":
+                    services.certificate_revoke(certificate=certificate, revoked_by=request.user,
+                                                reason=form.cleaned_data["reason"])
+                    messages.success(request, _("The certificate has been revoked."))
+                    return redirect("certificates:bureau_certificate", pk=certificate.pk)
+                renewed = services.certificate_renew(certificate=certificate, renewed_by=request.user,
+                                                     reason=form.cleaned_data["reason"])
+                messages.success(request, _("Renewed: the new certificate is %(serial)s.") % {
+                    "serial": renewed.serial_number})
+                return redirect("certificates:bureau_certificate", pk=renewed.pk)
+            except CertificateError as error:
+                form.add_error(None, str(error))
+        if action == "revoke":
+            revoke_form = form
+        elif action == "renew":
+            renew_form = form
+    return render(request, "certificates/bureau_certificate.html", {
+        "certificate": certificate, "record": public_record(certificate),
+        "revoke_form": revoke_form, "renew_form": renew_form,
+        "can_change": certificate.status in (Certificate.Status.ISSUED, Certificate.Status.EXPIRED),
+    })
+
+
+@bureau_staff_required
+def bureau_issue(request):
+    """Issue by hand: find the person (in the jurisdiction), choose the program, give a reason."""
+    query = request.GET.get("q", "").strip()
+    holder = None
+    if request.GET.get("holder"):
+        holder = people_visible_to(request.user).filter(pk=request.GET["holder"]).first()
+        if holder is None:
+            raise Http404
+    form = IssueForm(request.POST or None)
+    if holder is not None and request.method == "POST" and form.is_valid():
+        try:
+            certificate, created = services.certificate_issue(
+                holder=holder, program=form.cleaned_data["program"], issued_by=request.user,
+                reason=form.cleaned_data["reason"])
+        except CertificateError as error:
+            form.add_error(None, str(error))
+        else:
+            if created:
+                messages.success(request, _("Issued certificate %(serial)s to %(name)s.") % {
+                    "serial": certificate.serial_number, "name": holder.name})
+            else:
+                messages.warning(request, _("%(name)s already holds a current certificate of this program.") % {
+                    "name": holder.name})
+            return redirect("certificates:bureau_certificate", pk=certificate.pk)
+    return render(request, "certificates/bureau_issue.html", {
+        "query": query, "candidates": selectors.holder_candidates(user=request.user, query=query),
+        "holder": holder, "form": form,
+        "holder_certificates": selectors.learner_certificates(user=holder) if holder else [],
+    })
+
+
+@bureau_staff_required
+def bureau_bulk_new(request):
+    form = BulkIssueForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            bulk = services.bulk_issue_request(requested_by=request.user, **form.cleaned_data)
+        except CertificateError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("certificates:bureau_bulk", pk=bulk.pk)
+    return render(request, "certificates/bureau_bulk_new.html", {
+        "form": form, "recent": selectors.bulk_issues_visible_to(request.user)[:10]})
+
+
+@bureau_staff_required
+def bureau_bulk(request, pk):
+    bulk = get_object_or_404(selectors.bulk_issues_visible_to(request.user), pk=pk)
+    return render(request, "certificates/bureau_bulk.html", {"bulk": bulk})
+
+
+@bureau_staff_required
+def bureau_bulk_zip(request, pk):
+    """All the batch's PDFs in one ZIP (rendering any that are missing)."""
+    bulk = get_object_or_404(selectors.bulk_issues_visible_to(request.user), pk=pk)
+    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115  (FileResponse closes it)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for certificate in bulk.certificates.select_related("holder", "program").order_by("serial_number"):
+            certificate = services.certificate_pdf_render(certificate=certificate)
+            with certificate.pdf.open("rb") as pdf_file:
+                bundle.writestr(f"{certificate.serial_number}-{certificate.holder.name}.pdf", pdf_file.read())
+    archive.seek(0)
+    return FileResponse(archive, as_attachment=True, filename=f"certificates-{bulk.pk}.zip",
+                        content_type="application/zip")
+
+
+@require_POST
+@bureau_staff_required
+def bureau_render_pdf(request, pk):
+    """Render a certificate's PDF again from its data (after the template or the seal changed)."""
+    certificate = selectors.certificate_detail(user=request.user, pk=pk)
+    if certificate is None:
+        raise Http404
+    services.certificate_pdf_render(certificate=certificate, force=True)
+    messages.success(request, _("The PDF has been rendered again."))
+    return redirect("certificates:bureau_certificate", pk=pk)

@@ -1,0 +1,55 @@
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from people import permissions
+from people.navigation import MenuItem
+
+from . import selectors
+from .models import Certificate, Program
+
+
+class ProgramViewSet(SnippetViewSet):
+    model = Program
+    icon = "doc-full"
+    menu_label = _("Certification programs")
+    menu_order = 250
+    add_to_admin_menu = True
+    list_display = ["name", "validity_months", "min_training_hours", "is_active"]
+
+
+register_snippet(ProgramViewSet)
+
+
+def _holds_certificates(user) -> bool:
+    return user.is_authenticated and Certificate.objects.filter(holder=user).exists()
+
+
+@hooks.register("register_site_menu_item")
+def my_certificates_menu_item(request):
+    if permissions.is_learner(request.user) or _holds_certificates(request.user):
+        return MenuItem(label=_("My certificates"), url=reverse("certificates:mine"), order=30, name="certificates")
+    return None
+
+
+@hooks.register("register_site_menu_item")
+def bureau_certificates_menu_item(request):
+    if permissions.is_bureau_staff(request.user):
+        return MenuItem(label=_("Certificates"), url=reverse("certificates:bureau_certificates"), order=30,
+                        name="bureau-certificates")
+    return None
+
+
+@hooks.register("learner_home_panels")
+def learner_certificates_panel(request):
+    certificates = list(selectors.learner_certificates(user=request.user)[:5])
+    return render_to_string("certificates/panel_learner.html", {"certificates": certificates}, request=request)
+
+
+@hooks.register("bureau_home_panels")
+def bureau_certificates_panel(request):
+    return render_to_string("certificates/panel_bureau.html", {
+        "rows": selectors.programs_with_counts(user=request.user)}, request=request)

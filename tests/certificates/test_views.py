@@ -1,0 +1,209 @@
+import json
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from certificates import services
+from certificates.models import Certificate, VerificationCheck
+from certificates.verification import mask_name
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    cache.clear()
+
+
+@pytest.fixture
+def certificate(holder, program):
+    return services.certificate_issue(holder=holder, program=program, announce=False)[0]
+
+
+@pytest.mark.parametrize(("name", "masked"), [
+    ("张晓明", "张*明"), ("李四", "李*"), ("欧阳小明", "欧**明"), ("王", "*"),
+])
+def test_names_are_masked(name, masked):
+    assert mask_name(name) == masked
+
+
+def test_the_public_page_shows_a_valid_certificate_without_login_and_logs_the_check(client, certificate):
+    response = client.get(certificate.verification_path())
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "有效" in text and "张*明" in text and "张晓明" not in text
+    assert certificate.serial_number in text and "人民调解员培训合格证书" in text
+    check = VerificationCheck.objects.get()
+    assert check.certificate == certificate and check.channel == "page" and check.client_ip == "127.0.0.1"
+
+
+def test_an_unknown_code_is_404_and_logged(client, db):
+    assert client.get(reverse("certificates:verify", args=["no-such-code"])).status_code == 404
+    assert VerificationCheck.objects.get().certificate is None
+
+
+def test_revoked_reads_as_revoked_on_page_json_and_credential_status(client, certificate):
+    services.certificate_revoke(certificate=certificate, revoked_by=factories.administrator(), reason="违纪")
+    page = client.get(certificate.verification_path()).content.decode()
+    assert "已撤销" in page and 'data-status="revoked"' in page
+    data = client.get(reverse("certificates:verify_json", args=[certificate.verification_code])).json()
+    assert data["status"] == "revoked" and data["holder"] == "张*明"
+    status = client.get(reverse("certificates:credential_status", args=[certificate.verification_code])).json()
+    assert status["status"] == "revoked" and status["revokedCredentials"][0]["id"] == certificate.verification_url()
+
+
+def test_the_json_form_has_no_personal_details(client, certificate):
+    data = client.get(reverse("certificates:verify_json", args=[certificate.verification_code])).json()
+    assert data["status"] == "valid"
+    assert set(data) == {"status", "status_label", "program", "holder", "serial_number", "issued_on", "expires_on",
+                         "issuer", "checked_at"}
+
+
+def test_checks_are_rate_limited_per_client_with_a_chinese_429(client, certificate, settings):
+    settings.CERTIFICATE_CHECKS_PER_MINUTE = 3
+    for _ in range(3):
+        assert client.get(certificate.verification_path()).status_code == 200
+    response = client.get(certificate.verification_path())
+    assert response.status_code == 429 and "查询过于频繁" in response.content.decode()
+    other = client.get(certificate.verification_path(), REMOTE_ADDR="10.1.2.3")
+    assert other.status_code == 200
+
+
+def test_lookup_answers_only_an_exact_serial_and_name(client, certificate):
+    url = reverse("certificates:lookup")
+    wrong = client.get(url, {"serial_number": certificate.serial_number, "name": "张晓"}).content.decode()
+    assert "没有与该编号和姓名相符的证书" in wrong and "张*明" not in wrong
+    right = client.get(url, {"serial_number": certificate.serial_number, "name": "张晓明"}).content.decode()
+    assert "张*明" in right and "有效" in right
+    assert VerificationCheck.objects.filter(channel="lookup").count() == 2
+
+
+def test_the_holder_sees_and_downloads_their_certificates(client, holder, certificate):
+    client.force_login(holder)
+    page = client.get(reverse("certificates:mine")).content.decode()
+    assert "我的证书" in page and certificate.serial_number in page
+    home = client.get(reverse("people:learner_home")).content.decode()
+    assert 'data-testid="certificates-panel"' in home and certificate.serial_number in home
+    response = client.get(reverse("certificates:pdf", args=[certificate.pk]))
+    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_nobody_else_downloads_a_certificate(client, certificate, committee):
+    client.force_login(factories.mediator(committee=committee))
+    assert client.get(reverse("certificates:pdf", args=[certificate.pk])).status_code == 404
+    assert client.get(reverse("certificates:credential", args=[certificate.pk])).status_code == 404
+
+
+def test_bureau_staff_see_only_their_jurisdiction(client, certificate, townships):
+    own = factories.bureau_staff(jurisdiction=townships[0])
+    other = factories.bureau_staff(jurisdiction=townships[1])
+    client.force_login(other)
+    assert certificate.serial_number not in client.get(reverse("certificates:bureau_certificates")).content.decode()
+    assert client.get(reverse("certificates:bureau_certificate", args=[certificate.pk])).status_code == 404
+    client.force_login(own)
+    listing = client.get(reverse("certificates:bureau_certificates"), {"status": "valid", "q": "张"})
+    assert certificate.serial_number in listing.content.decode()
+    assert client.get(reverse("certificates:bureau_certificate", args=[certificate.pk])).status_code == 200
+
+
+def test_bureau_staff_issue_by_hand_and_revoke_with_a_reason(client, holder, program, county):
+    staff = factories.bureau_staff(jurisdiction=county)
+    client.force_login(staff)
+    search = client.get(reverse("certificates:bureau_issue"), {"q": "晓明"}).content.decode()
+    assert f"?holder={holder.pk}" in search
+    url = reverse("certificates:bureau_issue") + f"?holder={holder.pk}"
+    missing_reason = client.post(url, {"program": program.pk, "reason": ""})
+    assert "请填写原因" in missing_reason.content.decode() and not Certificate.objects.exists()
+    response = client.post(url, {"program": program.pk, "reason": "线下培训考核合格"})
+    certificate = Certificate.objects.get()
+    assert response.url == reverse("certificates:bureau_certificate", args=[certificate.pk])
+    detail = reverse("certificates:bureau_certificate", args=[certificate.pk])
+    refused = client.post(detail, {"action": "revoke", "revoke-reason": ""})
+    assert "请填写原因" in refused.content.decode()
+    client.post(detail, {"action": "revoke", "revoke-reason": "冒名参加考试"})
+    certificate.refresh_from_db()
+    assert certificate.status == "revoked"
+    assert certificate.status_changes.last().reason == "冒名参加考试"
+
+
+def test_staff_cannot_issue_to_someone_outside_their_jurisdiction(client, holder, program, townships):
+    client.force_login(factories.bureau_staff(jurisdiction=townships[1]))
+    url = reverse("certificates:bureau_issue") + f"?holder={holder.pk}"
+    assert client.post(url, {"program": program.pk, "reason": "x"}).status_code == 404
+    assert not Certificate.objects.exists()
+
+
+def test_renewal_from_the_bureau_page(client, certificate, county):
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    response = client.post(reverse("certificates:bureau_certificate", args=[certificate.pk]),
+                           {"action": "renew", "renew-reason": "继续教育学时已满"})
+    renewed = Certificate.objects.get(supersedes=certificate)
+    assert response.url == reverse("certificates:bureau_certificate", args=[renewed.pk])
+
+
+def test_bulk_issue_page_and_zip(client, committee, program, holder, county, django_capture_on_commit_callbacks):
+    factories.mediator(committee=committee, name="李四")
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("certificates:bureau_bulk_new"), {
+            "committee": committee.pk, "program": program.pk, "reason": "集中培训合格"})
+    page = client.get(response.url).content.decode()
+    assert 'data-status="done"' in page and "新发证 2 人" in page
+    archive = client.get(response.url + "zip/")
+    import io
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()
+    assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
+
+
+def test_bulk_issue_refuses_a_committee_outside_the_jurisdiction(client, committee, program, townships):
+    client.force_login(factories.bureau_staff(jurisdiction=townships[1]))
+    response = client.post(reverse("certificates:bureau_bulk_new"), {
+        "committee": committee.pk, "program": program.pk, "reason": "x"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+
+
+def test_bureau_pages_render_for_staff_and_refuse_learners(client, certificate, county, holder):
+    client.force_login(holder)
+    assert client.get(reverse("certificates:bureau_certificates")).status_code == 403
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    for name in ("bureau_certificates", "bureau_programs", "bureau_issue", "bureau_bulk_new"):
+        assert client.get(reverse(f"certificates:{name}")).status_code == 200, name
+    home = client.get(reverse("people:bureau_home")).content.decode()
+    assert "人民调解员培训合格证书" in home
+
+
+def test_the_register_uses_a_constant_number_of_queries(client, committee, program, county,
+                                                        django_assert_max_num_queries):
+    for _ in range(12):
+        services.certificate_issue(holder=factories.mediator(committee=committee), program=program, announce=False)
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("certificates:bureau_certificates"))
+
+
+def test_well_known_documents_publish_the_key(client, certificate):
+    from certificates import credentials
+
+    credentials.credential_jwt(certificate)
+    did = client.get("/.well-known/did.json").json()
+    assert did["id"].startswith("did:web:") and did["verificationMethod"][0]["publicKeyJwk"]["crv"] == "Ed25519"
+    keys = client.get("/.well-known/jwks.json").json()["keys"]
+    assert len(keys) == 1 and "d" not in keys[0]  # never the private part
+    json.dumps(did)
+
+
+def test_bureau_staff_edit_programs_in_the_wagtail_admin(client, county, program):
+    factories.course_module(title="人民调解法及配套规定解读", slug="mediation-law")
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    listing = client.get(reverse("wagtailsnippets_certificates_program:list"))
+    assert listing.status_code == 200 and "人民调解员培训合格证书" in listing.content.decode()
+    edit = client.get(reverse("wagtailsnippets_certificates_program:edit", args=[program.pk]))
+    assert edit.status_code == 200 and "人民调解法及配套规定解读" in edit.content.decode()
+
+
+def test_administrators_set_the_seal_and_signatory_in_the_wagtail_admin(client, db):
+    client.force_login(factories.administrator())
+    response = client.get(reverse("wagtailsettings:edit", args=["certificates", "certificatesettings"]), follow=True)
+    assert response.status_code == 200 and "签发人" in response.content.decode()
