@@ -1,3 +1,4 @@
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -63,3 +64,10 @@ def admin_menu_item(request):
     if permissions.can_use_admin(request.user):
         return MenuItem(label=_("Content admin"), url=reverse("wagtailadmin_home"), order=90, name="admin")
     return None
+
+
+@hooks.register("bureau_home_panels")
+def roster_import_panel(request):
+    if permissions.is_bureau_staff(request.user):
+        return render_to_string("people/includes/roster_panel.html", request=request)
+    return ""
