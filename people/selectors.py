@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions, roster
@@ -135,3 +136,67 @@ def roster_imports_visible_to(user: User) -> QuerySet[RosterImport]:
     """Imports by anyone whose jurisdiction lies inside the user's (administrators: all, including their own
     region-less imports)."""
     return RosterImport.objects.filter(region_filter(user, "region__")).select_related("uploaded_by", "region")
+
+
+def region_roster(*, user: User, parent: str | None = None) -> QuerySet[Region]:
+    """Regions the user may see, each with the code of the region above it (one query)."""
+    regions = regions_visible_to(user)
+    if parent is not None:
+        parent_region = regions.filter(code=parent).first()
+        regions = parent_region.get_children() if parent_region else regions.none()
+    above = Region.objects.filter(path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen))
+    return regions.annotate(parent_code=Subquery(above.values("code")[:1])).order_by("path")
+
+
+def committee_roster(*, user: User, region: str | None = None, kind: str | None = None) -> QuerySet[Committee]:
+    """Committees the user may see, with their count of members active today."""
+    committees = committees_visible_to(user).select_related("region")
+    if region is not None:
+        committees = committees.filter(region__path__startswith=Subquery(
+            Region.objects.filter(code=region).values("path")[:1]))
+    if kind is not None:
+        committees = committees.filter(kind=kind)
+    today = timezone.localdate()
+    active = Q(memberships__joined_on__lte=today) & (
+        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today))
+    return committees.annotate(active_members=Count("memberships", filter=active)).order_by(
+        "region__path", "name", "pk")
+
+
+def member_roster(
+    *, user: User, region: str | None = None, committee: int | None = None, active: bool | None = None
+) -> QuerySet[User]:
+    """People with a membership in the user's jurisdiction, each with ``roster_memberships``: their memberships
+    there (never those elsewhere), with committee, region and grade. A constant number of queries a page."""
+    memberships = Membership.objects.filter(region_filter(user, "committee__region__"))
+    if region is not None:
+        memberships = memberships.filter(committee__region__path__startswith=Subquery(
+            Region.objects.filter(code=region).values("path")[:1]))
+    if committee is not None:
+        memberships = memberships.filter(committee_id=committee)
+    people = User.objects.filter(pk__in=memberships.values("person"))
+    if active is not None:
+        current = memberships.active().values("person")
+        people = people.filter(pk__in=current) if active else people.exclude(pk__in=current)
+    return people.order_by("name", "pk").prefetch_related(Prefetch(
+        "memberships", to_attr="roster_memberships",
+        queryset=memberships.select_related("committee__region", "grade").order_by("joined_on", "pk")))
+
+
+ROLE_NAMES = ["mediator", "informant", "lecturer", "bureau_staff", "administrator"]
+
+
+def own_profile(*, user: User) -> User:
+    """The user with ``roles`` (names from ROLE_NAMES), ``jurisdiction`` and ``own_memberships`` (all of them)."""
+    memberships = list(user.memberships.select_related("committee__region", "grade").order_by("-joined_on", "pk"))
+    active_roles = {m.role for m in memberships if m.is_active}
+    checks = {
+        "mediator": Membership.Role.MEDIATOR in active_roles,
+        "informant": Membership.Role.INFORMANT in active_roles,
+        "lecturer": permissions.is_lecturer(user),
+        "bureau_staff": permissions.is_bureau_staff(user) and not permissions.is_administrator(user),
+        "administrator": permissions.is_administrator(user),
+    }
+    user.roles = [name for name in ROLE_NAMES if checks[name]]
+    user.own_memberships = memberships
+    return user

@@ -1,0 +1,190 @@
+"""REST API of people and organisations (mounted at /api/v1/ by config/urls.py).
+
+- Roster read for bureau systems: regions, committees, members with their memberships. Scoped to the caller's
+  jurisdiction through ``people.permissions`` (the same rule as the pages); phone and national ID masked.
+- ``me/``: the caller's own profile, roles and committee memberships.
+
+Other apps add endpoints the same way: an ``api.py`` with its views and a ``urlpatterns`` list (a ``SimpleRouter``'s
+URLs plus plain paths), included in ``config.urls.api_v1``. Views are thin: they validate query parameters with a
+small serializer and call a selector that takes the acting user. Shared permission classes live here
+(``IsBureauStaff``, ``IsLearner``); pagination is ``people.pagination.StandardPagination`` for every list.
+"""
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
+
+from . import permissions as policy
+from . import selectors
+from .models import Committee, Membership, Region, User
+
+
+class IsBureauStaff(permissions.BasePermission):
+    """Bureau staff with a jurisdiction, and administrators (the systems' accounts are bureau staff too)."""
+
+    def has_permission(self, request, view):
+        return policy.is_bureau_staff(request.user)
+
+
+class IsLearner(permissions.BasePermission):
+    """Mediators and informants (people with an active committee membership)."""
+
+    def has_permission(self, request, view):
+        return policy.is_learner(request.user)
+
+
+# --- Serializers --------------------------------------------------------------------------------------------------
+
+class RegionRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    parent_code = serializers.CharField(allow_null=True, help_text="Division code of the region above, if any.")
+
+    class Meta:
+        model = Region
+        fields = ["id", "code", "name", "name_en", "level", "parent_code"]
+
+
+class CommitteeSerializer(serializers.ModelSerializer):
+    region = RegionRefSerializer()
+    active_members = serializers.IntegerField(help_text="Members whose membership is active today.")
+
+    class Meta:
+        model = Committee
+        fields = ["id", "name", "kind", "specialty", "region", "established_on", "active_members"]
+
+
+class CommitteeRefSerializer(serializers.ModelSerializer):
+    region = RegionRefSerializer()
+
+    class Meta:
+        model = Committee
+        fields = ["id", "name", "kind", "region"]
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    committee = CommitteeRefSerializer()
+    grade = serializers.CharField(source="grade.name", allow_null=True, default=None)
+    active = serializers.BooleanField(source="is_active")
+
+    class Meta:
+        model = Membership
+        fields = ["id", "committee", "role", "employment", "position", "grade", "joined_on", "left_on", "active"]
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(source="masked_phone", help_text="Masked: 139****1234.")
+    national_id = serializers.CharField(source="national_id_masked", help_text="Masked: 150621********123X.")
+    memberships = MembershipSerializer(many=True, source="roster_memberships",
+                                       help_text="Memberships in the caller's jurisdiction only, open and ended.")
+
+    class Meta:
+        model = User
+        fields = ["id", "name", "gender", "phone", "national_id", "memberships"]
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    phone = serializers.CharField(source="masked_phone")
+    national_id = serializers.CharField(source="national_id_masked")
+    roles = serializers.ListField(child=serializers.ChoiceField(choices=selectors.ROLE_NAMES))
+    jurisdiction = RegionRefSerializer(allow_null=True)
+    memberships = MembershipSerializer(many=True, source="own_memberships")
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "name", "gender", "email", "phone", "national_id", "roles", "jurisdiction",
+                  "memberships"]
+
+
+# --- Query parameters ---------------------------------------------------------------------------------------------
+
+class RegionFilter(serializers.Serializer):
+    parent = serializers.CharField(required=False, max_length=12, help_text="Only the regions directly below "
+                                                                            "this division code.")
+
+
+class CommitteeFilter(serializers.Serializer):
+    region = serializers.CharField(required=False, max_length=12, help_text="Division code: committees in this "
+                                                                            "region and below it.")
+    kind = serializers.ChoiceField(required=False, choices=Committee.Kind.choices)
+
+
+class MemberFilter(serializers.Serializer):
+    region = serializers.CharField(required=False, max_length=12, help_text="Division code: members of committees "
+                                                                            "in this region and below it.")
+    committee = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None,
+                                      help_text="true: with an active membership; false: only ended ones.")
+
+
+def _filters(request, serializer_class) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return {key: value for key, value in serializer.validated_data.items() if value is not None}
+
+
+# --- Views --------------------------------------------------------------------------------------------------------
+
+class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+    """Regions in the caller's jurisdiction (the jurisdiction itself and everything below it)."""
+
+    serializer_class = RegionSerializer
+    permission_classes = [IsBureauStaff]
+
+    def get_queryset(self):
+        return selectors.region_roster(user=self.request.user, **_filters(self.request, RegionFilter))
+
+    @extend_schema(parameters=[RegionFilter])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Mediation committees in the caller's jurisdiction, with their count of active members."""
+
+    serializer_class = CommitteeSerializer
+    permission_classes = [IsBureauStaff]
+
+    def get_queryset(self):
+        return selectors.committee_roster(user=self.request.user, **_filters(self.request, CommitteeFilter))
+
+    @extend_schema(parameters=[CommitteeFilter])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class MemberViewSet(viewsets.ReadOnlyModelViewSet):
+    """Mediators and informants with a membership (open or ended) in the caller's jurisdiction. Only memberships
+    inside the jurisdiction are shown; phone numbers and national IDs are masked."""
+
+    serializer_class = MemberSerializer
+    permission_classes = [IsBureauStaff]
+
+    def get_queryset(self):
+        return selectors.member_roster(user=self.request.user, **_filters(self.request, MemberFilter))
+
+    @extend_schema(parameters=[MemberFilter])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+
+class MeView(APIView):
+    """The caller's own profile, roles and committee memberships (every signed-in user)."""
+
+    @extend_schema(responses=ProfileSerializer)
+    def get(self, request):
+        return Response(ProfileSerializer(selectors.own_profile(user=request.user)).data)
+
+
+router = SimpleRouter()
+router.register("regions", RegionViewSet, basename="region")
+router.register("committees", CommitteeViewSet, basename="committee")
+router.register("members", MemberViewSet, basename="member")
+
+urlpatterns = [*router.urls, path("me/", MeView.as_view(), name="me")]
