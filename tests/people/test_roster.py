@@ -381,3 +381,12 @@ def test_templates_have_chinese_headers_and_read_back(staff, village):
     assert [str(cell) for cell in table[0][1]][:3] == ["地区代码", "调委会名称", "调委会类型"]
     with pytest.raises(roster.FileRefused, match="只有标题行"):
         roster.read_rows(table, today=date.today())
+
+
+def test_the_example_file_in_docs_reads_without_errors():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "docs" / "roster-example.csv"
+    rows, errors = roster.read_rows(roster.read_table(example.name, example.read_bytes()), today=date.today())
+    assert errors == [] and len(rows) == 4
+    assert {row.committee_kind for row in rows} == {"village", "township", "industry"}
