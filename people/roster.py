@@ -11,7 +11,8 @@ The file format (documented to users on the import page and in the downloadable 
 - A committee is identified by region code + committee name; a new pair creates a committee.
 - A person is identified by the salted hash of their national ID number when the row gives one; otherwise by name +
   mobile phone among the members of the committees the file names. Rows of one file that share that key are one person.
-  The ID number itself is never stored, only its hash and a masked form.
+  The ID number itself is never stored, only its hash and a masked form. A person found by ID hash who is on none of
+  the file's committees gets the new membership, but their name, gender and phone are not changed by this file.
 - Empty optional cells never erase what is stored. A left date ends the membership (it is never deleted); with "full
   list" chosen, members of a named committee who are not in the file are marked as left today.
 """
@@ -547,6 +548,7 @@ class Snapshot:
         self.by_hash = {person.id_hash: person for person in self.people.values() if person.id_hash}
         self.by_pair: dict[tuple[int, int], list[ExistingMembership]] = defaultdict(list)
         self.members: dict[int, list[ExistingPerson]] = defaultdict(list)
+        self.member_ids = {membership.person_id for membership in self.memberships}
         for membership in self.memberships:
             self.by_pair[(membership.person_id, membership.committee_id)].append(membership)
             self.members[membership.committee_id].append(self.people[membership.person_id])
@@ -669,6 +671,11 @@ def _plan_people(plan, rows, snapshot, committee_refs) -> tuple[dict[tuple, str]
                                     "id_hash": row.id_hash, "id_masked": row.id_masked, "line": row.line})
         else:
             refs[key] = f"id:{existing.id}"
+            if existing.id not in snapshot.member_ids:
+                # Found by ID hash but on none of the file's committees (perhaps outside the uploader's
+                # jurisdiction): the person is linked, their details are left to those who look after them.
+                names[refs[key]] = row.name
+                continue
             # Empty optional cells keep what is stored.
             wanted = {"name": row.name}
             if row.gender != User.Gender.UNSPECIFIED:

@@ -110,7 +110,7 @@ def _roster_progress(record) -> dict:
         "finished": record.is_finished,
         "processed": processed,
         "total": total,
-        "percent": round(100 * processed / total) if total else (100 if record.is_finished else 0),
+        "percent": min(100, round(100 * processed / total)) if total else (100 if record.is_finished else 0),
         "result": record.result,
         "failure": record.failure,
     }

@@ -390,3 +390,17 @@ def test_the_example_file_in_docs_reads_without_errors():
     rows, errors = roster.read_rows(roster.read_table(example.name, example.read_bytes()), today=date.today())
     assert errors == [] and len(rows) == 4
     assert {row.committee_kind for row in rows} == {"village", "township", "industry"}
+
+
+def test_a_person_found_by_id_elsewhere_is_linked_but_not_edited(staff, village, townships,
+                                                                  django_capture_on_commit_callbacks):
+    number = person_id(9)
+    elsewhere = factories.CommitteeFactory(region=townships[1])
+    person = services.person_create(username="far", name="外镇的人", phone="13700000000", national_id_number=number)
+    factories.MembershipFactory(person=person, committee=elsewhere)
+    record = upload(staff, csv_bytes([row(village, national_id=number, name="改过的名字", phone="13911111111")]))
+    assert record.preview["counts"]["people_new"] == 0 and record.preview["counts"]["people_updated"] == 0
+    run(record, staff, django_capture_on_commit_callbacks)
+    person.refresh_from_db()
+    assert (person.name, person.phone) == ("外镇的人", "13700000000") and person.memberships.count() == 2
+    assert "外镇的人" not in str(record.preview)
