@@ -11,7 +11,7 @@ small serializer and call a selector that takes the acting user. Shared permissi
 """
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -134,47 +134,44 @@ def _filters(request, serializer_class) -> dict:
 
 # --- Views --------------------------------------------------------------------------------------------------------
 
-class RegionViewSet(viewsets.ReadOnlyModelViewSet):
+class RosterViewSet(viewsets.ReadOnlyModelViewSet):
+    """Base of the roster endpoints: bureau staff only; query parameters checked by ``filters``; rows from a
+    selector that takes the acting user, so an object outside the jurisdiction is simply not found (404)."""
+
+    permission_classes = [IsBureauStaff]
+    filters: type[serializers.Serializer]
+    selector = None
+
+    def get_queryset(self):
+        return type(self).selector(user=self.request.user, **_filters(self.request, self.filters))
+
+
+@extend_schema_view(list=extend_schema(parameters=[RegionFilter]))
+class RegionViewSet(RosterViewSet):
     """Regions in the caller's jurisdiction (the jurisdiction itself and everything below it)."""
 
     serializer_class = RegionSerializer
-    permission_classes = [IsBureauStaff]
-
-    def get_queryset(self):
-        return selectors.region_roster(user=self.request.user, **_filters(self.request, RegionFilter))
-
-    @extend_schema(parameters=[RegionFilter])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filters = RegionFilter
+    selector = staticmethod(selectors.region_roster)
 
 
-class CommitteeViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[CommitteeFilter]))
+class CommitteeViewSet(RosterViewSet):
     """Mediation committees in the caller's jurisdiction, with their count of active members."""
 
     serializer_class = CommitteeSerializer
-    permission_classes = [IsBureauStaff]
-
-    def get_queryset(self):
-        return selectors.committee_roster(user=self.request.user, **_filters(self.request, CommitteeFilter))
-
-    @extend_schema(parameters=[CommitteeFilter])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filters = CommitteeFilter
+    selector = staticmethod(selectors.committee_roster)
 
 
-class MemberViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(list=extend_schema(parameters=[MemberFilter]))
+class MemberViewSet(RosterViewSet):
     """Mediators and informants with a membership (open or ended) in the caller's jurisdiction. Only memberships
     inside the jurisdiction are shown; phone numbers and national IDs are masked."""
 
     serializer_class = MemberSerializer
-    permission_classes = [IsBureauStaff]
-
-    def get_queryset(self):
-        return selectors.member_roster(user=self.request.user, **_filters(self.request, MemberFilter))
-
-    @extend_schema(parameters=[MemberFilter])
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+    filters = MemberFilter
+    selector = staticmethod(selectors.member_roster)
 
 
 class MeView(APIView):
