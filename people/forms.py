@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.template import loader
+from django.utils.translation import gettext_lazy as _
 
 
 class QueuedPasswordResetForm(PasswordResetForm):
@@ -14,3 +16,15 @@ class QueuedPasswordResetForm(PasswordResetForm):
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
         transaction.on_commit(lambda: email_send.delay(subject, body, [to_email]))
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file (CSV or XLSX)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-"
+                                                         "officedocument.spreadsheetml.sheet"}),
+    )
+    full_list = forms.BooleanField(
+        label=_("This file is the full list of each committee it names"), required=False,
+        help_text=_("Members of those committees who are not in the file will be marked as left today."),
+    )

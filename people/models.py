@@ -76,6 +76,10 @@ class Grade(models.Model):
         return self.name
 
 
+# A mainland mobile number, as stored (and as a roster import accepts it).
+PHONE_PATTERN = r"^1[3-9][0-9]{9}$"
+
+
 class User(AbstractUser):
     """Everyone who logs in: mediators, informants, lecturers, bureau staff and administrators.
 
@@ -112,7 +116,7 @@ class User(AbstractUser):
                 fields=["national_id_hash"], condition=~Q(national_id_hash=""), name="unique_national_id_hash"
             ),
             models.CheckConstraint(
-                condition=Q(phone="") | Q(phone__regex=r"^1[3-9][0-9]{9}$"), name="user_phone_is_mainland_mobile"
+                condition=Q(phone="") | Q(phone__regex=PHONE_PATTERN), name="user_phone_is_mainland_mobile"
             ),
         ]
 
@@ -278,3 +282,57 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class RosterImport(models.Model):
+    """One upload of a committee-and-member roster (CSV or XLSX) by bureau staff, and what became of it.
+
+    The raw file is not kept (it may hold national ID numbers): the record keeps its name, size and SHA-256,
+    and the validated rows with national IDs already reduced to a salted hash and a masked form. Status moves
+    only through ``people.services.roster_import_set_status``, which records who, when and why in ``history``."""
+
+    class Status(models.TextChoices):
+        REFUSED = "refused", _("Refused: the file has errors")
+        VALIDATED = "validated", _("Checked: waiting for confirmation")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed: nothing was imported")
+
+    uploaded_by = models.ForeignKey(
+        User, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="roster_imports")
+    region = models.ForeignKey(
+        Region, verbose_name=_("jurisdiction"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="roster_imports",
+        help_text=_("The uploader's jurisdiction at upload time; empty for an administrator (everywhere)."),
+    )
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_size = models.PositiveIntegerField(_("file size"), default=0)
+    file_sha256 = models.CharField(max_length=64)
+    full_list = models.BooleanField(
+        _("full list"), default=False,
+        help_text=_("The file lists every current member of the committees it names; others are marked as left."),
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    history = models.JSONField(_("history"), default=list, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    rows = models.JSONField(default=list, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    failure = models.TextField(_("failure"), blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.file_name
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.REFUSED, self.Status.DONE, self.Status.FAILED)

@@ -5,6 +5,7 @@ The raw number is never stored. Matching a person on re-import uses an HMAC keye
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
@@ -39,6 +40,21 @@ def mask(number: str) -> str:
     """Keep the region prefix and the last four characters: 150621********123X."""
     number = normalize(number)
     return f"{number[:6]}{'*' * 8}{number[-4:]}"
+
+
+@dataclass(frozen=True)
+class NationalIdRecord:
+    """What may be kept of a national ID number: the salted hash (for matching) and the masked form (for display).
+    Lets a number be validated now and recorded later (e.g. by a background import) without keeping it."""
+
+    hash: str
+    masked: str
+
+
+def record(raw: str) -> NationalIdRecord:
+    """Validate ``raw`` (ValidationError if it is not a valid number) and return what may be kept of it."""
+    number = normalize(raw)
+    return NationalIdRecord(hash=digest(number), masked=mask(number))
 
 
 def with_check_digit(first17: str) -> str:

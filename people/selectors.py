@@ -2,11 +2,14 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Length, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Committee, Membership, Notice, Region, User
-from .permissions import committees_visible_to
+from . import permissions, roster
+from .models import Committee, Grade, Membership, Notice, Region, RosterImport, User
+from .permissions import committees_visible_to, region_filter, regions_visible_to
 
 
 def learner_memberships(*, user: User) -> QuerySet[Membership]:
@@ -86,3 +89,114 @@ def unread_notice_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0
     return Notice.objects.filter(person=user, read_at__isnull=True).count()
+
+
+def roster_reference(*, user: User, rows: list[roster.RosterRow]) -> roster.Reference:
+    """What checking a roster needs: the file's regions that lie in the user's jurisdiction, and the grades."""
+    codes = {row.region_code for row in rows}
+    jurisdiction = user.jurisdiction if user.jurisdiction_id and not permissions.is_administrator(user) else None
+    return roster.Reference(
+        region_ids=dict(regions_visible_to(user).filter(code__in=codes).values_list("code", "id")),
+        jurisdiction_name=jurisdiction.name if jurisdiction else _("all regions"),
+        grades=frozenset(Grade.objects.values_list("name", flat=True)),
+    )
+
+
+def roster_snapshot(*, rows: list[roster.RosterRow]) -> roster.Snapshot:
+    """The database rows a roster plan compares with, in three queries: the committees the file names, all their
+    memberships (open and ended), and the people in those memberships or matching a national ID hash in the file."""
+    keys = {row.committee_key for row in rows}
+    committees = {
+        (c["region__code"], c["name"]): roster.ExistingCommittee(
+            id=c["id"], region_code=c["region__code"], name=c["name"], kind=c["kind"], specialty=c["specialty"])
+        for c in Committee.objects.filter(
+            region__code__in={code for code, _name in keys}, name__in={name for _code, name in keys},
+        ).values("id", "region__code", "name", "kind", "specialty")
+        if (c["region__code"], c["name"]) in keys
+    }
+    memberships = [
+        roster.ExistingMembership(
+            id=m["id"], person_id=m["person_id"], committee_id=m["committee_id"], role=m["role"],
+            employment=m["employment"], grade=m["grade__name"] or "", joined_on=m["joined_on"], left_on=m["left_on"])
+        for m in Membership.objects.filter(committee__in=[c.id for c in committees.values()]).order_by("pk").values(
+            "id", "person_id", "committee_id", "role", "employment", "grade__name", "joined_on", "left_on")
+    ]
+    hashes = {row.id_hash for row in rows if row.id_hash}
+    people = {
+        p["id"]: roster.ExistingPerson(id=p["id"], name=p["name"], gender=p["gender"], phone=p["phone"],
+                                       id_hash=p["national_id_hash"])
+        for p in User.objects.filter(
+            Q(pk__in={m.person_id for m in memberships}) | Q(national_id_hash__in=hashes)
+        ).values("id", "name", "gender", "phone", "national_id_hash")
+    }
+    return roster.Snapshot(committees=committees, people=people, memberships=memberships)
+
+
+def roster_imports_visible_to(user: User) -> QuerySet[RosterImport]:
+    """Imports by anyone whose jurisdiction lies inside the user's (administrators: all, including their own
+    region-less imports)."""
+    return RosterImport.objects.filter(region_filter(user, "region__")).select_related("uploaded_by", "region")
+
+
+def region_roster(*, user: User, parent: str | None = None) -> QuerySet[Region]:
+    """Regions the user may see, each with the code of the region above it (one query)."""
+    regions = regions_visible_to(user)
+    if parent is not None:
+        parent_region = regions.filter(code=parent).first()
+        regions = parent_region.get_children() if parent_region else regions.none()
+    above = Region.objects.filter(path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Region.steplen))
+    return regions.annotate(parent_code=Subquery(above.values("code")[:1])).order_by("path")
+
+
+def committee_roster(*, user: User, region: str | None = None, kind: str | None = None) -> QuerySet[Committee]:
+    """Committees the user may see, with their count of members active today."""
+    committees = committees_visible_to(user).select_related("region")
+    if region is not None:
+        committees = committees.filter(region__path__startswith=Subquery(
+            Region.objects.filter(code=region).values("path")[:1]))
+    if kind is not None:
+        committees = committees.filter(kind=kind)
+    today = timezone.localdate()
+    active = Q(memberships__joined_on__lte=today) & (
+        Q(memberships__left_on__isnull=True) | Q(memberships__left_on__gt=today))
+    return committees.annotate(active_members=Count("memberships", filter=active)).order_by(
+        "region__path", "name", "pk")
+
+
+def member_roster(
+    *, user: User, region: str | None = None, committee: int | None = None, active: bool | None = None
+) -> QuerySet[User]:
+    """People with a membership in the user's jurisdiction, each with ``roster_memberships``: their memberships
+    there (never those elsewhere), with committee, region and grade. A constant number of queries a page."""
+    memberships = Membership.objects.filter(region_filter(user, "committee__region__"))
+    if region is not None:
+        memberships = memberships.filter(committee__region__path__startswith=Subquery(
+            Region.objects.filter(code=region).values("path")[:1]))
+    if committee is not None:
+        memberships = memberships.filter(committee_id=committee)
+    people = User.objects.filter(pk__in=memberships.values("person"))
+    if active is not None:
+        current = memberships.active().values("person")
+        people = people.filter(pk__in=current) if active else people.exclude(pk__in=current)
+    return people.order_by("name", "pk").prefetch_related(Prefetch(
+        "memberships", to_attr="roster_memberships",
+        queryset=memberships.select_related("committee__region", "grade").order_by("joined_on", "pk")))
+
+
+ROLE_NAMES = ["mediator", "informant", "lecturer", "bureau_staff", "administrator"]
+
+
+def own_profile(*, user: User) -> User:
+    """The user with ``roles`` (names from ROLE_NAMES), ``jurisdiction`` and ``own_memberships`` (all of them)."""
+    memberships = list(user.memberships.select_related("committee__region", "grade").order_by("-joined_on", "pk"))
+    active_roles = {m.role for m in memberships if m.is_active}
+    checks = {
+        "mediator": Membership.Role.MEDIATOR in active_roles,
+        "informant": Membership.Role.INFORMANT in active_roles,
+        "lecturer": permissions.is_lecturer(user),
+        "bureau_staff": permissions.is_bureau_staff(user) and not permissions.is_administrator(user),
+        "administrator": permissions.is_administrator(user),
+    }
+    user.roles = [name for name in ROLE_NAMES if checks[name]]
+    user.own_memberships = memberships
+    return user

@@ -1,19 +1,24 @@
 """Every write to people and organisations. Keyword-only, atomic, named <entity>_<action>."""
 
+import hashlib
+import uuid
+from dataclasses import asdict
 from datetime import date
 
 from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
-from . import national_id
+from . import national_id, permissions, roster, selectors
 from .audit import audit
 from .exceptions import PeopleError
-from .models import Committee, DisputeCategory, Grade, Membership, Notice, Region, User
+from .models import Committee, DisputeCategory, Grade, Membership, Notice, Region, RosterImport, User
 from .roles import ROLE_PERMISSIONS, StaffRole
 
 
@@ -39,10 +44,15 @@ def person_create(
     email: str = "",
     password: str | None = None,
     national_id_number: str | None = None,
+    national_id_record: national_id.NationalIdRecord | None = None,
 ) -> User:
+    """Create a person. A national ID comes either as the number (validated, then hashed and masked) or as an
+    already validated ``national_id_record``; the number itself is never stored."""
     person = User(username=username, name=name, gender=gender, phone=phone, email=email)
     if national_id_number:
-        _apply_national_id(person, national_id_number)
+        national_id_record = national_id.record(national_id_number)
+    if national_id_record:
+        _apply_national_id(person, national_id_record)
     if password:
         person.set_password(password)
     else:
@@ -52,14 +62,17 @@ def person_create(
     return person
 
 
-def _apply_national_id(person: User, number: str) -> None:
-    person.national_id_hash = national_id.digest(number)
-    person.national_id_masked = national_id.mask(number)
+def _apply_national_id(person: User, record: national_id.NationalIdRecord) -> None:
+    person.national_id_hash = record.hash
+    person.national_id_masked = record.masked
 
 
-def person_set_national_id(*, person: User, number: str) -> User:
-    """Record a person's national ID as a salted hash and a masked form; the number itself is not kept."""
-    _apply_national_id(person, number)
+def person_set_national_id(
+    *, person: User, number: str | None = None, record: national_id.NationalIdRecord | None = None
+) -> User:
+    """Record a person's national ID (the number, or an already validated record) as a salted hash and a masked
+    form; the number itself is not kept. Refuses a number another person already has."""
+    _apply_national_id(person, record or national_id.record(number or ""))
     if User.objects.filter(national_id_hash=person.national_id_hash).exclude(pk=person.pk).exists():
         raise ValidationError(_("Another person already has this national ID number."))
     person.save(update_fields=["national_id_hash", "national_id_masked"])
@@ -180,3 +193,233 @@ def notices_mark_read(*, person: User, notice_ids: list[int] | None = None) -> i
     if notice_ids is not None:
         unread = unread.filter(pk__in=notice_ids)
     return unread.update(read_at=timezone.now())
+
+
+# --- Roster import ------------------------------------------------------------------------------------------------
+
+# Allowed status moves of a roster import ("" is a record being created).
+ROSTER_IMPORT_MOVES: dict[str, set[str]] = {
+    "": {RosterImport.Status.REFUSED, RosterImport.Status.VALIDATED},
+    RosterImport.Status.VALIDATED: {RosterImport.Status.QUEUED},
+    RosterImport.Status.QUEUED: {RosterImport.Status.RUNNING, RosterImport.Status.FAILED},
+    RosterImport.Status.RUNNING: {RosterImport.Status.DONE, RosterImport.Status.FAILED},
+}
+
+
+def roster_import_set_status(
+    *, roster_import: RosterImport, status: str, by: User | None = None, note: str = "", **fields
+) -> RosterImport:
+    """The one way a roster import changes status: refuses moves not in ``ROSTER_IMPORT_MOVES`` and appends who,
+    when and why to its history. ``fields`` are saved with it (counts, errors, result...)."""
+    if status not in ROSTER_IMPORT_MOVES.get(roster_import.status, set()):
+        raise PeopleError(_("A roster import cannot go from “%(old)s” to “%(new)s”.") % {
+            "old": roster_import.status or "—", "new": status})
+    now = timezone.now()
+    roster_import.history = [*roster_import.history, {
+        "status": status, "at": now.isoformat(), "by": by.pk if by else None, "note": note}]
+    roster_import.status = status
+    if status in (RosterImport.Status.REFUSED, RosterImport.Status.DONE, RosterImport.Status.FAILED):
+        roster_import.finished_at = now
+    for name, value in fields.items():
+        setattr(roster_import, name, value)
+    roster_import.save()
+    return roster_import
+
+
+def _roster_check(
+    *, user: User, rows: list[roster.RosterRow], full_list: bool
+) -> tuple[roster.Plan | None, list[roster.RowError]]:
+    """Check a roster's rows against the database and plan the import (shared by upload and run)."""
+    errors = roster.check_references(rows, selectors.roster_reference(user=user, rows=rows))
+    if errors:
+        return None, errors
+    plan = roster.plan_changes(rows, selectors.roster_snapshot(rows=rows), full_list=full_list,
+                               today=timezone.localdate())
+    return plan, plan.errors
+
+
+def roster_import_upload(
+    *, user: User, file_name: str, data: bytes, file_size: int | None = None, full_list: bool = False
+) -> RosterImport:
+    """Read and check an uploaded roster and keep the record of it: REFUSED with the errors by row and column, or
+    VALIDATED with a preview of what the import would change. Writes nothing else. The raw file is not kept; the
+    checked rows are, with national IDs reduced to hash and masked form. Bureau staff and administrators only
+    (the caller checks); rows outside the user's jurisdiction are errors."""
+    rows: list[roster.RosterRow] = []
+    plan = None
+    try:
+        rows, errors = roster.read_rows(roster.read_table(file_name, data), today=timezone.localdate())
+    except roster.FileRefused as exc:
+        errors = [roster.RowError(0, "", str(exc))]
+    if rows and not errors:
+        plan, errors = _roster_check(user=user, rows=rows, full_list=full_list)
+    record = RosterImport(
+        uploaded_by=user, region=None if permissions.is_administrator(user) else user.jurisdiction,
+        file_name=file_name[:255], file_size=len(data) if file_size is None else file_size,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        full_list=full_list, row_count=len(rows),
+    )
+    if errors:
+        return roster_import_set_status(
+            roster_import=record, status=RosterImport.Status.REFUSED, by=user, error_count=len(errors),
+            errors=[asdict(error) for error in errors[:roster.MAX_ERRORS]])
+    return roster_import_set_status(
+        roster_import=record, status=RosterImport.Status.VALIDATED, by=user,
+        rows=[row.to_json() for row in rows], preview=plan.summary())
+
+
+@transaction.atomic
+def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterImport:
+    """Queue a checked import to run in the background (after commit). Idempotent: confirming an import that is
+    already queued, running or done changes nothing, so a double click imports once."""
+    roster_import = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+    if roster_import.status == RosterImport.Status.REFUSED:
+        raise PeopleError(_("This file has errors and cannot be imported; fix them and upload it again."))
+    if roster_import.status != RosterImport.Status.VALIDATED:
+        return roster_import
+    roster_import_set_status(roster_import=roster_import, status=RosterImport.Status.QUEUED, by=user)
+    from .tasks import roster_import_run as task
+
+    transaction.on_commit(lambda: task.delay(roster_import.pk))
+    return roster_import
+
+
+def roster_import_progress_key(import_id: int) -> str:
+    return f"roster-import-progress:{import_id}"
+
+
+def roster_import_run(*, import_id: int) -> RosterImport:
+    """Run a queued import, all or nothing: the rows are checked and planned again against the database as it is
+    now (with the uploader's current jurisdiction), then applied in one transaction. Idempotent: an import that is
+    done or failed is left alone, and one interrupted while running (its transaction rolled back) runs again.
+    A check that fails now marks the import FAILED with the reason; nothing is written."""
+    with transaction.atomic():
+        record = RosterImport.objects.select_for_update().get(pk=import_id)
+        if record.status == RosterImport.Status.QUEUED:
+            roster_import_set_status(roster_import=record, status=RosterImport.Status.RUNNING)
+        elif record.status != RosterImport.Status.RUNNING:
+            return record
+    try:
+        with transaction.atomic():
+            record = RosterImport.objects.select_for_update().get(pk=import_id)
+            rows = [roster.RosterRow.from_json(row) for row in record.rows]
+            # Imports touching the same regions run one after the other.
+            regions = {r.code: r for r in Region.objects.select_for_update().filter(
+                code__in={row.region_code for row in rows}).order_by("pk")}
+            plan, errors = _roster_check(user=record.uploaded_by, rows=rows, full_list=record.full_list)
+            if errors:
+                raise PeopleError(_("The data changed since the file was checked: %(error)s Upload it again.") % {
+                    "error": errors[0].message})
+            result = _roster_plan_apply(plan=plan, regions=regions, import_id=import_id)
+            return roster_import_set_status(roster_import=record, status=RosterImport.Status.DONE, result=result)
+    except (PeopleError, ValidationError, IntegrityError) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        with transaction.atomic():
+            record = RosterImport.objects.select_for_update().get(pk=import_id)
+            return roster_import_set_status(roster_import=record, status=RosterImport.Status.FAILED,
+                                            note=message, failure=message)
+    finally:
+        cache.delete(roster_import_progress_key(import_id))
+
+
+def _roster_plan_apply(*, plan: roster.Plan, regions: dict[str, Region], import_id: int) -> dict[str, int]:
+    """Write a roster plan with the people services (inside the caller's transaction). Progress, counted in
+    writes, goes to the cache: it must be visible to other connections before this transaction commits."""
+    done = 0
+    total = plan.operation_count
+
+    def step():
+        nonlocal done
+        done += 1
+        if done % 50 == 0 or done == total:
+            cache.set(roster_import_progress_key(import_id), done, timeout=3600)
+
+    grades = {grade.name: grade for grade in Grade.objects.all()}
+    committees: dict[str, Committee] = {}
+    for index, entry in enumerate(plan.committees_new):
+        committees[f"new:{index}"] = committee_create(
+            region=regions[entry["region_code"]], name=entry["name"], kind=entry["kind"], specialty=entry["specialty"])
+        step()
+    existing_committees = Committee.objects.in_bulk([entry["id"] for entry in plan.committees_updated])
+    for entry in plan.committees_updated:
+        committee = existing_committees[entry["id"]]
+        _roster_change(committee, entry["changes"])
+        committee.save(update_fields=["kind", "specialty"])
+        step()
+    people: dict[str, User] = {}
+    for index, entry in enumerate(plan.people_new):
+        record = national_id.NationalIdRecord(entry["id_hash"], entry["id_masked"]) if entry["id_hash"] else None
+        people[f"new:{index}"] = person_create(
+            username=f"m{uuid.uuid4().hex[:12]}", name=entry["name"], gender=entry["gender"], phone=entry["phone"],
+            national_id_record=record)
+        step()
+    existing_people = User.objects.in_bulk([entry["id"] for entry in plan.people_updated])
+    for entry in plan.people_updated:
+        person = existing_people[entry["id"]]
+        changes = {name: change for name, change in entry["changes"].items() if name != "national_id"}
+        if changes:
+            _roster_change(person, changes, exclude=["password"])
+            person.save(update_fields=list(changes))
+        if entry.get("id_hash"):
+            person_set_national_id(person=person, record=national_id.NationalIdRecord(
+                entry["id_hash"], entry["id_masked"]))
+        step()
+
+    for model, key, found in ((User, "person", people), (Committee, "committee", committees)):
+        ids = {int(entry[key][3:]) for entry in plan.memberships_opened if entry[key].startswith("id:")}
+        found.update({f"id:{pk}": obj for pk, obj in model.objects.in_bulk(ids).items()})
+    for entry in plan.memberships_opened:
+        membership = membership_start(
+            person=people[entry["person"]], committee=committees[entry["committee"]],
+            role=entry["role"], employment=entry["employment"], grade=grades.get(entry["grade"]),
+            joined_on=date.fromisoformat(entry["joined_on"]))
+        if entry["left_on"]:
+            membership_end(membership=membership, left_on=date.fromisoformat(entry["left_on"]))
+        step()
+    memberships = Membership.objects.in_bulk(
+        [entry["id"] for entry in plan.memberships_updated + plan.memberships_ended])
+    for entry in plan.memberships_updated:
+        membership = memberships[entry["id"]]
+        changes = dict(entry["changes"])
+        if "grade" in changes:
+            changes["grade"] = [None, grades[changes["grade"][1]]]
+        if "joined_on" in changes:
+            changes["joined_on"] = [None, date.fromisoformat(changes["joined_on"][1])]
+        _roster_change(membership, changes)
+        membership.save(update_fields=list(changes))
+        step()
+    for entry in plan.memberships_ended:
+        membership_end(membership=memberships[entry["id"]], left_on=date.fromisoformat(entry["left_on"]))
+        step()
+    return plan.counts()
+
+
+def _roster_change(obj, changes: dict[str, list], exclude: list[str] | None = None) -> None:
+    """Set the new values of a plan's ``{field: [old, new]}`` changes and validate the object (not saved)."""
+    for name, (_old, new) in changes.items():
+        setattr(obj, name, new)
+    obj.full_clean(exclude=exclude)
+
+
+# --- API access for other systems ---------------------------------------------------------------------------------
+
+@transaction.atomic
+def system_account_create(*, username: str, name: str, jurisdiction: Region) -> User:
+    """An account for another system (a county's grid-management platform, a statistics system) to read the
+    roster through the API: bureau staff in ``jurisdiction``, with no usable password, so it can only use a token.
+    Idempotent by username for system accounts; refuses to turn an existing person's account into one."""
+    existing = User.objects.filter(username=username).first()
+    if existing and existing.has_usable_password():
+        raise PeopleError(_("The username %(username)s belongs to a person, not a system.") % {"username": username})
+    account = existing or person_create(username=username, name=name)
+    return staff_role_grant(user=account, role=StaffRole.BUREAU_STAFF, jurisdiction=jurisdiction)
+
+
+@transaction.atomic
+def api_token_issue(*, user: User, rotate: bool = False) -> Token:
+    """The user's API token (``Authorization: Token <key>``), created on first call. ``rotate`` replaces it, so
+    the old key stops working at once. Whoever holds the key acts as ``user``, with the same scoping."""
+    if rotate:
+        Token.objects.filter(user=user).delete()
+    token, _created = Token.objects.get_or_create(user=user)
+    return token

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -10,4 +10,9 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("notices/", views.notices, name="notices"),
     path("notices/read/", views.notices_read, name="notices_read"),
+    path("bureau/roster/", views.roster_import, name="roster_import"),
+    re_path(r"^bureau/roster/template\.(?P<file_format>csv|xlsx)$", views.roster_template, name="roster_template"),
+    path("bureau/roster/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
+    path("bureau/roster/<int:pk>/status/", views.roster_import_status, name="roster_import_status"),
+    path("bureau/roster/<int:pk>/confirm/", views.roster_import_confirm, name="roster_import_confirm"),
 ]

@@ -1,3 +1,4 @@
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -69,3 +70,10 @@ def admin_menu_item(request):
 def register_audit_actions(actions):
     for action, label, message in audit.ACTIONS:
         actions.register_action(action, label, message)
+
+
+@hooks.register("bureau_home_panels")
+def roster_import_panel(request):
+    if permissions.is_bureau_staff(request.user):
+        return render_to_string("people/includes/roster_panel.html", request=request)
+    return ""

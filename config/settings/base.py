@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -191,15 +192,34 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_LOGIN_URL = "login"
 
 # --- REST API
+# Systems send "Authorization: Token <key>" (tokens made with `manage.py api_token`); browsers use their session.
+# Token first, so an unauthenticated call gets 401 with a WWW-Authenticate header. Each app's api.py adds its
+# endpoints under /api/v1/ through config/api_urls.py (see docs/architecture.md).
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "people.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="60/minute")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Mediator Academy API", "VERSION": "1.0.0", "SERVE_INCLUDE_SCHEMA": False}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mediator Academy API",
+    "DESCRIPTION": "Roster, learning and certification data of a judicial bureau's mediation training. "
+                   "Systems authenticate with `Authorization: Token <key>`; every list is paginated "
+                   "(`page`, `page_size` ≤ 200) and scoped to the caller's jurisdiction.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_URLCONF": "config.api_urls",  # the schema describes /api/v1/ only, not Wagtail's internal admin API
+    # The docs page loads Swagger UI from drf-spectacular-sidecar's static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "people.api.document_error_responses"],
+}
 
 LOGGING = {
     "version": 1,
