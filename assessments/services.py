@@ -5,6 +5,7 @@ SQLite the IMMEDIATE transaction mode takes the database write lock instead), an
 locks cannot (one open attempt per learner and quiz, one row per position). So a double-clicked submit, two tabs or
 racing requests end in exactly one scored result."""
 
+import random
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
@@ -47,7 +48,7 @@ def attempt_set_status(*, attempt: Attempt, status: str, by=None, reason: str = 
 
 # --- Starting
 
-def _draw_questions(quiz: Quiz) -> list[Question]:
+def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
     drawn = [fixed.question for fixed in quiz.fixed_questions.select_related("question").order_by("sort_order")]
     taken = {q.pk for q in drawn}
     for rule in quiz.draw_rules.select_related("category").order_by("sort_order"):
@@ -57,32 +58,34 @@ def _draw_questions(quiz: Quiz) -> list[Question]:
         if rule.tag:
             pool = pool.filter(tags__name=rule.tag)
         ids = sorted(set(pool.values_list("pk", flat=True)))
-        picked = _random.sample(ids, min(rule.count, len(ids)))
+        picked = rng.sample(ids, min(rule.count, len(ids)))
         taken.update(picked)
         drawn += list(Question.objects.filter(pk__in=picked))
     if quiz.shuffle_questions:
-        _random.shuffle(drawn)
+        rng.shuffle(drawn)
     return drawn
 
 
-def _choice_orders(questions: list[Question], shuffle: bool) -> dict[int, list[int]]:
+def _choice_orders(questions: list[Question], shuffle: bool, rng: random.Random) -> dict[int, list[int]]:
     orders: dict[int, list[int]] = defaultdict(list)
     for choice in Choice.objects.filter(question__in=questions).order_by("sort_order", "pk"):
         orders[choice.question_id].append(choice.pk)
     for question in questions:
         # True/false keeps its natural order (正确 before 错误); shuffling it would only confuse.
         if shuffle and question.kind != Question.Kind.TRUE_FALSE:
-            _random.shuffle(orders[question.pk])
+            rng.shuffle(orders[question.pk])
     return orders
 
 
 @transaction.atomic
-def attempt_start(*, user, quiz: Quiz, now=None) -> Attempt:
+def attempt_start(*, user, quiz: Quiz, now=None, rng: random.Random | None = None) -> Attempt:
     """Start an attempt, or return the learner's open one (resume). Draws the questions once and stores them as
     rows with the shuffled choice order. Refuses with ``AssessmentError`` when the learner may not start.
     Safe under races: the ``one_open_attempt_per_quiz`` constraint lets exactly one of two racing starts win;
-    the other returns the winner's attempt."""
+    the other returns the winner's attempt. ``rng`` makes the draw reproducible (demo data); by default draws
+    use the system's unpredictable source."""
     now = now or timezone.now()
+    rng = rng or _random
     open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
     if open_attempt:
         return open_attempt
@@ -90,7 +93,7 @@ def attempt_start(*, user, quiz: Quiz, now=None) -> Attempt:
     refusal = selectors.quiz_start_refusal(user=user, quiz=quiz, attempts_used=used, now=now)
     if refusal:
         raise AssessmentError(refusal)
-    questions = _draw_questions(quiz)
+    questions = _draw_questions(quiz, rng)
     if not questions:
         raise AssessmentError(_("This quiz has no questions yet."))
     deadline = None
@@ -106,7 +109,7 @@ def attempt_start(*, user, quiz: Quiz, now=None) -> Attempt:
     except IntegrityError:
         # Another request started this attempt first; it has committed, so it is visible now.
         return Attempt.objects.get(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS)
-    orders = _choice_orders(questions, quiz.shuffle_choices)
+    orders = _choice_orders(questions, quiz.shuffle_choices, rng)
     AttemptQuestion.objects.bulk_create([
         AttemptQuestion(attempt=attempt, question=q, position=i, choice_order=orders.get(q.pk, []),
                         max_score=q.points)
