@@ -123,8 +123,8 @@ def seed(out) -> list[tuple[str, str, str]]:
     lecturer = lecturers.get("lecturer")
     categories = _bank(lecturer)
     essays = list(Question.objects.filter(kind=Question.Kind.ESSAY).order_by("pk"))
-    common = dict(kind=Quiz.Kind.CERTIFICATION, pass_mark=60, max_attempts=3,
-                  grading_method=Quiz.GradingMethod.HIGHEST, review_policy=Quiz.ReviewPolicy.CORRECTNESS)
+    common = {"kind": Quiz.Kind.CERTIFICATION, "pass_mark": 60, "max_attempts": 3,
+              "grading_method": Quiz.GradingMethod.HIGHEST, "review_policy": Quiz.ReviewPolicy.CORRECTNESS}
     mediator_exam = _quiz(
         MEDIATOR_EXAM, audience=Quiz.Audience.MEDIATORS, time_limit_minutes=60, owner=lecturer,
         description="考试共40道客观题和2道简答题，限时60分钟，60分及格，最多可考3次，取最高成绩。简答题由讲师评分。",

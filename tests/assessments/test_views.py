@@ -122,7 +122,7 @@ def test_one_question_per_page_works_without_javascript(client, learner):
 
 @pytest.mark.parametrize(("policy", "shown", "hidden"), [
     (Quiz.ReviewPolicy.SCORE, ["50%", "只公布分数"], ["任期几年", "反馈:", "解析："]),
-    (Quiz.ReviewPolicy.CORRECTNESS, ["任期几年", "您的答案", "错误"], ["反馈:", "解析：", "正确答案"]),
+    (Quiz.ReviewPolicy.CORRECTNESS, ["任期几年", "您的答案", "答错"], ["反馈:", "解析：", "正确答案"]),
     (Quiz.ReviewPolicy.FULL, ["任期几年", "正确答案", "反馈:五年", "解析：", "第九条"], []),
 ])
 def test_review_follows_the_policy(client, learner, policy, shown, hidden):

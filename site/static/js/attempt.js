@@ -30,6 +30,25 @@
     return payload;
   }
 
+  // What the server holds for each question: a refused answer puts the page back to it, so the page never
+  // shows an answer that was not saved.
+  const saved = new Map();
+  form.querySelectorAll("fieldset[data-position]").forEach((fieldset) => {
+    saved.set(Number(fieldset.dataset.position), payloadFor(fieldset));
+  });
+
+  function restore(position) {
+    const fieldset = form.querySelector("fieldset[data-position='" + position + "']");
+    const payload = saved.get(position);
+    if (!fieldset || !payload) return;
+    if (payload.text !== undefined) fieldset.querySelector("textarea").value = payload.text;
+    fieldset.querySelectorAll("input[name=q" + position + "]").forEach((input) => {
+      input.checked = (payload.choices || []).includes(Number(input.value));
+    });
+    const flag = fieldset.querySelector("input[name=f" + position + "]");
+    if (flag) flag.checked = payload.flagged;
+  }
+
   function markNav(position, answered, flagged) {
     const link = document.querySelector("[data-nav='" + position + "']");
     if (!link) return;
@@ -65,15 +84,18 @@
     const body = await response.json().catch(() => ({}));
     if (pending.get(position) === payload) pending.delete(position);
     if (response.ok) {
+      saved.set(position, payload);
       markNav(position, body.answered, body.flagged);
       if (!pending.size) say(form.dataset.savedMessage + " " + new Date().toLocaleTimeString(), "ok");
     } else if (response.status === 409) {
+      restore(position);
       closeAttempt(body.error);
     } else if (response.status >= 500) {
       pending.set(position, payload);
       say(form.dataset.offlineMessage, "error");
       scheduleRetry();
     } else {
+      restore(position);
       say(body.error || response.statusText, "error");
     }
   }
