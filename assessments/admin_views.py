@@ -25,7 +25,8 @@ from .validation import question_errors
 
 
 class CategoryForm(WagtailAdminModelForm):
-    """Categories form a tree: a new one goes under its parent; an existing one keeps its place."""
+    """Categories form a tree: a new one is placed under its parent (by ``services.category_add``); an existing
+    one keeps its place and only changes its name."""
 
     parent = forms.ModelChoiceField(
         label=gettext_lazy("Parent category"), queryset=QuestionCategory.objects.order_by("path"), required=False,
@@ -37,16 +38,16 @@ class CategoryForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            del self.fields["parent"]
+        self.creating = not self.instance.pk
+        if not self.creating:
+            self.fields.pop("parent")
 
     def save(self, commit=True):
-        if self.instance.pk:
-            return super().save(commit=commit)
-        parent = self.cleaned_data.get("parent")
-        if parent:
-            return parent.add_child(instance=self.instance)
-        return QuestionCategory.add_root(instance=self.instance)
+        if self.creating:
+            self.instance = services.category_add(parent=self.cleaned_data.get("parent"),
+                                                  name=self.cleaned_data["name"])
+            return self.instance
+        return super().save(commit=commit)
 
 
 class QuestionCategoryViewSet(SnippetViewSet):

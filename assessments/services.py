@@ -348,19 +348,21 @@ def question_rescore(*, question: Question, now=None) -> RescoreReport:
 
 # --- The question bank
 
+def category_add(*, parent: QuestionCategory | None, name: str) -> QuestionCategory:
+    """Add a category under ``parent`` (or at the top)."""
+    if parent is None:
+        return QuestionCategory.add_root(name=name)
+    # treebeard places the child by the parent's child count; a stale parent object would collide.
+    parent.refresh_from_db(fields=["numchild", "path", "depth"])
+    return parent.add_child(name=name)
+
+
 def category_path_ensure(*, names: list[str]) -> QuestionCategory:
     """The category at a path of names (人民调解法 / 调解协议), creating the missing ones. Idempotent."""
     parent = None
     for name in names:
         siblings = parent.get_children() if parent else QuestionCategory.get_root_nodes()
-        node = siblings.filter(name=name).first()
-        if node is None:
-            if parent is None:
-                node = QuestionCategory.add_root(name=name)
-            else:
-                parent.refresh_from_db(fields=["numchild", "path", "depth"])
-                node = parent.add_child(name=name)
-        parent = node
+        parent = siblings.filter(name=name).first() or category_add(parent=parent, name=name)
     return parent
 
 
