@@ -90,10 +90,10 @@ def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(phone
     assert refused.value.status == 409
     status = phone.locator("[data-save-status]")
     assert "考试时间已到" in status.inner_text() and "截止前的作答均已保存" in status.inner_text()
-    radios = phone.locator("fieldset.question input[type=radio]")
-    assert radios.first.is_disabled()
+    choices = phone.locator("fieldset.question label.choice input")
+    assert choices.first.is_disabled()
     # The page shows what the server kept, not the refused click.
-    assert phone.locator("fieldset.question input:checked").get_attribute("value") == first
+    assert phone.locator("fieldset.question label.choice input:checked").get_attribute("value") == first
     screenshot(phone, "exam-late-answer-375")
 
     phone.reload()
