@@ -47,13 +47,21 @@ PRACTICE = {
 }
 PRACTICE_SIZE = 10
 
-ESSAY_ANSWERS = [
-    "人民调解要坚持自愿平等、依法调解、尊重当事人诉讼权利三项原则。去年村里两户因为排水沟吵架，我先分别听双方讲，"
-    "征得同意后请了老支书一起去现场看，讲清相邻关系的法律规定，最后双方自愿签了协议，我也告诉他们如果不满意可以去法院。",
-    "先把双方分开，稳住情绪；甲扬言报复，我会马上向司法所和派出所报告。然后查宅基地证、村里的审批档案，到现场量界址，"
-    "找四邻了解历史情况。分别做工作，必要时请双方信任的长辈参加，拿出方案让双方自愿接受，调不成就终止并告知可以起诉。",
-    "不偏袒、不侮辱当事人、不收礼、不泄露隐私。遇到亲戚的纠纷主动回避；当事人送东西一律婉拒；卷宗锁在柜子里，不在微信群里说案情。",
-]
+# Learners' answers to the essays, by essay (two versions each, so not every learner writes the same words).
+ESSAY_ANSWERS = {
+    ESSAYS[0][0]: [
+        "人民调解要坚持自愿平等、依法调解、尊重当事人诉讼权利三项原则。去年村里两户因为排水沟吵架，我先分别听双方讲，"
+        "征得同意后请了老支书一起去现场看，讲清相邻关系的法律规定，最后双方自愿签了协议，我也告诉他们如果不满意可以去法院。",
+        "三项原则：当事人自愿平等；不违背法律、法规和国家政策；不能因为调解阻止当事人去仲裁、起诉。调解赡养纠纷时，"
+        "我没有逼子女签字，而是讲清民法典规定的赡养义务，让他们自己商量出每月给付的数额。",
+    ],
+    ESSAYS[1][0]: [
+        "先把双方分开，稳住情绪；甲扬言报复，我会马上向司法所和派出所报告。然后查宅基地证、村里的审批档案，到现场量界址，"
+        "找四邻了解历史情况。分别做工作，必要时请双方信任的长辈参加，拿出方案让双方自愿接受，调不成就终止并告知可以起诉。",
+        "第一步制止冲突、报告派出所，防止激化；第二步调查，看不动产权证书和审批材料；第三步背靠背做工作，"
+        "最后在现场共同确认界址，签调解协议，约定好砌墙的位置和费用分担，并做好回访。",
+    ],
+}
 
 
 def _bank(author) -> dict[str, QuestionCategory]:
@@ -91,16 +99,17 @@ def _quiz(title: str, *, draws: list[tuple[QuestionCategory, int]], fixed=(), **
     return quiz
 
 
-def _sit(quiz: Quiz, learner: User, *, skill: float, started, rng: random.Random, essay_text: str = "") -> Attempt:
-    """A learner takes the quiz: right answers with probability ``skill``; submits after 25 minutes."""
+def _sit(quiz: Quiz, learner: User, *, skill: float, started, rng: random.Random, essays: bool = False) -> Attempt:
+    """A learner takes the quiz: right answers with probability ``skill``, the essays if ``essays``; submits after
+    25 minutes."""
     attempt = services.attempt_start(user=learner, quiz=quiz, now=started, rng=rng)
     rows = attempt.questions.select_related("question").prefetch_related("question__choices")
     for step, row in enumerate(rows, start=1):
         at = started + timedelta(seconds=20 * step)
         if row.question.kind == Question.Kind.ESSAY:
-            if essay_text:
-                services.attempt_answer(attempt_id=attempt.pk, user=learner, position=row.position, text=essay_text,
-                                        now=at)
+            if essays and row.question.text in ESSAY_ANSWERS:
+                services.attempt_answer(attempt_id=attempt.pk, user=learner, position=row.position,
+                                        text=rng.choice(ESSAY_ANSWERS[row.question.text]), now=at)
             continue
         choices = list(row.question.choices.all())
         right = [c.pk for c in choices if c.is_correct]
@@ -162,11 +171,9 @@ def seed(out) -> list[tuple[str, str, str]]:
             continue
         skill = 0.35 + 0.05 * n
         started = day + timedelta(days=n, hours=n % 3)
-        _sit(mediator_exam, learner, skill=skill, started=started, rng=rng,
-             essay_text=ESSAY_ANSWERS[n % len(ESSAY_ANSWERS)] if n % 4 else "")
+        _sit(mediator_exam, learner, skill=skill, started=started, rng=rng, essays=bool(n % 4))
         if n < 3:  # failed first, passed the second time
-            _sit(mediator_exam, learner, skill=0.9, started=started + timedelta(days=7), rng=rng,
-                 essay_text=ESSAY_ANSWERS[(n + 1) % len(ESSAY_ANSWERS)])
+            _sit(mediator_exam, learner, skill=0.9, started=started + timedelta(days=7), rng=rng, essays=True)
     # Grade all but the three most recent attempts' essays; those wait in the lecturer's queue.
     awaiting = Attempt.objects.filter(quiz=mediator_exam, status=Attempt.Status.AWAITING_GRADING)
     for attempt in list(awaiting.order_by("started_at"))[:-3]:

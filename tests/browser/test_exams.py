@@ -1,5 +1,6 @@
 """Taking exams on a phone, in Chinese: answers survive a reload, the server refuses answers after the deadline."""
 
+import re
 import subprocess
 import sys
 
@@ -102,3 +103,27 @@ def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(phone
     assert "超时自动交卷" in text
     first_item = phone.locator(".review-item[data-position='1'] li.picked")
     assert first_item.count() == 1 and "您的答案" in first_item.inner_text()
+
+
+def test_bureau_staff_see_results_and_item_analysis_of_the_exam(desktop):
+    login(desktop, "bureau")
+    desktop.click("[data-menu=exam-results]")
+    desktop.get_by_role("link", name="人民调解员培训合格考试").click()
+    text = desktop.inner_text("main")
+    assert "分数分布" in text and "试题分析" in text and "难度系数" in text and "区分度" in text
+    assert desktop.locator("table.items tbody tr").count() > 20
+    screenshot(desktop, "exam-results-bureau")
+
+
+def test_a_lecturer_grades_a_waiting_essay_on_a_phone(phone):
+    login(phone, "lecturer")
+    phone.goto("/exams/grading/")
+    waiting = int(re.search(r"有 (\d+) 道简答题等待评分", phone.inner_text("main")).group(1))
+    assert waiting >= 6  # the demo leaves three attempts with two essays each
+    phone.locator("a.button", has_text="评分").first.click()
+    phone.fill("input[name=points]", "4")
+    phone.fill("textarea[name=comment]", "思路清晰，法条引用准确。")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "exam-grade-essay-375")
+    phone.click("button.primary")
+    assert "评分已保存" in phone.inner_text("main") and f"有 {waiting - 1} 道简答题" in phone.inner_text("main")
