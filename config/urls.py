@@ -31,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("me/", include("people.urls")),
     path("", include("certificates.urls")),
+    path("exams/", include("assessments.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

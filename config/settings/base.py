@@ -177,6 +177,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},
     "certificates-remind": {"task": "certificates.tasks.expiry_reminders_send", "schedule": 6 * 3600.0},
+    # Timed attempts whose learner never came back are closed and scored soon after their deadline.
+    "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
 }
 
 # --- Wagtail

@@ -22,6 +22,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105
+# The demo server's environment (database URL…), for tests that must change server-side state, e.g. a deadline.
+SERVER: dict = {}
 
 
 def _free_port() -> int:
@@ -60,6 +62,7 @@ def demo_server(tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
+    SERVER["env"] = env
     for step in (["migrate", "--no-input", "-v0"], ["seed_demo"]):
         subprocess.run(manage + step, env=env, cwd=ROOT, check=True, capture_output=True)
     port = _free_port()

@@ -1,0 +1,404 @@
+"""Every write of the assessment engine. Keyword-only, atomic, named <entity>_<action>.
+
+Concurrency: every service that changes an attempt first locks the attempt's row (``SELECT … FOR UPDATE``; on
+SQLite the IMMEDIATE transaction mode takes the database write lock instead), and database constraints catch what
+locks cannot (one open attempt per learner and quiz, one row per position). So a double-clicked submit, two tabs or
+racing requests end in exactly one scored result."""
+
+import random
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from people.services import notice_send
+
+from . import selectors
+from .exceptions import AssessmentError, AttemptClosed, InvalidResponse
+from .models import Attempt, AttemptQuestion, AttemptStatusChange, Choice, Question, QuestionCategory, Quiz
+from .scoring import Key, percent_of, plain, score_response
+from .signals import attempt_passed
+
+ESSAY_MAX_LENGTH = 5000
+_random = secrets.SystemRandom()  # draws and shuffles must not be predictable
+
+
+# --- Status: the one function that moves an attempt, and records who, when and why.
+
+def attempt_set_status(*, attempt: Attempt, status: str, by=None, reason: str = "", now=None) -> Attempt:
+    """Move an attempt to ``status`` if ``Attempt.TRANSITIONS`` allows it, saving the attempt's other changed
+    fields with it and writing an ``AttemptStatusChange`` row. Call inside the transaction holding the lock."""
+    if status not in Attempt.TRANSITIONS[attempt.status]:
+        raise AssessmentError(_("An attempt cannot go from “%(old)s” to “%(new)s”.") % {
+            "old": attempt.get_status_display(), "new": Attempt.Status(status).label})
+    now = now or timezone.now()
+    old = attempt.status
+    attempt.status = status
+    attempt.save()
+    AttemptStatusChange.objects.create(
+        attempt=attempt, old_status=old, new_status=status, changed_at=now, changed_by=by, reason=reason)
+    return attempt
+
+
+# --- Starting
+
+def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
+    drawn = [fixed.question for fixed in quiz.fixed_questions.select_related("question").order_by("sort_order")]
+    taken = {q.pk for q in drawn}
+    for rule in quiz.draw_rules.select_related("category").order_by("sort_order"):
+        pool = Question.objects.exclude(pk__in=taken)
+        if rule.category_id:
+            pool = pool.filter(category__path__startswith=rule.category.path)
+        if rule.tag:
+            pool = pool.filter(tags__name=rule.tag)
+        ids = sorted(set(pool.values_list("pk", flat=True)))
+        picked = rng.sample(ids, min(rule.count, len(ids)))
+        taken.update(picked)
+        drawn += list(Question.objects.filter(pk__in=picked))
+    if quiz.shuffle_questions:
+        rng.shuffle(drawn)
+    return drawn
+
+
+def _choice_orders(questions: list[Question], shuffle: bool, rng: random.Random) -> dict[int, list[int]]:
+    orders: dict[int, list[int]] = defaultdict(list)
+    for choice in Choice.objects.filter(question__in=questions).order_by("sort_order", "pk"):
+        orders[choice.question_id].append(choice.pk)
+    for question in questions:
+        # True/false keeps its natural order (正确 before 错误); shuffling it would only confuse.
+        if shuffle and question.kind != Question.Kind.TRUE_FALSE:
+            rng.shuffle(orders[question.pk])
+    return orders
+
+
+@transaction.atomic
+def attempt_start(*, user, quiz: Quiz, now=None, rng: random.Random | None = None) -> Attempt:
+    """Start an attempt, or return the learner's open one (resume). Draws the questions once and stores them as
+    rows with the shuffled choice order. Refuses with ``AssessmentError`` when the learner may not start.
+    Safe under races: the ``one_open_attempt_per_quiz`` constraint lets exactly one of two racing starts win;
+    the other returns the winner's attempt. ``rng`` makes the draw reproducible (demo data); by default draws
+    use the system's unpredictable source."""
+    now = now or timezone.now()
+    rng = rng or _random
+    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
+    if open_attempt:
+        return open_attempt
+    used = Attempt.objects.filter(quiz=quiz, user=user).count()
+    refusal = selectors.quiz_start_refusal(user=user, quiz=quiz, attempts_used=used, now=now)
+    if refusal:
+        raise AssessmentError(refusal)
+    questions = _draw_questions(quiz, rng)
+    if not questions:
+        raise AssessmentError(_("This quiz has no questions yet."))
+    deadline = None
+    if quiz.time_limit_minutes:
+        deadline = now + timezone.timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.closes_at and (deadline is None or quiz.closes_at < deadline):
+        deadline = quiz.closes_at
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                quiz=quiz, user=user, number=used + 1, started_at=now, deadline=deadline,
+                max_score=sum((q.points for q in questions), Decimal(0)))
+    except IntegrityError:
+        # Another request started this attempt first; it has committed, so it is visible now.
+        return Attempt.objects.get(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS)
+    orders = _choice_orders(questions, quiz.shuffle_choices, rng)
+    AttemptQuestion.objects.bulk_create([
+        AttemptQuestion(attempt=attempt, question=q, position=i, choice_order=orders.get(q.pk, []),
+                        max_score=q.points)
+        for i, q in enumerate(questions, start=1)
+    ])
+    return attempt
+
+
+# --- Answering
+
+def _clean_response(row: AttemptQuestion, choices: list[int] | None, text: str | None) -> dict:
+    kind = row.question.kind
+    if kind == Question.Kind.ESSAY:
+        text = (text or "").strip()
+        if len(text) > ESSAY_MAX_LENGTH:
+            raise InvalidResponse(_("An answer may be at most %(n)d characters long.") % {"n": ESSAY_MAX_LENGTH})
+        return {"text": text}
+    try:
+        picked = sorted({int(c) for c in choices or ()})
+    except (TypeError, ValueError):
+        raise InvalidResponse(_("That answer does not fit this question.")) from None
+    if not set(picked) <= set(row.choice_order):
+        raise InvalidResponse(_("That answer does not fit this question."))
+    if kind != Question.Kind.MULTIPLE and len(picked) > 1:
+        raise InvalidResponse(_("Pick only one answer for this question."))
+    return {"choices": picked}
+
+
+def ensure_accepting_answers(attempt: Attempt, now) -> None:
+    if attempt.status != Attempt.Status.IN_PROGRESS:
+        raise AttemptClosed(_("This attempt has been submitted; its answers can no longer change."))
+    if attempt.deadline is not None and now >= attempt.deadline:
+        raise AttemptClosed(_("Time is up: answers given after the deadline are not accepted. "
+                              "Everything you answered before it is saved."))
+
+
+@transaction.atomic
+def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] | None = None,
+                   text: str | None = None, flagged: bool | None = None, now=None) -> AttemptQuestion:
+    """Save one answer (and/or the review flag) exactly as given, on the server, at once.
+
+    At most two statements: one SELECT that reads the drawn question with its attempt and question type and locks
+    the attempt's row (so an answer cannot slip in while the attempt is being submitted), and one UPDATE.
+    Refuses with ``AttemptClosed`` after submission or the deadline, ``InvalidResponse`` for an answer that does
+    not fit. Only the attempt's owner may answer (another user's attempt is simply not found)."""
+    now = now or timezone.now()
+    row = (
+        AttemptQuestion.objects.select_related("attempt", "question")
+        .select_for_update(of=("attempt",), no_key=True)
+        .filter(attempt_id=attempt_id, attempt__user=user, position=position)
+        .only("id", "choice_order", "response", "flagged", "attempt__status", "attempt__deadline",
+              "attempt__user_id", "question__kind")
+        .first()
+    )
+    if row is None:
+        raise AssessmentError(_("There is no such question in this attempt."))
+    ensure_accepting_answers(row.attempt, now)
+    fields = {}
+    if choices is not None or text is not None:
+        fields.update(response=_clean_response(row, choices, text), answered_at=now)
+    if flagged is not None:
+        fields["flagged"] = bool(flagged)
+    if fields:
+        AttemptQuestion.objects.filter(pk=row.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(row, name, value)
+    return row
+
+
+def attempt_position_set(*, attempt: Attempt, position: int) -> None:
+    """Remember the question the learner is on, so a reload or another device resumes there."""
+    if attempt.is_open and attempt.last_position != position:
+        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(last_position=position)
+        attempt.last_position = position
+
+
+# --- Submitting and scoring
+
+def _apply_totals(attempt: Attempt, score: Decimal, essays_pending: bool) -> None:
+    attempt.score = score
+    if essays_pending:
+        attempt.percent = attempt.passed = None
+    else:
+        attempt.percent = percent_of(score, attempt.max_score)
+        attempt.passed = attempt.percent >= attempt.quiz.pass_mark
+
+
+def _announce_if_passed(attempt: Attempt, now) -> None:
+    """Send ``attempt_passed`` the first time the attempt's final result is a pass (never twice)."""
+    if attempt.status == Attempt.Status.COMPLETED and attempt.passed and attempt.pass_announced_at is None:
+        attempt.pass_announced_at = now
+        Attempt.objects.filter(pk=attempt.pk).update(pass_announced_at=now)
+        attempt_passed.send(sender=Attempt, user=attempt.user, attempt=attempt)
+
+
+def _keys_for(question_ids) -> dict[int, list[Choice]]:
+    by_question: dict[int, list[Choice]] = defaultdict(list)
+    for choice in Choice.objects.filter(question_id__in=question_ids).only("id", "question_id", "is_correct"):
+        by_question[choice.question_id].append(choice)
+    return by_question
+
+
+def attempt_submit(*, attempt_id: int, user=None, by_timeout: bool = False, now=None) -> Attempt:
+    """Close an attempt and score it, once. Idempotent: submitting a closed attempt returns it unchanged, so a
+    double click, a second tab or the background task racing the learner yields exactly one scored result.
+
+    A constant number of queries whatever the number of questions: lock the attempt, read its rows, read the keys,
+    one bulk update of the scores, save the attempt and its status change. Attempts holding essays go to
+    "awaiting grading"; the others are completed and, if passed, announce ``attempt_passed``.
+    ``user`` limits the call to the attempt's owner; the background task passes ``by_timeout=True`` instead,
+    and then only closes attempts whose deadline has passed."""
+    return _attempt_close(attempt_id=attempt_id, user=user, by_timeout=by_timeout, now=now or timezone.now())[0]
+
+
+@transaction.atomic
+def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now) -> tuple[Attempt, bool]:
+    """``attempt_submit``'s work; also says whether this call closed the attempt."""
+    lookup = {"pk": attempt_id} if user is None else {"pk": attempt_id, "user": user}
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").filter(**lookup).first()
+    if attempt is None:
+        raise AssessmentError(_("There is no such attempt."))
+    if not attempt.is_open or (by_timeout and (attempt.deadline is None or now < attempt.deadline)):
+        return attempt, False
+    rows = list(attempt.questions.select_related("question").only(
+        "id", "attempt_id", "question_id", "response", "max_score", "score",
+        "question__kind", "question__points", "question__negative_marking"))
+    keys = _keys_for([row.question_id for row in rows])
+    total, essays_pending = Decimal(0), False
+    for row in rows:
+        row.score = score_response(Key.of(row.question, keys[row.question_id]), row.response)
+        if row.score is None:
+            # An unanswered essay has nothing to grade: it scores zero at once.
+            if row.response and row.response.get("text"):
+                essays_pending = True
+            else:
+                row.score = Decimal(0)
+        total += row.score or 0
+    AttemptQuestion.objects.bulk_update(rows, ["score"], batch_size=1000)
+    attempt.submitted_at = now
+    attempt.closed_by_timeout = by_timeout
+    _apply_totals(attempt, total, essays_pending)
+    status = Attempt.Status.AWAITING_GRADING if essays_pending else Attempt.Status.COMPLETED
+    attempt_set_status(attempt=attempt, status=status, by=None if by_timeout else attempt.user, now=now,
+                       reason="timeout" if by_timeout else "submitted")
+    _announce_if_passed(attempt, now)
+    return attempt, True
+
+
+def attempts_close_overdue(*, now=None) -> int:
+    """Close and score every open attempt whose deadline has passed (the learner never came back). Each attempt
+    is closed in its own transaction, under its own lock; returns how many this call closed."""
+    now = now or timezone.now()
+    overdue = Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS, deadline__lte=now).values_list("pk", flat=True)
+    return sum(_attempt_close(attempt_id=attempt_id, user=None, by_timeout=True, now=now)[1]
+               for attempt_id in list(overdue))
+
+
+# --- Grading essays
+
+@transaction.atomic
+def essay_grade(*, attempt_question_id: int, grader, points: Decimal, comment: str = "", now=None) -> AttemptQuestion:
+    """Record rubric points and a comment for one essay. When it was the attempt's last ungraded essay the
+    attempt completes, the learner gets a notice and, on a pass, ``attempt_passed`` is sent.
+    Only the quiz's responsible lecturer or an administrator may grade (``selectors.can_grade``)."""
+    now = now or timezone.now()
+    row = AttemptQuestion.objects.select_related("question").filter(pk=attempt_question_id).first()
+    if row is None or row.question.kind != Question.Kind.ESSAY:
+        raise AssessmentError(_("There is no such essay."))
+    attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=row.attempt_id)
+    if not selectors.can_grade(grader, attempt.quiz):
+        raise AssessmentError(_("You may not grade this quiz."))
+    if attempt.status != Attempt.Status.AWAITING_GRADING:
+        raise AssessmentError(_("This attempt is not awaiting grading."))
+    points = Decimal(points)
+    if not Decimal(0) <= points <= row.max_score:
+        raise AssessmentError(_("Give between 0 and %(max)s points.") % {"max": plain(row.max_score)})
+    row.score, row.grader, row.graded_at, row.grader_comment = points, grader, now, comment.strip()
+    row.save(update_fields=["score", "grader", "graded_at", "grader_comment"])
+    totals = attempt.questions.aggregate(total=Sum("score"), ungraded=Count("pk", filter=Q(score__isnull=True)))
+    _apply_totals(attempt, totals["total"] or Decimal(0), essays_pending=bool(totals["ungraded"]))
+    if totals["ungraded"]:
+        attempt.save(update_fields=["score", "percent", "passed"])
+        return row
+    attempt_set_status(attempt=attempt, status=Attempt.Status.COMPLETED, by=grader, now=now, reason="graded")
+    result = _("passed") if attempt.passed else _("not passed")
+    notice_send(
+        person=attempt.user,
+        title=_("Your attempt at “%(quiz)s” has been graded") % {"quiz": attempt.quiz.title},
+        body=_("Score: %(percent)s%% (%(result)s).") % {"percent": plain(attempt.percent), "result": result},
+        url=reverse("assessments:attempt_review", args=[attempt.pk]),
+    )
+    _announce_if_passed(attempt, now)
+    return row
+
+
+# --- Correcting a key
+
+@dataclass(frozen=True)
+class RescoreReport:
+    attempts_checked: int
+    attempts_changed: int
+
+
+@transaction.atomic
+def question_rescore(*, question: Question, now=None) -> RescoreReport:
+    """After a question's key was corrected, score it again in every submitted attempt that drew it, update
+    those attempts' totals and results, and report how many attempts changed. An attempt that now passes
+    announces ``attempt_passed`` (once, as ever). Essays are graded by people and are left alone."""
+    now = now or timezone.now()
+    if question.is_essay:
+        return RescoreReport(0, 0)
+    closed = ~Q(attempt__status=Attempt.Status.IN_PROGRESS)
+    attempt_ids = AttemptQuestion.objects.filter(closed, question=question).values("attempt_id")
+    attempts = {a.pk: a for a in Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user")
+                .filter(pk__in=attempt_ids)}
+    key = Key.of(question, list(question.choices.all()))
+    rows = list(AttemptQuestion.objects.filter(question=question, attempt_id__in=attempts).only(
+        "id", "attempt_id", "response", "score"))
+    changed_rows = []
+    for row in rows:
+        new = score_response(key, row.response)
+        if new != row.score:
+            row.score = new
+            changed_rows.append(row)
+    AttemptQuestion.objects.bulk_update(changed_rows, ["score"], batch_size=1000)
+    changed_ids = {row.attempt_id for row in changed_rows}
+    totals = (AttemptQuestion.objects.filter(attempt_id__in=changed_ids).values("attempt_id")
+              .annotate(total=Sum("score"), ungraded=Count("pk", filter=Q(score__isnull=True))))
+    for total in totals:
+        attempt = attempts[total["attempt_id"]]
+        _apply_totals(attempt, total["total"] or Decimal(0), essays_pending=bool(total["ungraded"]))
+        attempt.save(update_fields=["score", "percent", "passed"])
+        _announce_if_passed(attempt, now)
+    return RescoreReport(attempts_checked=len(attempts), attempts_changed=len(changed_ids))
+
+
+# --- The question bank
+
+def category_add(*, parent: QuestionCategory | None, name: str) -> QuestionCategory:
+    """Add a category under ``parent`` (or at the top)."""
+    if parent is None:
+        return QuestionCategory.add_root(name=name)
+    # treebeard places the child by the parent's child count; a stale parent object would collide.
+    parent.refresh_from_db(fields=["numchild", "path", "depth"])
+    return parent.add_child(name=name)
+
+
+def category_path_ensure(*, names: list[str]) -> QuestionCategory:
+    """The category at a path of names (人民调解法 / 调解协议), creating the missing ones. Idempotent."""
+    parent = None
+    for name in names:
+        siblings = parent.get_children() if parent else QuestionCategory.get_root_nodes()
+        parent = siblings.filter(name=name).first() or category_add(parent=parent, name=name)
+    return parent
+
+
+@dataclass
+class QuestionDraft:
+    """A validated question, ready to be saved (from an import row or the demo)."""
+
+    category: list[str]
+    kind: str
+    text: str
+    choices: list[tuple[str, bool, str]]  # (text, correct, feedback)
+    points: Decimal = Decimal(1)
+    difficulty: int = Question.Difficulty.MEDIUM
+    legal_reference: str = ""
+    explanation: str = ""
+    negative_marking: bool = False
+    rubric: str = ""
+    tags: tuple[str, ...] = ()
+
+
+def question_create(*, draft: QuestionDraft, author=None) -> Question:
+    category = category_path_ensure(names=draft.category)
+    question = Question(
+        category=category, kind=draft.kind, text=draft.text, points=draft.points, difficulty=draft.difficulty,
+        legal_reference=draft.legal_reference, explanation=draft.explanation,
+        negative_marking=draft.negative_marking, rubric=draft.rubric, created_by=author)
+    # Cluster tags are held in memory and written by save(), so they are set first.
+    question.tags.add(*draft.tags)
+    question.save()
+    Choice.objects.bulk_create([
+        Choice(question=question, text=text, is_correct=correct, feedback=feedback, sort_order=i)
+        for i, (text, correct, feedback) in enumerate(draft.choices)])
+    return question
+
+
+@transaction.atomic
+def questions_import(*, drafts: list[QuestionDraft], author) -> list[Question]:
+    """Save already validated questions, all or none (see ``importing.parse_questions`` for validation)."""
+    return [question_create(draft=draft, author=author) for draft in drafts]

@@ -1,0 +1,99 @@
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem as AdminMenuItem
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.snippets.models import register_snippet
+
+from people import permissions
+from people.navigation import MenuItem
+
+from . import selectors
+from .admin_views import (
+    QuestionCategoryViewSet,
+    QuestionViewSet,
+    QuizViewSet,
+    can_author_questions,
+    question_import,
+)
+
+
+class AssessmentGroup(ViewSetGroup):
+    menu_label = _("Exams")
+    menu_icon = "form"
+    menu_order = 300
+    items = (QuizViewSet, QuestionViewSet, QuestionCategoryViewSet)
+
+
+register_snippet(AssessmentGroup)
+
+
+@hooks.register("register_admin_urls")
+def admin_urls():
+    return [path("assessments/import/", question_import, name="assessments_question_import")]
+
+
+class _ImportMenuItem(AdminMenuItem):
+    def is_shown(self, request):
+        return can_author_questions(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def import_menu_item():
+    return _ImportMenuItem(_("Import questions"), reverse("assessments_question_import"), icon_name="upload",
+                           order=301)
+
+
+class _SiteLinkMenuItem(AdminMenuItem):
+    """An admin menu entry leading to a page of the site (grading, results), shown to those who may use it."""
+
+    def __init__(self, *args, check, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.check = check
+
+    def is_shown(self, request):
+        return self.check(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def grading_admin_menu_item():
+    return _SiteLinkMenuItem(_("Grading queue"), reverse("assessments:grading_queue"), icon_name="edit",
+                             order=302, check=selectors.may_grade)
+
+
+@hooks.register("register_admin_menu_item")
+def results_admin_menu_item():
+    return _SiteLinkMenuItem(_("Exam results"), reverse("assessments:results_index"), icon_name="table",
+                             order=303, check=selectors.may_see_results)
+
+
+@hooks.register("register_site_menu_item")
+def my_exams_menu_item(request):
+    if permissions.is_learner(request.user):
+        return MenuItem(label=_("My exams"), url=reverse("assessments:my_exams"), order=30, name="exams")
+    return None
+
+
+@hooks.register("register_site_menu_item")
+def grading_menu_item(request):
+    if selectors.may_grade(request.user):
+        return MenuItem(label=_("Grading"), url=reverse("assessments:grading_queue"), order=40, name="grading")
+    return None
+
+
+@hooks.register("register_site_menu_item")
+def results_menu_item(request):
+    if selectors.may_see_results(request.user):
+        return MenuItem(label=_("Exam results"), url=reverse("assessments:results_index"), order=45,
+                        name="exam-results")
+    return None
+
+
+@hooks.register("learner_home_panels")
+def my_exams_panel(request):
+    if not permissions.is_learner(request.user):
+        return ""
+    cards = [c for c in selectors.learner_quizzes(user=request.user)
+             if c.quiz.kind == c.quiz.Kind.CERTIFICATION or c.attempts]
+    return render_to_string("assessments/panel_my_exams.html", {"cards": cards[:6]}, request=request)
