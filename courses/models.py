@@ -61,7 +61,18 @@ class ModuleCategory(models.Model):
         return f"{self.code} {self.name}"
 
 
-class CourseMenuPage(Page):
+class FilteredListingMixin:
+    """A page listing what is below it through a GET filter form (the menu, the case library). Subclasses name
+    the form and the selector; bad filter input simply shows everything."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        form = self.filter_form_class()(request.GET or None)
+        context.update(form=form, listing=self.listing(request.user, form.cleaned_data if form.is_valid() else {}))
+        return context
+
+
+class CourseMenuPage(FilteredListingMixin, Page):
     """The bureau's training menu (菜单式轮训): the catalog of course modules, searchable and filterable."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -74,15 +85,15 @@ class CourseMenuPage(Page):
     class Meta:
         verbose_name = _("training menu")
 
-    def get_context(self, request, *args, **kwargs):
+    def filter_form_class(self):
         from .forms import CatalogFilterForm
+
+        return CatalogFilterForm
+
+    def listing(self, user, filters):
         from .selectors import catalog
 
-        context = super().get_context(request, *args, **kwargs)
-        form = CatalogFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        context.update(form=form, sections=catalog(user=request.user, menu=self, **filters))
-        return context
+        return catalog(user=user, menu=self, **filters)
 
 
 class CourseModulePage(Page):
@@ -195,7 +206,7 @@ class ScenarioPage(Page):
         return context
 
 
-class CaseReviewLibraryPage(Page):
+class CaseReviewLibraryPage(FilteredListingMixin, Page):
     """The library of case reviews (案例评析), searchable and filterable."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
@@ -208,15 +219,15 @@ class CaseReviewLibraryPage(Page):
     class Meta:
         verbose_name = _("case review library")
 
-    def get_context(self, request, *args, **kwargs):
+    def filter_form_class(self):
         from .forms import CaseFilterForm
+
+        return CaseFilterForm
+
+    def listing(self, user, filters):
         from .selectors import case_reviews
 
-        context = super().get_context(request, *args, **kwargs)
-        form = CaseFilterForm(request.GET or None)
-        filters = form.cleaned_data if form.is_valid() else {}
-        context.update(form=form, cases=case_reviews(library=self, **filters))
-        return context
+        return case_reviews(library=self, **filters)
 
 
 class CaseReviewForm(WagtailAdminPageForm):

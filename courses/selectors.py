@@ -41,7 +41,7 @@ HOURS_RANGES = {"short": Q(credit_hours__lte=2), "medium": Q(credit_hours__gt=2,
 def _count_by_module(queryset: QuerySet, module_paths, path_field: str = "path") -> dict[str, int]:
     """Count lesson rows per module in one query: a lesson's module is its path minus the last step."""
     rows = (queryset.annotate(module_path=Left(path_field, Length(path_field) - Page.steplen))
-            .filter(module_path__in=list(module_paths)).values("module_path").annotate(n=Count("id")))
+            .filter(module_path__in=list(module_paths)).order_by().values("module_path").annotate(n=Count("id")))
     return {row["module_path"]: row["n"] for row in rows}
 
 
@@ -196,7 +196,7 @@ def scenario_runs_for(*, user, scenario: ScenarioPage) -> list[ScenarioRun]:
 
 def best_scenario_percent(*, user) -> dict[int, int]:
     """Scenario id → the best score_percent of the user's finished runs."""
-    rows = (ScenarioRun.objects.filter(person=user, finished_at__isnull=False)
+    rows = (ScenarioRun.objects.filter(person=user, finished_at__isnull=False).order_by()
             .values("scenario_id").annotate(best=Max("score_percent")))
     return {row["scenario_id"]: row["best"] for row in rows}
 
