@@ -7,6 +7,7 @@ by ``courses.services``): enrolments, lesson completions, scenario runs, rotatio
 import json
 import secrets
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -265,7 +266,8 @@ class CaseReviewPage(Page):
     )
 
     content_panels = Page.content_panels + [
-        FieldRowPanel([FieldPanel("dispute_category"), FieldPanel("region")]),
+        # Plain selects: both lists are short, and a select works on a phone where a chooser modal is clumsy.
+        FieldRowPanel([FieldPanel("dispute_category", widget=forms.Select), FieldPanel("region", widget=forms.Select)]),
         FieldRowPanel([FieldPanel("working_method"), FieldPanel("outcome")]),
         FieldPanel("facts"),
         FieldPanel("process"),

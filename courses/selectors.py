@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Left, Length
 from django.utils import timezone
 from wagtail.images import get_image_model
@@ -294,8 +294,8 @@ def learning_summary(*, user, target: int, today: datetime.date | None = None) -
     """The learner's modules with progress, hours this year against the bureau's target, what is due (assigned,
     not completed, by due date) and the rotation sessions they signed up for."""
     today = today or timezone.localdate()
-    enrolments = list(Enrolment.objects.filter(person=user).select_related("module").order_by("completed_at", "due_on",
-                                                                                             "enrolled_at"))
+    enrolments = list(Enrolment.objects.filter(person=user).select_related("module").order_by(
+        F("completed_at").asc(nulls_first=True), F("due_on").asc(nulls_last=True), "enrolled_at"))
     paths = [e.module.path for e in enrolments]
     lessons = _count_by_module(LessonPage.objects.live(), paths) if paths else {}
     done = _count_by_module(LessonCompletion.objects.filter(person=user, lesson__live=True), paths,

@@ -5,7 +5,7 @@
 - the staff groups' Wagtail permissions: lecturers may add pages under the menu and the library and edit the pages
   they own (Wagtail's "add" permission), bureau staff may edit and publish any of them; both may upload and choose
   images and documents;
-- a moderation workflow ("Bureau review": one approval task for the Bureau staff group) on both pages, so what a
+- a moderation workflow ("司法局审核", bureau review: one approval task for the Bureau staff group) on both pages, so what a
   lecturer submits waits for bureau approval."""
 
 from django.db import migrations
@@ -18,6 +18,7 @@ CATEGORIES = [
     ("E", "实践", "Practice", "案例评析、模拟调解与庭审观摩"),
 ]
 LECTURERS, BUREAU_STAFF = "Lecturers", "Bureau staff"
+REVIEW = "司法局审核"  # shown to lecturers as "提交给司法局审核"
 STEPLEN = 4
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -109,11 +110,11 @@ def forwards(apps, schema_editor):
                         group=group, collection=root_collection, permission=permission)
 
     task_type, _ = ContentType.objects.get_or_create(app_label="wagtailcore", model="groupapprovaltask")
-    task = GroupApprovalTask.objects.filter(name="Bureau review").first()
+    task = GroupApprovalTask.objects.filter(name=REVIEW).first()
     if task is None:
-        task = GroupApprovalTask.objects.create(name="Bureau review", content_type=task_type, active=True)
+        task = GroupApprovalTask.objects.create(name=REVIEW, content_type=task_type, active=True)
         task.groups.set([bureau])
-    workflow, created = Workflow.objects.get_or_create(name="Bureau review", defaults={"active": True})
+    workflow, created = Workflow.objects.get_or_create(name=REVIEW, defaults={"active": True})
     if created:
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
     for page in (menu, library):
