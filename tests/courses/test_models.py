@@ -90,3 +90,27 @@ def test_a_live_case_review_holding_a_phone_number_cannot_be_saved():
 def test_a_draft_case_review_may_hold_work_in_progress():
     case = factories.case_review(live=False, facts="<p>李某电话13904771234</p>")
     assert not case.live
+
+
+def test_a_fresh_install_grants_lecturers_add_and_bureau_publish_under_a_review_workflow():
+    from wagtail.models import GroupPagePermission, WorkflowPage
+
+    from courses.models import CaseReviewLibraryPage, CourseMenuPage, ModuleCategory
+
+    menu, library = CourseMenuPage.objects.get(), CaseReviewLibraryPage.objects.get()
+    for page in (menu, library):
+        granted = set(GroupPagePermission.objects.filter(page=page).values_list(
+            "group__name", "permission__codename"))
+        assert {("Lecturers", "add_page"), ("Bureau staff", "publish_page")} <= granted
+        assert ("Lecturers", "change_page") not in granted  # lecturers edit only pages they own
+        assert WorkflowPage.objects.get(page=page).workflow.name == "司法局审核"
+    assert list(ModuleCategory.objects.values_list("code", flat=True)) == ["A", "B", "C", "D", "E"]
+
+
+def test_lecturers_may_edit_their_own_module_but_not_a_colleagues():
+    author, colleague = factories.lecturer(), factories.lecturer()
+    module = factories.course_module()
+    module.owner = author
+    module.save()
+    assert module.permissions_for_user(author).can_edit()
+    assert not module.permissions_for_user(colleague).can_edit()
