@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("i18n/setlang/", set_language, name="set_language"),
     path("me/", include("people.urls")),
+    path("learn/", include("courses.urls")),
     path("", include("certificates.urls")),
     path("exams/", include("assessments.urls")),
     path("admin/", include(wagtailadmin_urls)),

@@ -1,10 +1,33 @@
-"""Wagtail pages of the training site: the home page (the root of the public site)."""
+"""Wagtail pages and records of the training site.
 
+Pages (authored by lecturers, approved by bureau staff): the home page, the training menu (菜单式轮训) with its
+course modules, their lessons and simulated mediation scenarios, and the case review library. Records (written only
+by ``courses.services``): enrolments, lesson completions, scenario runs, rotation sessions, sign-ups and attendance."""
+
+import json
+import secrets
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
+from wagtail.search import index
+
+from people.models import Committee
+from people.roles import StaffRole
+
+from .anonymisation import personal_data_found
+from .blocks import LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
+from .choices import Audience, Outcome, ProcedureStage, WorkingMethod
+from .scenario_graph import Graph, graph_from_stream, graph_problems
 
 
 class HomePage(Page):
@@ -15,14 +38,43 @@ class HomePage(Page):
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["courses.CourseMenuPage", "courses.CaseReviewLibraryPage"]
     max_count = 1
 
     class Meta:
         verbose_name = _("home page")
 
 
-class CourseMenuPage(Page):
-    """The bureau's training menu (菜单式轮训): the catalog of course modules."""
+class ModuleCategory(models.Model):
+    """A heading of the menu (基础, 实体法, 技能, 程序与文书, 实践). Data, editable by a bureau."""
+
+    code = models.CharField(_("code"), max_length=4, unique=True, help_text=_("Sorts the menu, e.g. A, B, C."))
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("module category")
+        verbose_name_plural = _("module categories")
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+class FilteredListingMixin:
+    """A page listing what is below it through a GET filter form (the menu, the case library). Subclasses name
+    the form and the selector; bad filter input simply shows everything."""
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        form = self.filter_form_class()(request.GET or None)
+        context.update(form=form, listing=self.listing(request.user, form.cleaned_data if form.is_valid() else {}))
+        return context
+
+
+class CourseMenuPage(FilteredListingMixin, Page):
+    """The bureau's training menu (菜单式轮训): the catalog of course modules, searchable and filterable."""
 
     intro = models.CharField(_("introduction"), max_length=300, blank=True)
 
@@ -34,16 +86,430 @@ class CourseMenuPage(Page):
     class Meta:
         verbose_name = _("training menu")
 
+    def filter_form_class(self):
+        from .forms import CatalogFilterForm
+
+        return CatalogFilterForm
+
+    def listing(self, user, filters):
+        from .selectors import catalog
+
+        return catalog(user=user, menu=self, **filters)
+
 
 class CourseModulePage(Page):
-    """One module of the menu, e.g. 人民调解法及配套规定解读 (4 h)."""
+    """One module of the menu, e.g. 人民调解法及配套规定解读 (4 h). Its lessons and scenarios are its children."""
 
+    title_en = models.CharField(_("English title"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), blank=True)
     credit_hours = models.DecimalField(_("credit hours"), max_digits=4, decimal_places=1, default=0)
+    category = models.ForeignKey(
+        ModuleCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="modules",
+    )
+    audience = models.CharField(_("audience"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE)
+    specialty = models.CharField(
+        _("specialty"), max_length=16, choices=Committee.Specialty.choices, blank=True,
+        help_text=_("For modules meant for one kind of industry / professional committee."),
+    )
+    prerequisites = ParentalManyToManyField(
+        "self", verbose_name=_("prerequisites"), blank=True, symmetrical=False, related_name="required_by",
+    )
+    lecturers = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("lecturers"), blank=True, related_name="taught_modules",
+        limit_choices_to={"groups__name": StaffRole.LECTURER},
+    )
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", verbose_name=_("cover image"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("credit_hours")]
+    content_panels = Page.content_panels + [
+        FieldPanel("title_en"),
+        FieldPanel("summary"),
+        FieldRowPanel([FieldPanel("category"), FieldPanel("credit_hours")]),
+        FieldRowPanel([FieldPanel("audience"), FieldPanel("specialty")]),
+        FieldPanel("prerequisites"),
+        FieldPanel("lecturers"),
+        FieldPanel("cover_image"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("title_en")]
     parent_page_types = ["courses.CourseMenuPage"]
+    subpage_types = ["courses.LessonPage", "courses.ScenarioPage"]
 
     class Meta:
         verbose_name = _("course module")
         verbose_name_plural = _("course modules")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import module_overview
+
+        context = super().get_context(request, *args, **kwargs)
+        context["overview"] = module_overview(user=request.user, module=self)
+        return context
+
+
+class LessonPage(Page):
+    """One lesson of a module; lessons are studied in the module's page order."""
+
+    minutes = models.PositiveSmallIntegerField(_("minutes to study"), default=30)
+    body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("minutes"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+    parent_page_types = ["courses.CourseModulePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("lesson")
+        verbose_name_plural = _("lessons")
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import lesson_overview
+
+        context = super().get_context(request, *args, **kwargs)
+        context["overview"] = lesson_overview(user=request.user, lesson=self)
+        return context
+
+
+class ScenarioPage(Page):
+    """A simulated mediation (模拟调解): a branching graph of steps, choices and endings.
+
+    Only the server reads the graph while a learner plays: a choice's feedback and score reach the browser only
+    after it is chosen (see ``courses.views.run_step``)."""
+
+    intro = models.TextField(_("introduction"), help_text=_("The dispute and the learner's role, shown before a run."))
+    working_method = models.CharField(_("working method"), max_length=20, choices=WorkingMethod.choices, blank=True)
+    graph = StreamField(ScenarioGraphBlock(), verbose_name=_("steps and endings"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("working_method"), FieldPanel("graph")]
+    parent_page_types = ["courses.CourseModulePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("simulated mediation")
+        verbose_name_plural = _("simulated mediations")
+
+    def parsed_graph(self) -> Graph:
+        return graph_from_stream(self.graph)
+
+    def clean(self):
+        super().clean()
+        problems = graph_problems(self.parsed_graph())
+        if problems:
+            raise ValidationError(problems)
+
+    def get_context(self, request, *args, **kwargs):
+        from .selectors import scenario_runs_for
+
+        context = super().get_context(request, *args, **kwargs)
+        context["runs"] = scenario_runs_for(user=request.user, scenario=self)
+        return context
+
+
+class CaseReviewLibraryPage(FilteredListingMixin, Page):
+    """The library of case reviews (案例评析), searchable and filterable."""
+
+    intro = models.CharField(_("introduction"), max_length=300, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    parent_page_types = ["courses.HomePage"]
+    subpage_types = ["courses.CaseReviewPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("case review library")
+
+    def filter_form_class(self):
+        from .forms import CaseFilterForm
+
+        return CaseFilterForm
+
+    def listing(self, user, filters):
+        from .selectors import case_reviews
+
+        return case_reviews(library=self, **filters)
+
+
+class CaseReviewForm(WagtailAdminPageForm):
+    def clean(self):
+        cleaned = super().clean()
+        # Drafts may hold work in progress; submitting for review or publishing must not (see CaseReviewPage.clean).
+        if not self.is_deferred_validation:
+            self.instance._check_anonymity = True
+        return cleaned
+
+
+class CaseReviewPage(Page):
+    """A real dispute written up for teaching. Parties are anonymised (张某, A公司): the page cannot be submitted
+    or published while its text holds an ID number, a phone number or a party's full name."""
+
+    dispute_category = models.ForeignKey(
+        "people.DisputeCategory", verbose_name=_("dispute category"), on_delete=models.PROTECT,
+        related_name="case_reviews",
+    )
+    region = models.ForeignKey(
+        "people.Region", verbose_name=_("region"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="case_reviews",
+    )
+    working_method = models.CharField(_("working method"), max_length=20, choices=WorkingMethod.choices)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    facts = RichTextField(_("facts"), features=["bold", "italic", "ol", "ul"])
+    process = StreamField([("step", ProcessStepBlock())], verbose_name=_("mediation process"))
+    outcome_detail = models.TextField(_("what was agreed"), blank=True)
+    legal_basis = StreamField([("article", LegalArticleBlock())], verbose_name=_("legal basis"), blank=True)
+    commentary = RichTextField(_("lecturer's commentary"), features=["bold", "italic", "ol", "ul"])
+    discussion_questions = models.TextField(_("discussion questions"), blank=True, help_text=_("One per line."))
+    party_names = models.TextField(
+        _("parties' real names"), blank=True,
+        help_text=_("One full name per line. Never shown: used only to check that the text is anonymised."),
+    )
+
+    content_panels = Page.content_panels + [
+        # Plain selects: both lists are short, and a select works on a phone where a chooser modal is clumsy.
+        FieldRowPanel([FieldPanel("dispute_category", widget=forms.Select), FieldPanel("region", widget=forms.Select)]),
+        FieldRowPanel([FieldPanel("working_method"), FieldPanel("outcome")]),
+        FieldPanel("facts"),
+        FieldPanel("process"),
+        FieldPanel("outcome_detail"),
+        FieldPanel("legal_basis"),
+        FieldPanel("commentary"),
+        FieldPanel("discussion_questions"),
+        MultiFieldPanel([FieldPanel("party_names")], heading=_("Anonymisation check")),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("facts"), index.SearchField("commentary")]
+    base_form_class = CaseReviewForm
+    parent_page_types = ["courses.CaseReviewLibraryPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("case review")
+        verbose_name_plural = _("case reviews")
+
+    @property
+    def questions(self) -> list[str]:
+        return [line.strip() for line in self.discussion_questions.splitlines() if line.strip()]
+
+    def process_steps(self) -> list[tuple[str, str]]:
+        return [(ProcedureStage(block.value["stage"]).label, block.value["text"]) for block in self.process]
+
+    def public_text(self) -> str:
+        """Everything a reader of the published page sees, as plain text."""
+        parts = [self.title, strip_tags(self.facts), self.outcome_detail, strip_tags(self.commentary),
+                 self.discussion_questions,
+                 json.dumps(self.process.get_prep_value(), ensure_ascii=False),
+                 json.dumps(self.legal_basis.get_prep_value(), ensure_ascii=False)]
+        return "\n".join(parts)
+
+    def anonymisation_problems(self) -> list[str]:
+        names = [line.strip() for line in self.party_names.splitlines() if line.strip()]
+        return personal_data_found(self.public_text(), names)
+
+    def clean(self):
+        super().clean()
+        # Checked whenever the page goes (or stays) public, and when the admin form submits or publishes it.
+        if self.live or getattr(self, "_check_anonymity", False):
+            problems = self.anonymisation_problems()
+            if problems:
+                raise ValidationError(
+                    [_("Anonymise the case before it is submitted or published.")] + problems)
+
+
+# --- Records of learning. Written only by courses.services.
+
+class ModuleAssignment(models.Model):
+    """Bureau staff asked a group of people (a committee, a township, a list) to take a module by a date."""
+
+    module = models.ForeignKey(CourseModulePage, verbose_name=_("module"), on_delete=models.CASCADE,
+                               related_name="assignments")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"),
+                                    on_delete=models.PROTECT, related_name="+")
+    audience = models.CharField(_("assigned to"), max_length=300)
+    due_on = models.DateField(_("due on"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("module assignment")
+        verbose_name_plural = _("module assignments")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.module} → {self.audience}"
+
+
+class Enrolment(models.Model):
+    """A person taking a module, by their own choice or assigned. ``completed_at`` is set when every lesson is done."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="enrolments")
+    module = models.ForeignKey(CourseModulePage, verbose_name=_("module"), on_delete=models.CASCADE,
+                               related_name="enrolments")
+    assignment = models.ForeignKey(ModuleAssignment, verbose_name=_("assignment"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="enrolments")
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["enrolled_at"]
+        constraints = [models.UniqueConstraint(fields=["person", "module"], name="one_enrolment_per_module")]
+        indexes = [models.Index(fields=["person", "completed_at"])]
+
+    def __str__(self):
+        return f"{self.person} · {self.module}"
+
+
+class LessonCompletion(models.Model):
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="lesson_completions")
+    lesson = models.ForeignKey(LessonPage, verbose_name=_("lesson"), on_delete=models.CASCADE,
+                               related_name="completions")
+    completed_at = models.DateTimeField(_("completed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lesson completion")
+        verbose_name_plural = _("lesson completions")
+        constraints = [models.UniqueConstraint(fields=["person", "lesson"], name="one_completion_per_lesson")]
+
+    def __str__(self):
+        return f"{self.person} · {self.lesson}"
+
+
+class ScenarioRun(models.Model):
+    """One play of a scenario. At most one unfinished run per person and scenario; replays are new runs."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="scenario_runs")
+    scenario = models.ForeignKey(ScenarioPage, verbose_name=_("scenario"), on_delete=models.CASCADE,
+                                 related_name="runs")
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    current_key = models.CharField(_("current step"), max_length=40)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    ending_key = models.CharField(_("ending"), max_length=40, blank=True)
+    score_percent = models.PositiveSmallIntegerField(_("score (%)"), null=True, blank=True)
+    competency_percent = models.JSONField(_("score by competency (%)"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("scenario run")
+        verbose_name_plural = _("scenario runs")
+        ordering = ["-started_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "scenario"], condition=Q(finished_at__isnull=True),
+                                    name="one_open_run_per_scenario"),
+            models.CheckConstraint(condition=Q(score_percent__isnull=True) | Q(score_percent__lte=100),
+                                   name="run_score_is_a_percent"),
+            models.CheckConstraint(
+                condition=Q(finished_at__isnull=True, score_percent__isnull=True)
+                | Q(finished_at__isnull=False, score_percent__isnull=False),
+                name="run_scored_when_finished"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} · {self.scenario}"
+
+
+class ScenarioRunChoice(models.Model):
+    """A choice made in a run, with what it earned and what could have been earned at that step (so the result
+    stays right even if the scenario is edited later)."""
+
+    run = models.ForeignKey(ScenarioRun, verbose_name=_("run"), on_delete=models.CASCADE, related_name="choices")
+    position = models.PositiveSmallIntegerField(_("position"))
+    step_key = models.CharField(_("step"), max_length=40)
+    step_title = models.CharField(_("step title"), max_length=100)
+    choice_text = models.CharField(_("choice"), max_length=300)
+    feedback = models.TextField(_("feedback"))
+    points = models.JSONField(_("points"), default=dict)
+    best_points = models.JSONField(_("best points at this step"), default=dict)
+    best_total = models.IntegerField(_("best total at this step"), default=0)
+    chosen_at = models.DateTimeField(_("chosen at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scenario choice")
+        verbose_name_plural = _("scenario choices")
+        ordering = ["run", "position"]
+        constraints = [models.UniqueConstraint(fields=["run", "position"], name="one_choice_per_run_position")]
+
+    def __str__(self):
+        return f"{self.run} · {self.position}"
+
+
+# --- Rotation training (菜单式轮训): offline sessions in the townships.
+
+def _checkin_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class RotationSession(models.Model):
+    """A lecturer's visit to a township teaching modules from the menu. Attending credits the modules' hours."""
+
+    title = models.CharField(_("title"), max_length=150)
+    township = models.ForeignKey("people.Region", verbose_name=_("township"), on_delete=models.PROTECT,
+                                 related_name="rotation_sessions")
+    venue = models.CharField(_("venue"), max_length=150)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    modules = models.ManyToManyField(CourseModulePage, verbose_name=_("modules"), related_name="rotation_sessions")
+    lecturers = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("lecturers"), blank=True,
+                                       related_name="taught_sessions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("scheduled by"),
+                                   on_delete=models.PROTECT, related_name="+")
+    # The secret in the QR code: knowing the session's id is not enough to check in.
+    checkin_code = models.CharField(max_length=32, unique=True, default=_checkin_code, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rotation session")
+        verbose_name_plural = _("rotation sessions")
+        ordering = ["-starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
+            models.CheckConstraint(condition=Q(capacity__gt=0), name="session_capacity_positive"),
+        ]
+        indexes = [models.Index(fields=["starts_at"])]
+
+    def __str__(self):
+        return self.title
+
+
+class SessionSignup(models.Model):
+    session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
+                                related_name="signups")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="session_signups")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("assigned by"), null=True,
+                                    blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("signed up at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session sign-up")
+        verbose_name_plural = _("session sign-ups")
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="one_signup_per_session")]
+
+    def __str__(self):
+        return f"{self.person} · {self.session}"
+
+
+class SessionAttendance(models.Model):
+    class Method(models.TextChoices):
+        QR = "qr", _("QR code")
+        ROSTER = "roster", _("Roster")
+
+    session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
+                                related_name="attendances")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="session_attendances")
+    method = models.CharField(_("recorded by"), max_length=8, choices=Method.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("ticked by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session attendance")
+        verbose_name_plural = _("session attendances")
+        constraints = [models.UniqueConstraint(fields=["session", "person"], name="one_attendance_per_session")]
+
+    def __str__(self):
+        return f"{self.person} · {self.session}"

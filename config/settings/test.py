@@ -20,3 +20,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Browser tests submit Wagtail forms explicitly; background autosave would race them (it creates the draft page
+# while the test is still typing). Autosave itself is Wagtail's and stays on everywhere else.
+WAGTAIL_AUTOSAVE_INTERVAL = 0

@@ -1,0 +1,422 @@
+"""Reads of the training site. Pages and views run a constant number of queries whatever the size of the menu.
+
+Contract for other apps (see docs/architecture.md): ``completed_module_ids``, ``training_hours``,
+``training_hours_by_person`` and ``best_scenario_percent``."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Left, Length
+from django.utils import timezone
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from people import permissions as people_permissions
+from people.models import Membership, Region, User
+
+from .choices import Audience
+from .models import (
+    CaseReviewPage,
+    CourseMenuPage,
+    CourseModulePage,
+    Enrolment,
+    LessonCompletion,
+    LessonPage,
+    ModuleCategory,
+    RotationSession,
+    ScenarioPage,
+    ScenarioRun,
+    SessionAttendance,
+    SessionSignup,
+)
+
+COVER_FILTER = "fill-480x270"
+HOURS_RANGES = {"short": Q(credit_hours__lte=2), "medium": Q(credit_hours__gt=2, credit_hours__lt=4),
+                "long": Q(credit_hours__gte=4)}
+
+
+def _count_by_module(queryset: QuerySet, module_paths, path_field: str = "path") -> dict[str, int]:
+    """Count lesson rows per module in one query: a lesson's module is its path minus the last step."""
+    rows = (queryset.annotate(module_path=Left(path_field, Length(path_field) - Page.steplen))
+            .filter(module_path__in=list(module_paths)).order_by().values("module_path").annotate(n=Count("id")))
+    return {row["module_path"]: row["n"] for row in rows}
+
+
+def _percent(done: int, total: int) -> int:
+    return round(100 * done / total) if total else 0
+
+
+# --- The menu
+
+@dataclass
+class CatalogEntry:
+    module: CourseModulePage
+    lessons: int = 0
+    done: int = 0
+    enrolled: bool = False
+    completed: bool = False
+
+    @property
+    def percent(self) -> int:
+        return _percent(self.done, self.lessons)
+
+
+@dataclass
+class CatalogSection:
+    category: ModuleCategory | None
+    entries: list[CatalogEntry] = field(default_factory=list)
+
+
+def catalog(*, user, menu: CourseMenuPage, q: str = "", category: ModuleCategory | None = None,
+            audience: str = "", specialty: str = "", hours: str = "") -> list[CatalogSection]:
+    """The live modules of the menu, grouped by category, filtered, each with the user's progress.
+    Five queries whatever the number of modules (modules, categories' covers, lesson counts, and the user's
+    completions and enrolments)."""
+    modules = (
+        CourseModulePage.objects.live().child_of(menu)
+        .select_related("category")
+        .prefetch_related(Prefetch("cover_image", queryset=get_image_model().objects.prefetch_renditions(COVER_FILTER)))
+        .order_by("category__code", "path")
+    )
+    if q:
+        modules = modules.filter(Q(title__icontains=q) | Q(title_en__icontains=q) | Q(summary__icontains=q))
+    if category:
+        modules = modules.filter(category=category)
+    if audience:
+        modules = modules.filter(audience__in=[Audience.EVERYONE, audience])
+    if specialty:
+        modules = modules.filter(specialty=specialty)
+    if hours in HOURS_RANGES:
+        modules = modules.filter(HOURS_RANGES[hours])
+    modules = list(modules)
+
+    paths = [module.path for module in modules]
+    lessons = _count_by_module(LessonPage.objects.live(), paths)
+    done: dict[str, int] = {}
+    enrolments: dict[int, Enrolment] = {}
+    if user.is_authenticated and modules:
+        done = _count_by_module(LessonCompletion.objects.filter(person=user, lesson__live=True), paths,
+                                "lesson__path")
+        enrolments = {e.module_id: e for e in Enrolment.objects.filter(person=user)}
+
+    sections: dict[int | None, CatalogSection] = {}
+    for module in modules:
+        section = sections.setdefault(module.category_id, CatalogSection(category=module.category))
+        enrolment = enrolments.get(module.pk)
+        section.entries.append(CatalogEntry(
+            module=module, lessons=lessons.get(module.path, 0), done=done.get(module.path, 0),
+            enrolled=enrolment is not None, completed=bool(enrolment and enrolment.completed_at)))
+    return list(sections.values())
+
+
+@dataclass
+class LessonLine:
+    lesson: LessonPage
+    done: bool
+
+
+@dataclass
+class ModuleOverview:
+    lessons: list[LessonLine]
+    scenarios: list[ScenarioPage]
+    best_percent: dict[int, int]
+    enrolment: Enrolment | None
+    prerequisites: list[tuple[CourseModulePage, bool]]
+    lecturers: list[User]
+    sessions: list[RotationSession]
+    can_enrol: bool
+
+    @property
+    def done(self) -> int:
+        return sum(1 for line in self.lessons if line.done)
+
+    @property
+    def percent(self) -> int:
+        return _percent(self.done, len(self.lessons))
+
+    @property
+    def next_lesson(self) -> LessonPage | None:
+        return next((line.lesson for line in self.lessons if not line.done), None)
+
+
+def module_overview(*, user, module: CourseModulePage) -> ModuleOverview:
+    """What a module page shows: lessons in order with the user's ticks, scenarios with the user's best score,
+    prerequisites (done or not), lecturers and upcoming rotation sessions teaching it. A fixed number of queries."""
+    lessons = list(LessonPage.objects.live().child_of(module).defer("body"))
+    scenarios = list(ScenarioPage.objects.live().child_of(module).defer("graph"))
+    learner = people_permissions.is_learner(user)
+    done_ids: set[int] = set()
+    enrolment = None
+    completed: set[int] = set()
+    best: dict[int, int] = {}
+    if learner:
+        done_ids = set(LessonCompletion.objects.filter(person=user, lesson__in=[line.pk for line in lessons])
+                       .values_list("lesson_id", flat=True))
+        enrolment = Enrolment.objects.filter(person=user, module=module).first()
+        completed = completed_module_ids(user=user)
+        best = best_scenario_percent(user=user)
+    prerequisites = [(p, p.pk in completed) for p in module.prerequisites.live().order_by("path")]
+    sessions = list(RotationSession.objects.filter(modules=module, ends_at__gte=timezone.now())
+                    .select_related("township").order_by("starts_at")[:5])
+    return ModuleOverview(
+        lessons=[LessonLine(lesson=lesson, done=lesson.pk in done_ids) for lesson in lessons],
+        scenarios=scenarios, best_percent=best, enrolment=enrolment, prerequisites=prerequisites,
+        lecturers=list(module.lecturers.all()), sessions=sessions, can_enrol=learner and enrolment is None,
+    )
+
+
+def lesson_overview(*, user, lesson: LessonPage) -> dict:
+    """The lesson's module, its place among the module's lessons and whether the user has completed it."""
+    module = CourseModulePage.objects.get(path=lesson.path[: -Page.steplen])
+    siblings = list(LessonPage.objects.live().child_of(module).only("id", "title", "url_path", "path", "depth"))
+    ids = [s.pk for s in siblings]
+    position = ids.index(lesson.pk) if lesson.pk in ids else -1
+    learner = people_permissions.is_learner(user)
+    return {
+        "module": module,
+        "position": position + 1,
+        "count": len(siblings),
+        "previous": siblings[position - 1] if position > 0 else None,
+        "next": siblings[position + 1] if 0 <= position < len(siblings) - 1 else None,
+        "learner": learner,
+        "done": learner and LessonCompletion.objects.filter(person=user, lesson=lesson).exists(),
+    }
+
+
+# --- Scenarios
+
+def scenario_runs_for(*, user, scenario: ScenarioPage) -> list[ScenarioRun]:
+    if not user.is_authenticated:
+        return []
+    return list(ScenarioRun.objects.filter(person=user, scenario=scenario)[:10])
+
+
+def best_scenario_percent(*, user) -> dict[int, int]:
+    """Scenario id → the best score_percent of the user's finished runs."""
+    rows = (ScenarioRun.objects.filter(person=user, finished_at__isnull=False).order_by()
+            .values("scenario_id").annotate(best=Max("score_percent")))
+    return {row["scenario_id"]: row["best"] for row in rows}
+
+
+# --- Case reviews
+
+def case_reviews(*, library, q: str = "", category=None, working_method: str = "", outcome: str = "",
+                 region: Region | None = None) -> QuerySet[CaseReviewPage]:
+    cases = (CaseReviewPage.objects.live().child_of(library)
+             .select_related("dispute_category", "region").defer("process", "legal_basis", "party_names")
+             .order_by("-first_published_at", "-pk"))
+    if q:
+        cases = cases.filter(Q(title__icontains=q) | Q(facts__icontains=q) | Q(commentary__icontains=q))
+    if category:
+        cases = cases.filter(dispute_category=category)
+    if working_method:
+        cases = cases.filter(working_method=working_method)
+    if outcome:
+        cases = cases.filter(outcome=outcome)
+    if region:
+        cases = cases.filter(region__path__startswith=region.path)
+    return cases
+
+
+# --- Progress and hours (the contract other apps read)
+
+def completed_module_ids(*, user) -> set[int]:
+    """Modules whose lessons the user completed online, or that were taught at a rotation session they attended."""
+    online = Enrolment.objects.filter(person=user, completed_at__isnull=False).values_list("module_id", flat=True)
+    attended = (SessionAttendance.objects.filter(person=user).exclude(session__modules=None)
+                .values_list("session__modules", flat=True))
+    return set(online) | set(attended)
+
+
+def _day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    zone = timezone.get_current_timezone()
+    return (datetime.datetime.combine(start, datetime.time.min, zone),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone))
+
+
+def training_hours_by_person(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
+    """Person id → credit hours of the modules they completed between ``start`` and ``end`` (inclusive), online
+    or by attending a rotation session. A module counts once per person in the period. Two queries."""
+    since, until = _day_bounds(start, end)
+    person_ids = list(person_ids)
+    modules: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    online = (Enrolment.objects.filter(person_id__in=person_ids, completed_at__gte=since, completed_at__lt=until)
+              .values_list("person_id", "module_id", "module__credit_hours"))
+    attended = (SessionAttendance.objects
+                .filter(person_id__in=person_ids, session__starts_at__gte=since, session__starts_at__lt=until)
+                .exclude(session__modules=None)
+                .values_list("person_id", "session__modules", "session__modules__credit_hours"))
+    for person_id, module_id, hours in [*online, *attended]:
+        modules[person_id][module_id] = hours
+    return {pid: sum(modules[pid].values(), Decimal(0)) for pid in person_ids}
+
+
+def training_hours(*, user, start: datetime.date, end: datetime.date) -> Decimal:
+    return training_hours_by_person(person_ids=[user.pk], start=start, end=end)[user.pk]
+
+
+# --- "My learning"
+
+@dataclass
+class EnrolmentLine:
+    enrolment: Enrolment
+    lessons: int
+    done: int
+
+    @property
+    def percent(self) -> int:
+        return _percent(self.done, self.lessons)
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.enrolment.due_on and not self.enrolment.completed_at
+                    and self.enrolment.due_on < timezone.localdate())
+
+
+@dataclass
+class LearningSummary:
+    enrolments: list[EnrolmentLine]
+    hours: Decimal
+    target: int
+    due: list[EnrolmentLine]
+    sessions: list[RotationSession]
+    year: int
+
+    @property
+    def hours_percent(self) -> int:
+        return min(100, round(100 * self.hours / self.target)) if self.target else 100
+
+
+def learning_summary(*, user, target: int, today: datetime.date | None = None) -> LearningSummary:
+    """The learner's modules with progress, hours this year against the bureau's target, what is due (assigned,
+    not completed, by due date) and the rotation sessions they signed up for."""
+    today = today or timezone.localdate()
+    enrolments = list(Enrolment.objects.filter(person=user).select_related("module").order_by(
+        F("completed_at").asc(nulls_first=True), F("due_on").asc(nulls_last=True), "enrolled_at"))
+    paths = [e.module.path for e in enrolments]
+    lessons = _count_by_module(LessonPage.objects.live(), paths) if paths else {}
+    done = _count_by_module(LessonCompletion.objects.filter(person=user, lesson__live=True), paths,
+                            "lesson__path") if paths else {}
+    lines = [EnrolmentLine(enrolment=e, lessons=lessons.get(e.module.path, 0), done=done.get(e.module.path, 0))
+             for e in enrolments]
+    due = sorted((line for line in lines if line.enrolment.due_on and not line.enrolment.completed_at),
+                 key=lambda line: line.enrolment.due_on)
+    sessions = list(RotationSession.objects.filter(signups__person=user, ends_at__gte=timezone.now())
+                    .select_related("township").order_by("starts_at"))
+    return LearningSummary(
+        enrolments=lines, hours=training_hours(user=user, start=today.replace(month=1, day=1),
+                                               end=today.replace(month=12, day=31)),
+        target=target, due=due, sessions=sessions, year=today.year)
+
+
+# --- Rotation sessions
+
+def sessions_visible_to(*, user) -> QuerySet[RotationSession]:
+    """Bureau staff: sessions in their jurisdiction. Lecturers: sessions they teach. Learners: sessions in the
+    county/banner of any committee they belong to."""
+    sessions = RotationSession.objects.select_related("township").annotate(
+        signed_up=Count("signups", distinct=True), attended=Count("attendances", distinct=True))
+    if people_permissions.is_bureau_staff(user):
+        return sessions.filter(people_permissions.region_filter(user, "township__"))
+    if people_permissions.is_lecturer(user):
+        return sessions.filter(lecturers=user)
+    if people_permissions.is_learner(user):
+        paths = set()
+        for path in Membership.objects.active().filter(person=user).values_list("committee__region__path", flat=True):
+            paths.update(path[:end] for end in range(Region.steplen, len(path) + 1, Region.steplen))
+        return sessions.annotate(
+            county_path=Left("township__path", Length("township__path") - Region.steplen)
+        ).filter(county_path__in=paths)
+    return sessions.none()
+
+
+@dataclass
+class RosterLine:
+    person: User
+    signed_up: bool
+    attendance: SessionAttendance | None
+    committee: str
+
+
+def session_roster(*, session: RotationSession) -> list[RosterLine]:
+    """Everyone signed up or attending, with their committee, for the roster a lecturer ticks. Three queries."""
+    signups = {s.person_id: s for s in SessionSignup.objects.filter(session=session).select_related("person")}
+    attendances = {a.person_id: a for a in SessionAttendance.objects.filter(session=session).select_related("person")}
+    committees: dict[int, str] = {}
+    for person_id, name in (Membership.objects.active().filter(person_id__in=set(signups) | set(attendances))
+                            .order_by("joined_on").values_list("person_id", "committee__name")):
+        committees.setdefault(person_id, name)
+    people = {pid: row.person for pid, row in {**signups, **attendances}.items()}
+    lines = [RosterLine(person=person, signed_up=pid in signups, attendance=attendances.get(pid),
+                        committee=committees.get(pid, "")) for pid, person in people.items()]
+    return sorted(lines, key=lambda line: (line.committee, line.person.name))
+
+
+def session_hours(session_ids) -> dict[int, Decimal]:
+    if not session_ids:
+        return {}
+    rows = (RotationSession.modules.through.objects.filter(rotationsession_id__in=session_ids)
+            .values("rotationsession_id").annotate(hours=Sum("coursemodulepage__credit_hours")))
+    return {row["rotationsession_id"]: row["hours"] for row in rows}
+
+
+@dataclass
+class CommitteeLine:
+    name: str
+    region: str
+    participants: int = 0
+    attendances: int = 0
+    hours: Decimal = Decimal(0)
+
+
+@dataclass
+class SessionReport:
+    start: datetime.date
+    end: datetime.date
+    sessions: list[RotationSession]
+    hours_by_session: dict[int, Decimal]
+    participants: int
+    attendances: int
+    hours: Decimal
+    committees: list[CommitteeLine]
+
+
+def session_report(*, user, start: datetime.date, end: datetime.date) -> SessionReport:
+    """The figures bureaus publish ("15 sessions, 700+ participants"): sessions held in the user's jurisdiction in
+    the period, distinct participants, hours credited, and the same by committee. Five queries."""
+    since, until = _day_bounds(start, end)
+    sessions = list(sessions_visible_to(user=user).filter(starts_at__gte=since, starts_at__lt=until)
+                    .order_by("starts_at"))
+    ids = [s.pk for s in sessions]
+    hours = session_hours(ids)
+    rows = list(SessionAttendance.objects.filter(session_id__in=ids).values_list("session_id", "person_id")) \
+        if ids else []
+    committees_of: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    if rows:
+        for person_id, name, region in (Membership.objects.active().filter(person_id__in={p for _s, p in rows})
+                                        .values_list("person_id", "committee__name", "committee__region__name")):
+            committees_of[person_id].append((name, region))
+    lines: dict[tuple[str, str], CommitteeLine] = {}
+    people_by_line: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for session_id, person_id in rows:
+        for key in committees_of.get(person_id) or [("", "")]:
+            line = lines.setdefault(key, CommitteeLine(name=key[0], region=key[1]))
+            line.attendances += 1
+            line.hours += hours.get(session_id) or Decimal(0)
+            people_by_line[key].add(person_id)
+    for key, line in lines.items():
+        line.participants = len(people_by_line[key])
+    return SessionReport(
+        start=start, end=end, sessions=sessions, hours_by_session=hours,
+        participants=len({p for _s, p in rows}), attendances=len(rows),
+        hours=sum((hours.get(s) or Decimal(0) for s, _p in rows), Decimal(0)),
+        committees=sorted(lines.values(), key=lambda line: (-line.participants, line.name)),
+    )
+
+
+def assignable_modules() -> QuerySet[CourseModulePage]:
+    return CourseModulePage.objects.live().order_by("path")
+

@@ -1,0 +1,279 @@
+"""Every write of the training site. Keyword-only, typed, atomic, named <entity>_<action>.
+
+Permission checks that depend on the acting user happen here too when a service takes ``by``; services acting for
+the learner themselves (``person``) are called by views that already checked the learner's role."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from people import permissions as people_permissions
+from people.models import Committee, Membership, Region, User
+from people.services import notice_send
+
+from . import selectors, signals
+from .exceptions import CoursesError
+from .models import (
+    CourseModulePage,
+    Enrolment,
+    LessonCompletion,
+    LessonPage,
+    ModuleAssignment,
+    RotationSession,
+    ScenarioPage,
+    ScenarioRun,
+    ScenarioRunChoice,
+    SessionAttendance,
+    SessionSignup,
+)
+from .permissions import can_manage_session
+from .scenario_graph import Ending, score_path
+
+# --- Enrolment and lessons
+
+
+@transaction.atomic
+def enrolment_create(*, person: User, module: CourseModulePage, assignment: ModuleAssignment | None = None,
+                     due_on: datetime.date | None = None) -> Enrolment:
+    """Enrol a person in a live module. Idempotent: an existing enrolment is returned; an assignment with an
+    earlier due date than the one recorded moves the due date forward."""
+    if not module.live:
+        raise CoursesError(_("This module is not published."))
+    enrolment, created = Enrolment.objects.select_for_update().get_or_create(
+        person=person, module=module, defaults={"assignment": assignment, "due_on": due_on})
+    if not created and due_on and (enrolment.due_on is None or due_on < enrolment.due_on):
+        enrolment.due_on, enrolment.assignment = due_on, assignment
+        enrolment.save(update_fields=["due_on", "assignment"])
+    return enrolment
+
+
+@transaction.atomic
+def lesson_complete(*, person: User, lesson: LessonPage) -> LessonCompletion:
+    """Record that a person studied a lesson (enrolling them in its module if needed). Idempotent: completing
+    again changes nothing and announces nothing. When the module's last live lesson is done the enrolment is
+    marked complete and ``module_completed`` is sent."""
+    if not lesson.live:
+        raise CoursesError(_("This lesson is not published."))
+    module = CourseModulePage.objects.get(path=lesson.path[: -LessonPage.steplen])
+    enrolment = enrolment_create(person=person, module=module)
+    completion, created = LessonCompletion.objects.get_or_create(person=person, lesson=lesson)
+    if not created:
+        return completion
+    signals.lesson_completed.send(sender=LessonPage, user=person, lesson=lesson)
+    remaining = LessonPage.objects.live().child_of(module).exclude(completions__person=person).exists()
+    if not remaining and enrolment.completed_at is None:
+        already = module.pk in selectors.completed_module_ids(user=person)
+        enrolment.completed_at = timezone.now()
+        enrolment.save(update_fields=["completed_at"])
+        if not already:
+            signals.module_completed.send(sender=CourseModulePage, user=person, module=module)
+    return completion
+
+
+def _people_for_assignment(*, by: User, committees, townships, people) -> set[User]:
+    committees, townships, people = list(committees), list(townships), list(people)
+    visible_committees = set(people_permissions.committees_visible_to(by).filter(
+        pk__in=[c.pk for c in committees]).values_list("pk", flat=True))
+    refused = [c.name for c in committees if c.pk not in visible_committees]
+    refused += [r.name for r in townships if not people_permissions.can_see_region(by, r)]
+    visible_people = set(people_permissions.people_visible_to(by).filter(
+        pk__in=[p.pk for p in people]).values_list("pk", flat=True))
+    refused += [p.name for p in people if p.pk not in visible_people]
+    if refused:
+        raise CoursesError(_("Outside your jurisdiction: %(names)s.") % {"names": "、".join(refused)})
+    region_q = Q(pk__in=[])
+    for township in townships:
+        region_q |= Q(committee__region__path__startswith=township.path)
+    members = Membership.objects.active().filter(Q(committee__in=committees) | region_q).values_list(
+        "person_id", flat=True)
+    return set(User.objects.filter(Q(pk__in=members) | Q(pk__in=[p.pk for p in people])))
+
+
+@transaction.atomic
+def assignment_create(*, by: User, module: CourseModulePage, due_on: datetime.date,
+                      committees: list[Committee] = (), townships: list[Region] = (),
+                      people: list[User] = ()) -> ModuleAssignment:
+    """Bureau staff assign a module, with a due date, to the active members of committees, of every committee in
+    townships, and/or to listed people — all inside their jurisdiction (refused otherwise, nothing written).
+    Each person is enrolled (or their due date brought forward) and gets a notice. Atomic."""
+    if not people_permissions.is_bureau_staff(by):
+        raise CoursesError(_("Only bureau staff assign modules."))
+    if due_on < timezone.localdate():
+        raise CoursesError(_("The due date is in the past."))
+    persons = _people_for_assignment(by=by, committees=committees, townships=townships, people=people)
+    if not persons:
+        raise CoursesError(_("Nobody matches: choose committees, townships or people with active members."))
+    names = [c.name for c in committees] + [t.name for t in townships]
+    if people:
+        names.append(ngettext("%(count)d person", "%(count)d people", len(people)) % {"count": len(people)})
+    assignment = ModuleAssignment.objects.create(module=module, assigned_by=by, due_on=due_on,
+                                                 audience="、".join(names)[:300])
+    for person in sorted(persons, key=lambda p: p.pk):
+        enrolment_create(person=person, module=module, assignment=assignment, due_on=due_on)
+        notice_send(person=person, title=_("New training assigned: %(module)s") % {"module": module.title},
+                    body=_("Please complete it by %(date)s.") % {"date": due_on.isoformat()}, url=module.url or "")
+    return assignment
+
+
+# --- Simulated mediation
+
+
+@transaction.atomic
+def scenario_run_start(*, person: User, scenario: ScenarioPage) -> ScenarioRun:
+    """Start a run at the scenario's first step, or return the run the person left unfinished."""
+    if not scenario.live:
+        raise CoursesError(_("This scenario is not published."))
+    User.objects.select_for_update().filter(pk=person.pk).first()  # one start at a time per person
+    run = ScenarioRun.objects.filter(person=person, scenario=scenario, finished_at__isnull=True).first()
+    if run:
+        return run
+    graph = scenario.parsed_graph()
+    if graph.start is None:
+        raise CoursesError(_("This scenario has no steps yet."))
+    return ScenarioRun.objects.create(person=person, scenario=scenario, current_key=graph.start)
+
+
+@transaction.atomic
+def scenario_run_choose(*, run: ScenarioRun, step_key: str, choice_index: int) -> ScenarioRunChoice:
+    """Record the learner's choice at the run's current step and move on. Refuses a choice for a step the run is
+    no longer on (a double click or an old tab), so nothing is recorded twice. Reaching an ending finishes the
+    run, scores it by competency and sends ``scenario_run_finished``."""
+    run = ScenarioRun.objects.select_for_update().select_related("scenario", "person").get(pk=run.pk)
+    if run.finished_at is not None or run.current_key != step_key:
+        raise CoursesError(_("This step has already been answered."))
+    graph = run.scenario.parsed_graph()
+    step = graph.step(run.current_key)
+    if step is None:
+        raise CoursesError(_("This scenario was changed while you played it. Please start again."))
+    if not 0 <= choice_index < len(step.choices):
+        raise CoursesError(_("Choose one of the options."))
+    choice = step.choices[choice_index]
+    recorded = ScenarioRunChoice.objects.create(
+        run=run, position=run.choices.count(), step_key=step.key, step_title=step.title,
+        choice_text=choice.text, feedback=choice.feedback, points=choice.points,
+        best_points=step.best_points(), best_total=step.best_total())
+    run.current_key = choice.leads_to
+    if isinstance(graph.nodes.get(choice.leads_to), Ending):
+        taken = [(c.points, c.best_points, c.best_total) for c in run.choices.order_by("position")]
+        run.score_percent, run.competency_percent = score_path(taken)
+        run.ending_key = choice.leads_to
+        run.finished_at = timezone.now()
+    run.save()
+    if run.finished_at:
+        signals.scenario_run_finished.send(sender=ScenarioRun, user=run.person, run=run)
+    return recorded
+
+
+# --- Rotation sessions
+
+
+@transaction.atomic
+def session_schedule(*, by: User, title: str, township: Region, venue: str, starts_at: datetime.datetime,
+                     ends_at: datetime.datetime, capacity: int, modules: list[CourseModulePage],
+                     lecturers: list[User] = ()) -> RotationSession:
+    """Bureau staff schedule a rotation session in a township of their jurisdiction."""
+    if not people_permissions.is_bureau_staff(by) or not people_permissions.can_see_region(by, township):
+        raise CoursesError(_("You can only schedule sessions in your jurisdiction."))
+    if ends_at <= starts_at:
+        raise CoursesError(_("A session must end after it starts."))
+    if not modules:
+        raise CoursesError(_("Choose at least one module from the menu."))
+    session = RotationSession.objects.create(title=title, township=township, venue=venue, starts_at=starts_at,
+                                             ends_at=ends_at, capacity=capacity, created_by=by)
+    session.modules.set(modules)
+    session.lecturers.set(lecturers)
+    return session
+
+
+def _signup(session: RotationSession, person: User, assigned_by: User | None) -> tuple[SessionSignup, bool]:
+    existing = SessionSignup.objects.filter(session=session, person=person).first()
+    if existing:
+        return existing, False
+    if session.signups.count() >= session.capacity:
+        raise CoursesError(_("This session is full."))
+    return SessionSignup.objects.create(session=session, person=person, assigned_by=assigned_by), True
+
+
+@transaction.atomic
+def session_sign_up(*, session: RotationSession, person: User) -> SessionSignup:
+    """A learner signs up for an upcoming session. Idempotent; refused when the session is full or over."""
+    session = RotationSession.objects.select_for_update().get(pk=session.pk)
+    if session.ends_at <= timezone.now():
+        raise CoursesError(_("This session is over."))
+    return _signup(session, person, None)[0]
+
+
+@transaction.atomic
+def session_assign(*, by: User, session: RotationSession, people: list[User]) -> int:
+    """Bureau staff sign people up for a session. All or nothing: refused if it would exceed the capacity or
+    if anyone is outside their jurisdiction. Returns how many were newly signed up; each gets a notice."""
+    if not people_permissions.can_see_region(by, session.township):
+        raise CoursesError(_("You can only assign people to sessions in your jurisdiction."))
+    visible = set(people_permissions.people_visible_to(by).filter(pk__in=[p.pk for p in people])
+                  .values_list("pk", flat=True))
+    outside = [p.name for p in people if p.pk not in visible]
+    if outside:
+        raise CoursesError(_("Outside your jurisdiction: %(names)s.") % {"names": "、".join(outside)})
+    session = RotationSession.objects.select_for_update().get(pk=session.pk)
+    added = 0
+    for person in people:
+        _signup_row, created = _signup(session, person, by)
+        if created:
+            added += 1
+            notice_send(person=person, title=_("You are signed up for a rotation session: %(title)s") % {
+                "title": session.title}, body=_("%(when)s, %(venue)s") % {
+                "when": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"), "venue": session.venue})
+    return added
+
+
+@transaction.atomic
+def attendance_record(*, session: RotationSession, person: User, method: str, recorded_by: User | None = None,
+                      at: datetime.datetime | None = None) -> SessionAttendance:
+    """Record that a person attended. By QR code: only between the session's start and end, and only once (a
+    second scan is refused). On the roster: idempotent. Credits the session's modules: ``session_attended`` is
+    sent, and ``module_completed`` for each module that was not complete for the person before."""
+    at = at or timezone.now()
+    session = RotationSession.objects.select_for_update().get(pk=session.pk)
+    if method == SessionAttendance.Method.QR and not session.starts_at <= at <= session.ends_at:
+        raise CoursesError(_("Check-in is open only while the session runs (%(start)s–%(end)s).") % {
+            "start": timezone.localtime(session.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "end": timezone.localtime(session.ends_at).strftime("%H:%M")})
+    existing = SessionAttendance.objects.filter(session=session, person=person).first()
+    if existing:
+        if method == SessionAttendance.Method.QR:
+            raise CoursesError(_("You have already checked in to this session."))
+        return existing
+    before = selectors.completed_module_ids(user=person)
+    try:
+        with transaction.atomic():
+            attendance = SessionAttendance.objects.create(session=session, person=person, method=method,
+                                                          recorded_by=recorded_by)
+    except IntegrityError:
+        raise CoursesError(_("You have already checked in to this session.")) from None
+    signals.session_attended.send(sender=SessionAttendance, user=person, attendance=attendance)
+    for module in session.modules.exclude(pk__in=before):
+        signals.module_completed.send(sender=CourseModulePage, user=person, module=module)
+    return attendance
+
+
+def attendance_check_in(*, code: str, person: User, at: datetime.datetime | None = None) -> SessionAttendance:
+    """A learner scanned a session's QR code."""
+    session = RotationSession.objects.filter(checkin_code=code).first()
+    if session is None:
+        raise CoursesError(_("This check-in code is not valid."))
+    return attendance_record(session=session, person=person, method=SessionAttendance.Method.QR, at=at)
+
+
+@transaction.atomic
+def roster_tick(*, by: User, session: RotationSession, people: list[User]) -> int:
+    """A lecturer (or bureau staff) ticks attendance on the roster. Returns how many were newly recorded."""
+    if not can_manage_session(by, session):
+        raise CoursesError(_("Only the session's lecturers and bureau staff keep its roster."))
+    already = set(session.attendances.values_list("person_id", flat=True))
+    for person in people:
+        attendance_record(session=session, person=person, method=SessionAttendance.Method.ROSTER, recorded_by=by)
+    return len({p.pk for p in people} - already)

@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+urlpatterns = [
+    path("modules/<int:module_id>/enrol/", views.module_enrol, name="enrol"),
+    path("lessons/<int:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
+    path("scenarios/<int:scenario_id>/start/", views.scenario_start, name="scenario_start"),
+    path("runs/<int:run_id>/", views.run, name="run"),
+    path("assign/", views.assign_module, name="assign"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/new/", views.session_new, name="session_new"),
+    path("sessions/report/", views.session_report, name="session_report"),
+    path("sessions/<int:session_id>/", views.session_detail, name="session"),
+    path("sessions/<int:session_id>/sign-up/", views.session_sign_up, name="session_sign_up"),
+    path("check-in/<str:code>/", views.check_in, name="check_in"),
+]

@@ -1,0 +1,245 @@
+"""Learner and bureau actions around the Wagtail pages: enrol, complete, play, sign up, check in, roster, report.
+
+Thin: each view checks who may act (``people.decorators``, ``courses.permissions``), calls one service or selector
+and redirects or renders. Domain refusals (``CoursesError``) come back to the user as a message in their language."""
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from people import permissions as people_permissions
+from people.decorators import bureau_staff_required, learner_required, role_required
+from people.models import User
+
+from . import selectors, services
+from .choices import Competency, Outcome
+from .exceptions import CoursesError
+from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
+from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun, SessionSignup
+from .permissions import can_manage_session
+from .scenario_graph import Ending
+
+
+def _refused(request, error: CoursesError):
+    messages.error(request, str(error))
+
+
+@require_POST
+@learner_required
+def module_enrol(request, module_id):
+    module = get_object_or_404(CourseModulePage.objects.live(), pk=module_id)
+    try:
+        services.enrolment_create(person=request.user, module=module)
+        messages.success(request, _("You are enrolled in %(module)s.") % {"module": module.title})
+    except CoursesError as error:
+        _refused(request, error)
+    return redirect(module.url)
+
+
+@require_POST
+@learner_required
+def lesson_complete(request, lesson_id):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        services.lesson_complete(person=request.user, lesson=lesson)
+    except CoursesError as error:
+        _refused(request, error)
+        return redirect(lesson.url)
+    following = LessonPage.objects.live().sibling_of(lesson, inclusive=False).filter(path__gt=lesson.path).first()
+    messages.success(request, _("Lesson completed."))
+    return redirect(following.url if following else lesson.get_parent().url)
+
+
+# --- Scenario player: the browser only ever sees the current step's situation and the texts of its choices.
+
+@require_POST
+@learner_required
+def scenario_start(request, scenario_id):
+    scenario = get_object_or_404(ScenarioPage.objects.live(), pk=scenario_id)
+    try:
+        run = services.scenario_run_start(person=request.user, scenario=scenario)
+    except CoursesError as error:
+        _refused(request, error)
+        return redirect(scenario.url)
+    return redirect("courses:run", run_id=run.pk)
+
+
+@learner_required
+def run(request, run_id):
+    run = get_object_or_404(ScenarioRun.objects.select_related("scenario"), pk=run_id, person=request.user)
+    if request.method == "POST":
+        try:
+            services.scenario_run_choose(run=run, step_key=request.POST.get("step", ""),
+                                         choice_index=int(request.POST.get("choice", "-1")))
+        except (CoursesError, ValueError) as error:
+            if isinstance(error, CoursesError):
+                _refused(request, error)
+        return redirect("courses:run", run_id=run.pk)
+    choices = list(run.choices.all())
+    graph = run.scenario.parsed_graph()
+    context = {"run": run, "scenario": run.scenario, "last": choices[-1] if choices else None}
+    if run.finished_at:
+        ending = graph.nodes.get(run.ending_key)
+        if isinstance(ending, Ending):
+            context.update(ending=ending, ending_outcome=Outcome(ending.outcome).label)
+        context.update(choices=choices, competencies=_competency_lines(run))
+        return render(request, "courses/run_result.html", context)
+    step = graph.step(run.current_key)
+    if step is None:
+        raise Http404(_("This scenario was changed while you played it. Please start again."))
+    context.update(step=step, number=len(choices) + 1, options=[(i, c.text) for i, c in enumerate(step.choices)])
+    return render(request, "courses/run_step.html", context)
+
+
+def _competency_lines(run: ScenarioRun) -> list[tuple[str, int]]:
+    return [(Competency(key).label, value) for key, value in run.competency_percent.items()
+            if key in Competency.values]
+
+
+# --- Bureau: assignments
+
+@bureau_staff_required
+def assign_module(request):
+    form = AssignModuleForm(request.POST or None, user=request.user,
+                            initial={"module": request.GET.get("module")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            assignment = services.assignment_create(
+                by=request.user, module=form.cleaned_data["module"], due_on=form.cleaned_data["due_on"],
+                committees=list(form.cleaned_data["committees"]), townships=list(form.cleaned_data["townships"]),
+                people=form.cleaned_data["people"] or [])
+        except CoursesError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Assigned to %(count)d people.") % {
+                "count": assignment.enrolments.count()})
+            return redirect("people:bureau_home")
+    return render(request, "courses/assign_module.html", {"form": form})
+
+
+# --- Rotation sessions
+
+def _can_see_sessions(user) -> bool:
+    return (people_permissions.is_bureau_staff(user) or people_permissions.is_lecturer(user)
+            or people_permissions.is_learner(user))
+
+
+@role_required(_can_see_sessions)
+def sessions(request):
+    visible = selectors.sessions_visible_to(user=request.user)
+    now = timezone.now()
+    mine = set(SessionSignup.objects.filter(person=request.user).values_list("session_id", flat=True))
+    return render(request, "courses/sessions.html", {
+        "upcoming": list(visible.filter(ends_at__gte=now).order_by("starts_at")[:50]),
+        "past": list(visible.filter(ends_at__lt=now).order_by("-starts_at")[:50]),
+        "mine": mine,
+        "now": now,
+        "can_schedule": people_permissions.is_bureau_staff(request.user),
+        "is_learner": people_permissions.is_learner(request.user),
+    })
+
+
+@bureau_staff_required
+def session_new(request):
+    form = SessionForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_schedule(by=request.user, **form.cleaned_data)
+        except CoursesError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Session scheduled."))
+            return redirect("courses:session", session_id=session.pk)
+    return render(request, "courses/session_form.html", {"form": form})
+
+
+def _qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return image.to_string(encoding="unicode")
+
+
+@login_required
+def session_detail(request, session_id):
+    session = get_object_or_404(RotationSession.objects.select_related("township"), pk=session_id)
+    if not can_manage_session(request.user, session):
+        raise PermissionDenied
+    assign_form = SessionAssignForm(user=request.user)
+    if request.method == "POST":
+        if "tick" in request.POST:
+            people = list(User.objects.filter(pk__in=request.POST.getlist("person"),
+                                              session_signups__session=session))
+            try:
+                count = services.roster_tick(by=request.user, session=session, people=people)
+                messages.success(request, _("%(count)d attendances recorded.") % {"count": count})
+            except CoursesError as error:
+                _refused(request, error)
+            return redirect("courses:session", session_id=session.pk)
+        assign_form = SessionAssignForm(request.POST, user=request.user)
+        if assign_form.is_valid():
+            try:
+                count = services.session_assign(by=request.user, session=session,
+                                                people=assign_form.cleaned_data["people"])
+                messages.success(request, _("%(count)d people signed up.") % {"count": count})
+                return redirect("courses:session", session_id=session.pk)
+            except CoursesError as error:
+                assign_form.add_error(None, str(error))
+    checkin_url = request.build_absolute_uri(reverse("courses:check_in", args=[session.checkin_code]))
+    return render(request, "courses/session_detail.html", {
+        "session": session,
+        "modules": list(session.modules.order_by("path")),
+        "lecturers": list(session.lecturers.all()),
+        "hours": selectors.session_hours([session.pk]).get(session.pk),
+        "roster": selectors.session_roster(session=session),
+        "qr": _qr_svg(checkin_url),
+        "checkin_url": checkin_url,
+        "assign_form": assign_form if people_permissions.can_see_region(request.user, session.township) else None,
+        "now": timezone.now(),
+    })
+
+
+@require_POST
+@learner_required
+def session_sign_up(request, session_id):
+    session = get_object_or_404(selectors.sessions_visible_to(user=request.user), pk=session_id)
+    try:
+        services.session_sign_up(session=session, person=request.user)
+        messages.success(request, _("You are signed up for %(title)s.") % {"title": session.title})
+    except CoursesError as error:
+        _refused(request, error)
+    return redirect("courses:sessions")
+
+
+@learner_required
+def check_in(request, code):
+    """Where a session's QR code leads. Showing the page records nothing; the learner confirms with a button."""
+    session = get_object_or_404(RotationSession.objects.select_related("township"), checkin_code=code)
+    if request.method == "POST":
+        try:
+            services.attendance_check_in(code=code, person=request.user)
+            messages.success(request, _("Checked in. The session's hours are credited to you."))
+            return redirect("people:learner_home")
+        except CoursesError as error:
+            _refused(request, error)
+    return render(request, "courses/check_in.html", {"session": session, "now": timezone.now()})
+
+
+@bureau_staff_required
+def session_report(request):
+    today = timezone.localdate()
+    form = ReportPeriodForm(request.GET or None, initial={"start": today.replace(month=1, day=1), "end": today})
+    start, end = today.replace(month=1, day=1), today
+    if form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    elif not request.GET:
+        form = ReportPeriodForm(initial={"start": start, "end": end})
+    report = selectors.session_report(user=request.user, start=start, end=end or today)
+    return render(request, "courses/session_report.html", {"form": form, "report": report})
+

@@ -1,0 +1,91 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.models import Page
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from people import permissions as people_permissions
+from people.models import BureauSettings
+from people.navigation import MenuItem
+
+from . import selectors
+from .models import CaseReviewLibraryPage, CourseMenuPage, CourseModulePage, ModuleCategory
+
+
+class ModuleCategoryViewSet(SnippetViewSet):
+    model = ModuleCategory
+    icon = "folder-open-inverse"
+    menu_label = gettext_lazy("Module categories")
+    menu_order = 210
+    add_to_admin_menu = True
+    list_display = ["code", "name", "name_en"]
+
+
+register_snippet(ModuleCategoryViewSet)
+
+
+def _section_urls(request) -> dict[str, str]:
+    """The menu's and the case library's URLs, looked up once per request."""
+    if not hasattr(request, "_courses_section_urls"):
+        models = [CourseMenuPage._meta.model_name, CaseReviewLibraryPage._meta.model_name]
+        pages = (Page.objects.live().filter(content_type__app_label="courses", content_type__model__in=models)
+                 .select_related("content_type"))
+        # Without the request Wagtail answers from its cached site root paths (one site: relative URLs).
+        request._courses_section_urls = {page.content_type.model: page.get_url() for page in pages}
+    return request._courses_section_urls
+
+
+@hooks.register("register_site_menu_item")
+def training_menu_item(request):
+    url = _section_urls(request).get(CourseMenuPage._meta.model_name)
+    return MenuItem(label=_("Training menu"), url=url, order=20, name="menu") if url else None
+
+
+@hooks.register("register_site_menu_item")
+def case_library_item(request):
+    url = _section_urls(request).get(CaseReviewLibraryPage._meta.model_name)
+    return MenuItem(label=_("Case reviews"), url=url, order=30, name="cases") if url else None
+
+
+@hooks.register("register_site_menu_item")
+def sessions_item(request):
+    user = request.user
+    if people_permissions.is_bureau_staff(user) or people_permissions.is_lecturer(user) or \
+            people_permissions.is_learner(user):
+        return MenuItem(label=_("Rotation sessions"), url=reverse("courses:sessions"), order=40, name="sessions")
+    return None
+
+
+@hooks.register("learner_home_panels")
+def learning_panel(request):
+    target = BureauSettings.for_request(request).annual_hours_target
+    summary = selectors.learning_summary(user=request.user, target=target)
+    return render_to_string("courses/panels/learning.html", {"summary": summary}, request=request)
+
+
+@hooks.register("bureau_home_panels")
+def training_panel(request):
+    today = timezone.localdate()
+    report = selectors.session_report(user=request.user, start=today.replace(month=1, day=1), end=today)
+    return render_to_string("courses/panels/bureau.html", {"report": report}, request=request)
+
+
+@hooks.register("before_create_page")
+def lecturers_add_only_to_their_own_modules(request, parent_page, page_class):
+    """Wagtail's "add" permission lets a lecturer add pages anywhere under the menu; a lesson or scenario must go
+    into a module the lecturer owns or teaches."""
+    user = request.user
+    if people_permissions.is_bureau_staff(user) or not people_permissions.is_lecturer(user):
+        return None
+    parent = parent_page.specific
+    if isinstance(parent, CourseModulePage) and parent.owner_id != user.pk and \
+            not parent.lecturers.filter(pk=user.pk).exists():
+        messages.error(request, _("You can add lessons only to modules you own or teach."))
+        return redirect("wagtailadmin_explore", parent_page.pk)
+    return None

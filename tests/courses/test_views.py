@@ -1,0 +1,175 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import services
+from courses.models import CourseModulePage, Enrolment, SessionAttendance
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(context.captured_queries)
+
+
+def _grow_menu_to(total: int, learner):
+    """Modules with two lessons each; the learner is enrolled in every third and has done one lesson there."""
+    for n in range(CourseModulePage.objects.count(), total):
+        module = factories.course_module(title=f"模块{n}", credit_hours=2)
+        first = factories.lesson(module=module)
+        factories.lesson(module=module, title="第二课")
+        if n % 3 == 0:
+            services.lesson_complete(person=learner, lesson=first)
+
+
+def test_catalog_module_and_lesson_pages_run_the_same_queries_at_10_and_200_modules(client):
+    learner = factories.mediator()
+    client.force_login(learner)
+    _grow_menu_to(10, learner)
+    menu = factories.course_menu()
+    module = CourseModulePage.objects.live().order_by("path").first()
+    lesson = module.get_children().first()
+    client.get(menu.url)  # warm Wagtail's site root cache
+    small = [_count_queries(client, url) for url in (menu.url, module.url, lesson.url)]
+    _grow_menu_to(200, learner)
+    large = [_count_queries(client, url) for url in (menu.url, module.url, lesson.url)]
+    assert small == large, (small, large)
+    assert max(large) <= 25
+    page = client.get(menu.url).content.decode()
+    assert page.count('data-testid="module"') == 200
+    assert "已学 1 / 2 课" in page and "2 课时" in page
+
+
+def test_the_catalog_filters_by_text_category_audience_and_hours(client):
+    from courses.models import ModuleCategory
+
+    skills = ModuleCategory.objects.get(code="C")
+    factories.course_module(title="调解技巧", credit_hours=4, category=skills)
+    factories.course_module(title="信息员实务", credit_hours=2, audience="informants")
+    factories.course_module(title="医疗纠纷调解", credit_hours=2, audience="specialists", specialty="medical")
+    menu = factories.course_menu()
+
+    def titles(**query):
+        response = client.get(menu.url, query)
+        return {e.module.title for s in response.context["listing"] for e in s.entries}
+
+    assert titles(q="技巧") == {"调解技巧"}
+    assert titles(category=skills.pk) == {"调解技巧"}
+    assert titles(audience="informants") == {"调解技巧", "信息员实务"}
+    assert titles(specialty="medical") == {"医疗纠纷调解"}
+    assert titles(hours="long") == {"调解技巧"}
+
+
+def test_a_learner_enrols_and_completes_a_lesson_and_sees_progress(client):
+    learner = factories.mediator()
+    module = factories.course_module(credit_hours=3)
+    first, second = factories.lesson(module=module), factories.lesson(module=module, title="第二课")
+    client.force_login(learner)
+    page = client.get(module.url).content.decode()
+    assert "报名学习" in page
+    client.post(reverse("courses:enrol", args=[module.pk]))
+    assert Enrolment.objects.filter(person=learner, module=module).exists()
+    response = client.post(reverse("courses:lesson_complete", args=[first.pk]))
+    assert response["Location"] == second.url
+    page = client.get(module.url).content.decode()
+    assert 'aria-valuenow="50"' in page
+    home = client.get(reverse("people:learner_home")).content.decode()
+    assert module.title in home and "已学 1 / 2 课" in home
+
+
+def test_staff_cannot_enrol_and_anonymous_users_are_sent_to_log_in(client, county):
+    module = factories.course_module()
+    response = client.post(reverse("courses:enrol", args=[module.pk]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    assert client.post(reverse("courses:enrol", args=[module.pk])).status_code == 403
+
+
+def test_the_scenario_player_never_sends_feedback_before_a_choice(client):
+    learner = factories.mediator()
+    scenario = factories.scenario(module=factories.course_module())
+    client.force_login(learner)
+    response = client.post(reverse("courses:scenario_start", args=[scenario.pk]))
+    run_url = response["Location"]
+    page = client.get(run_url).content.decode()
+    assert "先倾听双方陈述" in page
+    assert "倾听让双方平静下来" not in page and "listening" not in page and "leads_to" not in page
+    client.post(run_url, {"step": "opening", "choice": "0"})
+    page = client.get(run_url).content.decode()
+    assert "倾听让双方平静下来" in page  # the chosen one's feedback, now
+    assert "分别谈话缓和了对立" not in page  # the next step's feedback stays on the server
+    client.post(run_url, {"step": "talk", "choice": "0"})
+    page = client.get(run_url).content.decode()
+    assert "达成协议" in page and "100%" in page and "倾听" in page
+    other = factories.mediator()
+    client.force_login(other)
+    assert client.get(run_url).status_code == 404
+
+
+def test_qr_check_in_page_and_roster(client, townships):
+    staff = factories.bureau_staff(jurisdiction=townships[0])
+    module = factories.course_module(credit_hours=2)
+    session = factories.rotation_session(township=townships[0], modules=[module], by=staff,
+                                         starts_at=timezone.now() - datetime.timedelta(minutes=30))
+    learner = factories.mediator(committee=factories.CommitteeFactory(region=townships[0]))
+    client.force_login(staff)
+    page = client.get(reverse("courses:session", args=[session.pk])).content.decode()
+    assert "<svg" in page and session.checkin_code in page
+    client.force_login(learner)
+    url = reverse("courses:check_in", args=[session.checkin_code])
+    assert "确认签到" in client.get(url).content.decode()
+    assert not SessionAttendance.objects.exists()  # showing the page records nothing
+    client.post(url)
+    response = client.post(url, follow=True)
+    assert "您已经签到" in response.content.decode()
+    assert SessionAttendance.objects.filter(person=learner).count() == 1
+    outsider = factories.bureau_staff(jurisdiction=townships[1])
+    client.force_login(outsider)
+    assert client.get(reverse("courses:session", args=[session.pk])).status_code == 403
+
+
+def test_session_report_counts_participants_by_committee(client, townships):
+    staff = factories.bureau_staff(jurisdiction=townships[0])
+    committee = factories.CommitteeFactory(region=townships[0])
+    people = [factories.mediator(committee=committee) for _n in range(3)]
+    module = factories.course_module(credit_hours=3)
+    session = factories.rotation_session(township=townships[0], modules=[module],
+                                         starts_at=timezone.now() - datetime.timedelta(days=2))
+    for person in people[:2]:
+        services.attendance_record(session=session, person=person, method=SessionAttendance.Method.ROSTER)
+    client.force_login(staff)
+    report = client.get(reverse("courses:session_report")).context["report"]
+    assert (len(report.sessions), report.participants, report.hours) == (1, 2, 6)
+    assert [(line.name, line.participants) for line in report.committees] == [(committee.name, 2)]
+
+
+def test_bureau_staff_schedule_a_session_from_the_form(client, townships):
+    staff = factories.bureau_staff(jurisdiction=townships[0])
+    module = factories.course_module()
+    client.force_login(staff)
+    start = timezone.localtime() + datetime.timedelta(days=5)
+    data = {"title": "轮训", "township": townships[0].pk, "venue": "会议室", "capacity": 30, "modules": [module.pk],
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": start.strftime("%Y-%m-%dT%H:%M")}
+    response = client.post(reverse("courses:session_new"), data)
+    assert "结束时间必须晚于开始时间" in response.content.decode()
+    data["ends_at"] = (start + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(reverse("courses:session_new"), data)
+    assert response.status_code == 302
+
+
+def test_the_case_library_lists_and_filters_published_cases(client):
+    case = factories.case_review()
+    factories.case_review(title="医疗纠纷一案", working_method="cooling_off")
+    library = factories.case_library()
+    response = client.get(library.url, {"working_method": "outside_help"})
+    assert [c.pk for c in response.context["listing"]] == [case.pk]
+    page = client.get(case.url).content.decode()
+    assert "外力协助" in page and "本案调解员请来村里老人协助" in page
