@@ -4,6 +4,7 @@ Video is an uploaded file played by the browser's own <video> element: nothing i
 
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -26,7 +27,7 @@ class LegalArticleBlock(blocks.StructBlock):
 
 class KeyPointsBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=60, required=False)
-    points = blocks.ListBlock(blocks.CharBlock(label=_("Point"), max_length=300), label=_("Points"), min_num=1)
+    points = blocks.ListBlock(blocks.CharBlock(label=_("Point"), max_length=300), label=pgettext_lazy("key points", "Points"), min_num=1)
 
     class Meta:
         icon = "list-ul"

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -495,7 +496,7 @@ class SessionSignup(models.Model):
 class SessionAttendance(models.Model):
     class Method(models.TextChoices):
         QR = "qr", _("QR code")
-        ROSTER = "roster", _("Roster")
+        ROSTER = "roster", pgettext_lazy("attendance", "Roster")
 
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
                                 related_name="attendances")

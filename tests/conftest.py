@@ -26,3 +26,18 @@ def county(db):
 @pytest.fixture
 def townships(county):
     return list(county.get_children())
+
+
+@pytest.fixture
+def count_queries():
+    """``count_queries(fn)`` runs ``fn()`` and returns how many SQL queries it made. For tests that pin a page
+    to the same number of queries at two sizes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run(fn) -> int:
+        with CaptureQueriesContext(connection) as context:
+            fn()
+        return len(context.captured_queries)
+
+    return run
