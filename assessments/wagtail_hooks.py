@@ -7,7 +7,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.snippets.models import register_snippet
 
 from people import permissions
-from people.navigation import MenuItem
+from people.navigation import register_menu_entry
 
 from . import selectors
 from .admin_views import (
@@ -68,26 +68,12 @@ def results_admin_menu_item():
                              order=303, check=selectors.may_see_results)
 
 
-@hooks.register("register_site_menu_item")
-def my_exams_menu_item(request):
-    if permissions.is_learner(request.user):
-        return MenuItem(label=_("My exams"), url=reverse("assessments:my_exams"), order=30, name="exams")
-    return None
-
-
-@hooks.register("register_site_menu_item")
-def grading_menu_item(request):
-    if selectors.may_grade(request.user):
-        return MenuItem(label=_("Grading"), url=reverse("assessments:grading_queue"), order=40, name="grading")
-    return None
-
-
-@hooks.register("register_site_menu_item")
-def results_menu_item(request):
-    if selectors.may_see_results(request.user):
-        return MenuItem(label=_("Exam results"), url=reverse("assessments:results_index"), order=45,
-                        name="exam-results")
-    return None
+register_menu_entry(name="exams", label=_("My exams"), url_name="assessments:my_exams", order=30,
+                    shown=permissions.is_learner)
+register_menu_entry(name="grading", label=_("Grading"), url_name="assessments:grading_queue", order=40,
+                    shown=selectors.may_grade)
+register_menu_entry(name="exam-results", label=_("Exam results"), url_name="assessments:results_index", order=45,
+                    shown=selectors.may_see_results)
 
 
 @hooks.register("learner_home_panels")

@@ -27,7 +27,10 @@ class LegalArticleBlock(blocks.StructBlock):
 
 class KeyPointsBlock(blocks.StructBlock):
     heading = blocks.CharBlock(label=_("Heading"), max_length=60, required=False)
-    points = blocks.ListBlock(blocks.CharBlock(label=_("Point"), max_length=300), label=pgettext_lazy("key points", "Points"), min_num=1)
+    points = blocks.ListBlock(
+        blocks.CharBlock(label=_("Point"), max_length=300),
+        label=pgettext_lazy("key points", "Points"), min_num=1,
+    )
 
     class Meta:
         icon = "list-ul"

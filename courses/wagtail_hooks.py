@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,7 +11,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from people import permissions as people_permissions
 from people.models import BureauSettings
-from people.navigation import MenuItem
+from people.navigation import MenuItem, register_menu_entry
 
 from . import selectors
 from .models import CaseReviewLibraryPage, CourseMenuPage, CourseModulePage, ModuleCategory
@@ -53,13 +52,11 @@ def case_library_item(request):
     return MenuItem(label=_("Case reviews"), url=url, order=30, name="cases") if url else None
 
 
-@hooks.register("register_site_menu_item")
-def sessions_item(request):
-    user = request.user
-    if people_permissions.is_bureau_staff(user) or people_permissions.is_lecturer(user) or \
-            people_permissions.is_learner(user):
-        return MenuItem(label=_("Rotation sessions"), url=reverse("courses:sessions"), order=40, name="sessions")
-    return None
+register_menu_entry(
+    name="sessions", label=_("Rotation sessions"), url_name="courses:sessions", order=40,
+    shown=lambda user: (people_permissions.is_bureau_staff(user) or people_permissions.is_lecturer(user)
+                        or people_permissions.is_learner(user)),
+)
 
 
 @hooks.register("learner_home_panels")

@@ -3,8 +3,10 @@
 Each app registers the entries it owns (with a check of who may see them), so this app never imports them.
 A hook function takes the request and returns a ``MenuItem`` or ``None``."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.urls import reverse
 from wagtail import hooks
 
 
@@ -14,6 +16,20 @@ class MenuItem:
     url: str
     order: int = 100
     name: str = ""
+
+
+def register_menu_entry(*, name: str, label, url_name: str, order: int, shown: Callable) -> None:
+    """Add a menu entry linking to ``url_name`` for users for whom ``shown(user)`` is true.
+
+    Entries whose label or address depends on more than the user (a count, a Wagtail page's URL) register a
+    ``register_site_menu_item`` hook function themselves."""
+
+    def entry(request):
+        if shown(request.user):
+            return MenuItem(label=label, url=reverse(url_name), order=order, name=name)
+        return None
+
+    hooks.register("register_site_menu_item", entry)
 
 
 def menu_for(request) -> list[MenuItem]:

@@ -9,7 +9,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 from . import audit, permissions, selectors
 from .admin_views import CommitteeViewSet, MembershipViewSet, RegionViewSet
 from .models import DisputeCategory, Grade
-from .navigation import MenuItem
+from .navigation import MenuItem, register_menu_entry
 
 
 class GradeViewSet(SnippetViewSet):
@@ -36,18 +36,12 @@ class OrganisationGroup(ViewSetGroup):
 register_snippet(OrganisationGroup)
 
 
-@hooks.register("register_site_menu_item")
-def learner_menu_item(request):
-    if permissions.is_learner(request.user):
-        return MenuItem(label=_("My learning"), url=reverse("people:learner_home"), order=10, name="learning")
-    return None
-
-
-@hooks.register("register_site_menu_item")
-def bureau_menu_item(request):
-    if permissions.is_bureau_staff(request.user):
-        return MenuItem(label=_("My jurisdiction"), url=reverse("people:bureau_home"), order=10, name="bureau")
-    return None
+register_menu_entry(name="learning", label=_("My learning"), url_name="people:learner_home", order=10,
+                    shown=permissions.is_learner)
+register_menu_entry(name="bureau", label=_("My jurisdiction"), url_name="people:bureau_home", order=10,
+                    shown=permissions.is_bureau_staff)
+register_menu_entry(name="admin", label=_("Content admin"), url_name="wagtailadmin_home", order=90,
+                    shown=permissions.can_use_admin)
 
 
 @hooks.register("register_site_menu_item")
@@ -57,13 +51,6 @@ def notices_menu_item(request):
     unread = selectors.unread_notice_count(user=request.user)
     label = _("Notices (%(count)d)") % {"count": unread} if unread else _("Notices")
     return MenuItem(label=label, url=reverse("people:notices"), order=80, name="notices")
-
-
-@hooks.register("register_site_menu_item")
-def admin_menu_item(request):
-    if permissions.can_use_admin(request.user):
-        return MenuItem(label=_("Content admin"), url=reverse("wagtailadmin_home"), order=90, name="admin")
-    return None
 
 
 @hooks.register("register_log_actions")
