@@ -3,18 +3,21 @@
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from people.models import Membership, Region
 
 
-class Program(models.Model):
+class Program(ClusterableModel):
     """What a certificate certifies (矛盾纠纷信息员合格证, 人民调解员培训合格证书…) and what it takes to earn and
     keep it.
 
@@ -32,19 +35,27 @@ class Program(models.Model):
     min_training_hours = models.DecimalField(
         _("minimum training hours"), max_digits=5, decimal_places=1, default=0,
         help_text=_("Online modules plus attended rotation sessions."))
+    hours_window_months = models.PositiveSmallIntegerField(
+        _("hours count for (months)"), default=36,
+        help_text=_("Training hours count when earned within this many months before the certificate is issued."))
     renewal_hours = models.DecimalField(
         _("continuing-education hours to renew"), max_digits=5, decimal_places=1, default=0,
         help_text=_("Hours to complete within the validity period to renew the certificate."))
     required_modules = models.ManyToManyField(
         "courses.CourseModulePage", verbose_name=_("required modules"), blank=True, related_name="+")
+    required_quizzes = models.ManyToManyField(
+        "assessments.Quiz", verbose_name=_("required exams"), blank=True, related_name="+",
+        help_text=_("Exams the holder must have passed (by the exam's own grading method and pass mark)."))
     is_active = models.BooleanField(_("open for issuing"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     panels = [
         FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"),
         MultiFieldPanel([FieldPanel("for_mediators"), FieldPanel("for_informants")], heading=_("Who may earn it")),
-        MultiFieldPanel([FieldPanel("required_modules"), FieldPanel("min_training_hours")],
+        MultiFieldPanel([FieldPanel("required_modules"), FieldPanel("required_quizzes"),
+                         FieldPanel("min_training_hours"), FieldPanel("hours_window_months")],
                         heading=_("Requirements")),
+        InlinePanel("required_scenarios", heading=_("Scenarios to finish"), label=_("Scenario")),
         MultiFieldPanel([FieldPanel("validity_months"), FieldPanel("renewal_hours")], heading=_("Validity")),
         FieldPanel("is_active"), FieldPanel("sort_order"),
     ]
@@ -57,6 +68,7 @@ class Program(models.Model):
             models.CheckConstraint(condition=Q(for_mediators=True) | Q(for_informants=True),
                                    name="program_has_an_eligible_role"),
             models.CheckConstraint(condition=Q(validity_months__gt=0), name="program_validity_positive"),
+            models.CheckConstraint(condition=Q(hours_window_months__gt=0), name="program_hours_window_positive"),
         ]
 
     def __str__(self):
@@ -66,6 +78,29 @@ class Program(models.Model):
     def eligible_roles(self) -> list[str]:
         return [role for role, allowed in ((Membership.Role.MEDIATOR, self.for_mediators),
                                            (Membership.Role.INFORMANT, self.for_informants)) if allowed]
+
+
+class ProgramScenario(models.Model):
+    """A simulated mediation the holder must finish with at least ``min_percent`` (their best finished run)."""
+
+    program = ParentalKey(Program, on_delete=models.CASCADE, related_name="required_scenarios")
+    scenario = models.ForeignKey("courses.ScenarioPage", verbose_name=_("scenario"), on_delete=models.PROTECT,
+                                 related_name="+")
+    min_percent = models.PositiveSmallIntegerField(
+        _("minimum score (%)"), default=60, validators=[MinValueValidator(0), MaxValueValidator(100)])
+
+    panels = [FieldPanel("scenario"), FieldPanel("min_percent")]
+
+    class Meta:
+        verbose_name = _("required scenario")
+        verbose_name_plural = _("required scenarios")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "scenario"], name="one_requirement_per_program_scenario"),
+            models.CheckConstraint(condition=Q(min_percent__lte=100), name="program_scenario_percent_at_most_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.scenario} ≥ {self.min_percent}%"
 
 
 def new_verification_code() -> str:

@@ -1,15 +1,35 @@
 """Whether a person meets a program's requirements: one function, one line of checks per requirement.
 
-New kinds of requirement (exams passed, scenarios finished with a minimum score, training hours, modules
-completed) are added as more checks in ``requirements_report``, reading the lower apps' selectors."""
+``requirements_report`` reads the lower apps' contract selectors (modules completed, exams passed, best scenario
+scores, training hours) and answers requirement by requirement, so the same report explains a refusal, drives
+automatic issuance and shows on the pages.
+
+Two windows, both counted in whole days from the dates on the certificate:
+
+- **Training hours for a first certificate** count when earned within the program's ``hours_window_months``
+  before the day of issue (online modules plus attended rotation sessions; a module counts once).
+- **Renewal** (continuing education): ``renewal_hours`` earned between the current certificate's issue date and
+  its expiry date (or today, if sooner). Automatic renewal happens inside the *renewal window*: from
+  ``RENEWAL_OPENS_BEFORE_EXPIRY`` before the certificate expires until ``RENEWAL_GRACE_AFTER_EXPIRY`` after it.
+  Before the window opens the certificate is simply still valid; after it closes the person earns the program
+  afresh (the first-certificate requirements apply again).
+"""
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments.selectors import passed_quiz_ids
+from courses.selectors import best_scenario_percent, completed_module_ids, training_hours
 from people.models import Membership, User
 
-from .models import Program
+from .models import Certificate, Program
+
+RENEWAL_OPENS_BEFORE_EXPIRY = timedelta(days=180)
+RENEWAL_GRACE_AFTER_EXPIRY = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -39,14 +59,72 @@ class RequirementReport:
         return [r for r in self.requirements if not r.met]
 
 
-def requirements_report(*, holder: User, program: Program) -> RequirementReport:
-    """Each of the program's requirements, met or not, for this person, today."""
+@dataclass(frozen=True)
+class LearnerRecord:
+    """What the lower apps record about one person, read once and shared by the reports of every program."""
+
+    roles: frozenset[str]
+    module_ids: frozenset[int]
+    quiz_ids: frozenset[int]
+    scenario_percent: dict[int, int]
+
+
+def learner_record(*, holder: User) -> LearnerRecord:
+    """A handful of reads, whatever the number of programs evaluated afterwards."""
+    return LearnerRecord(
+        roles=frozenset(Membership.objects.active().filter(person=holder).values_list("role", flat=True)),
+        module_ids=frozenset(completed_module_ids(user=holder)),
+        quiz_ids=frozenset(passed_quiz_ids(user=holder)),
+        scenario_percent=best_scenario_percent(user=holder),
+    )
+
+
+def renewal_window(certificate: Certificate) -> tuple[date, date]:
+    """The first and last day on which ``certificate`` may be renewed automatically."""
+    return (certificate.expires_on - RENEWAL_OPENS_BEFORE_EXPIRY,
+            certificate.expires_on + RENEWAL_GRACE_AFTER_EXPIRY)
+
+
+def requirements_report(
+    *, holder: User, program: Program, record: LearnerRecord | None = None, renewing: Certificate | None = None,
+    today: date | None = None,
+) -> RequirementReport:
+    """Each of the program's requirements, met or not, for this person, today.
+
+    With ``renewing`` (the holder's current or expired certificate of ``program``) the report is about renewing
+    it: the eligible role, the continuing-education hours within its validity period and the renewal window;
+    otherwise about earning the program: the role, every required module, exam and scenario, and the hours."""
+    today = today or timezone.localdate()
+    record = record or learner_record(holder=holder)
     report = RequirementReport(program=program)
-    roles = set(Membership.objects.active().filter(person=holder).values_list("role", flat=True))
+    add = report.requirements.append
     eligible = [str(Membership.Role(role).label) for role in program.eligible_roles]
-    report.requirements.append(Requirement(
-        description=_("Serves on a mediation committee as: %(roles)s") % {"roles": "、".join(eligible)},
-        met=bool(roles & set(program.eligible_roles)),
-        waivable=False,
-    ))
+    add(Requirement(_("Serves on a mediation committee as: %(roles)s") % {"roles": "、".join(eligible)},
+                    met=bool(record.roles & set(program.eligible_roles)), waivable=False))
+
+    if renewing is not None:
+        hours = training_hours(user=holder, start=renewing.issued_on, end=min(renewing.expires_on, today))
+        add(Requirement(_("Continuing-education hours since %(date)s: %(hours)s of %(required)s") % {
+            "date": renewing.issued_on.isoformat(), "hours": hours, "required": program.renewal_hours},
+            met=hours >= program.renewal_hours))
+        opens, closes = renewal_window(renewing)
+        add(Requirement(_("Renewal window: %(opens)s to %(closes)s") % {
+            "opens": opens.isoformat(), "closes": closes.isoformat()}, met=opens <= today <= closes))
+        return report
+
+    for module in program.required_modules.all():
+        add(Requirement(_("Module completed: %(title)s") % {"title": module.title},
+                        met=module.pk in record.module_ids))
+    for quiz in program.required_quizzes.all():
+        add(Requirement(_("Exam passed: %(title)s") % {"title": quiz.title}, met=quiz.pk in record.quiz_ids))
+    for required in program.required_scenarios.all():
+        add(Requirement(_("Scenario finished with at least %(percent)d%%: %(title)s") % {
+            "percent": required.min_percent, "title": required.scenario.title},
+            met=record.scenario_percent.get(required.scenario_id, -1) >= required.min_percent))
+    if program.min_training_hours:
+        start = today - relativedelta(months=program.hours_window_months)
+        hours = training_hours(user=holder, start=start, end=today)
+        add(Requirement(_("Training hours in the last %(months)d months: %(hours)s of %(required)s") % {
+            "months": program.hours_window_months, "hours": hours, "required": program.min_training_hours},
+            met=hours >= program.min_training_hours))
     return report

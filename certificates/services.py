@@ -28,7 +28,7 @@ from .models import (
     SerialCounter,
     VerificationCheck,
 )
-from .requirements import requirements_report
+from .requirements import learner_record, renewal_window, requirements_report
 
 log = logging.getLogger(__name__)
 Status = Certificate.Status
@@ -94,10 +94,11 @@ def _lock_holder(holder: User) -> None:
     User.objects.select_for_update().only("pk").get(pk=holder.pk)
 
 
-def _check_requirements(*, holder: User, program: Program, issued_by: User | None, reason: str) -> None:
+def _check_requirements(*, holder: User, program: Program, issued_by: User | None, reason: str,
+                        renewing: Certificate | None = None) -> None:
     if not program.is_active:
         raise CertificateError(_("The program %(program)s is closed for issuing.") % {"program": program})
-    report = requirements_report(holder=holder, program=program)
+    report = requirements_report(holder=holder, program=program, renewing=renewing)
     if issued_by is None:
         if not report.met:
             raise RequirementsNotMet("; ".join(str(r.description) for r in report.unmet))
@@ -191,12 +192,59 @@ def certificate_renew(
         raise CertificateError(_("%(person)s already holds a newer certificate of this program.") % {
             "person": certificate.holder})
     reason = reason.strip() or _("Renewed")
-    _check_requirements(holder=certificate.holder, program=certificate.program, issued_by=renewed_by, reason=reason)
+    _check_requirements(holder=certificate.holder, program=certificate.program, issued_by=renewed_by, reason=reason,
+                        renewing=certificate)
     certificate_set_status(certificate=certificate, new_status=Status.SUPERSEDED, changed_by=renewed_by,
                            reason=reason)
     return _certificate_create(holder=certificate.holder, program=certificate.program,
                                issued_on=issued_on or timezone.localdate(), issued_by=renewed_by, reason=reason,
                                supersedes=certificate, announce=announce)
+
+
+@transaction.atomic
+def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Certificate]:
+    """Issue or renew, automatically, every open program's certificate the holder has now earned; returns the
+    new certificates. Called by the background task after any learning event (see ``certificates.receivers``).
+
+    Exactly once however many events arrive together: the holder is locked first, so evaluations of one person
+    run one after another and each sees what the previous one issued (``certificate_issue`` is idempotent and
+    constraint-guarded behind that). Per program, by the holder's latest certificate of it:
+
+    - none, or one that expired past its renewal window: issue when the program's requirements are met;
+    - current or expired, inside its renewal window: renew when the continuing-education hours are met;
+    - revoked: nothing; only bureau staff may issue again, by hand (a revocation is never undone silently)."""
+    today = today or timezone.localdate()
+    _lock_holder(holder)
+    record = learner_record(holder=holder)
+    if not record.roles:
+        return []
+    latest = {certificate.program_id: certificate for certificate in
+              Certificate.objects.filter(holder=holder).exclude(status=Status.SUPERSEDED).order_by("issued_on", "pk")}
+    programs = (Program.objects.filter(is_active=True)
+                .prefetch_related("required_modules", "required_quizzes", "required_scenarios__scenario"))
+    created = []
+    for program in programs:
+        if not record.roles & set(program.eligible_roles):
+            continue
+        last = latest.get(program.pk)
+        if last is not None and last.status == Status.REVOKED:
+            continue
+        renewable = last is not None and today <= renewal_window(last)[1]
+        report = requirements_report(holder=holder, program=program, record=record, today=today,
+                                     renewing=last if renewable else None)
+        if not report.met:
+            continue
+        try:
+            with transaction.atomic():  # one program's refusal leaves the others standing
+                if renewable:
+                    created.append(certificate_renew(certificate=last, reason=_("Continuing-education hours "
+                                                                                "completed"), issued_on=today))
+                else:
+                    certificate, is_new = certificate_issue(holder=holder, program=program, issued_on=today)
+                    created += [certificate] if is_new else []
+        except CertificateError:
+            log.exception("Automatic issue of %s to person %s refused", program.slug, holder.pk)
+    return created
 
 
 def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: str) -> Certificate:

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from people.models import User
+
 from . import services
 from .models import BulkIssue, Certificate
 
@@ -33,3 +35,10 @@ def certificates_expire_due() -> int:
 @shared_task(acks_late=True)
 def expiry_reminders_send() -> int:
     return services.expiry_reminders_send()
+
+
+@shared_task(acks_late=True)
+def certificates_evaluate(holder_id: int) -> int:
+    """Issue or renew whatever the person has earned (idempotent: evaluating again issues nothing more)."""
+    holder = User.objects.filter(pk=holder_id).first()
+    return len(services.certificates_evaluate(holder=holder)) if holder is not None else 0

@@ -61,7 +61,7 @@ def test_a_timed_exam_keeps_every_answer_through_a_reload_then_is_submitted_and_
     phone.click("[data-submit-attempt]")
     phone.wait_for_url("**/review/")
     text = phone.inner_text("main")
-    assert "第 1 次作答：成绩" in text and "等待评分" in text
+    assert re.search(r"第 \d 次作答：成绩", text) and "等待评分" in text  # the certificate journey may sit first
     assert phone.locator(".review-item").count() == 42 and "您的答案" in text
     assert "正确答案" not in text  # this exam reveals which answers were right, not the key
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

@@ -126,24 +126,29 @@ def test_revocation_needs_a_reason_and_tells_the_holder(holder, program):
     assert Notice.objects.filter(person=holder, title__contains="撤销").exists()
 
 
-def test_renewal_supersedes_the_old_certificate_before_or_after_expiry(holder, program):
+def test_renewal_by_hand_supersedes_the_old_certificate_before_or_after_expiry(holder, program):
+    """Staff renewing by hand (with a reason) may waive the hours and the window; automatic renewal may not
+    (see test_evaluate.py)."""
+    staff = factories.administrator()
     old, _ = services.certificate_issue(holder=holder, program=program, issued_on=date(2022, 1, 10))
     services.certificates_expire_due(today=date(2026, 1, 1))
     old.refresh_from_db()
     assert old.status == Status.EXPIRED
-    new = services.certificate_renew(certificate=old, reason="继续教育学时已满")
+    with pytest.raises(RequirementsNotMet, match="续期|[Rr]enewal"):
+        services.certificate_renew(certificate=old)  # long past its renewal window
+    new = services.certificate_renew(certificate=old, renewed_by=staff, reason="继续教育学时已满")
     old.refresh_from_db()
     assert old.status == Status.SUPERSEDED and old.superseded_by == new and new.supersedes == old
     assert new.status == Status.ISSUED and new.issued_on == timezone.localdate()
     assert list(old.status_changes.values_list("new_status", flat=True)) == [
         Status.ISSUED, Status.EXPIRED, Status.SUPERSEDED]
     # A current certificate can be renewed too; a superseded or revoked one cannot.
-    newer = services.certificate_renew(certificate=new)
+    newer = services.certificate_renew(certificate=new, renewed_by=staff, reason="提前换证")
     with pytest.raises(CertificateError):
-        services.certificate_renew(certificate=new)
-    services.certificate_revoke(certificate=newer, revoked_by=factories.administrator(), reason="违纪")
+        services.certificate_renew(certificate=new, renewed_by=staff, reason="再次换证")
+    services.certificate_revoke(certificate=newer, revoked_by=staff, reason="违纪")
     with pytest.raises(CertificateError):
-        services.certificate_renew(certificate=newer)
+        services.certificate_renew(certificate=newer, renewed_by=staff, reason="再次换证")
 
 
 def test_expiry_sweep_expires_only_what_has_ended(committee, program):

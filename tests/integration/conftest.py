@@ -44,6 +44,7 @@ def celery_worker_process(transactional_db, tmp_path):
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker queues itself (a PDF after an issue) come back to it
         "DATABASE_URL": _database_url(),
         "EMAIL_URL": "filemail://",
         "EMAIL_FILE_PATH": str(mail_dir),
