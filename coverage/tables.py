@@ -1,0 +1,141 @@
+"""The dashboard's tables as plain data: the page renders them and ``exports.table_export`` writes them, so what a
+bureau downloads is exactly what it sees."""
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from .selectors import Activity, Level, RedFlags, Row, TrendPoint
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    numeric: bool = True
+
+
+@dataclass
+class TableRow:
+    cells: list
+    link: str = ""  # where the first cell leads (drill-down)
+    total: bool = False
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[TableRow] = field(default_factory=list)
+    note: str = ""
+
+    def lines(self):
+        """Each row with its cells paired with whether their column is numeric (for the template)."""
+        return [(row, [(cell, column.numeric) for cell, column in zip(row.cells, self.columns, strict=True)])
+                for row in self.rows]
+
+
+FIGURE_COLUMNS = [
+    Column(_("Members")), Column(_("Mediators")), Column(_("Informants")), Column(_("Full-time")),
+    Column(_("Part-time")), Column(_("Women")), Column(_("Certified")), Column(_("Certified %")),
+    Column(_("Expiring within 90 days")), Column(_("Expired")), Column(_("Never trained")),
+    Column(_("Hours this year (average)")), Column(_("Met the annual target")), Column(_("Pre-job training done")),
+]
+
+
+def _figure_cells(figures) -> list:
+    return [figures.headcount, figures.mediators, figures.informants, figures.full_time, figures.part_time,
+            figures.women, figures.certified, figures.certified_percent, figures.expiring, figures.expired,
+            figures.never_trained, figures.hours_average, figures.hours_met, figures.prejob_done]
+
+
+def row_link(row: Row) -> str:
+    if row.region is not None:
+        return reverse("coverage:region", args=[row.region.code])
+    if row.committee is not None:
+        return reverse("coverage:committee", args=[row.committee.pk])
+    return reverse("coverage:person", args=[row.person.pk])
+
+
+def _name_column(level: Level) -> Column:
+    return Column({"region": _("Area or committee"), "committee": _("Committee"),
+                   "people": _("Name")}[level.kind], numeric=False)
+
+
+def figures_table(level: Level) -> Table:
+    """One row per area, committee or person, then the level's total."""
+    rows = [TableRow(cells=[row.label, *_figure_cells(row.figures)], link=row_link(row)) for row in level.rows]
+    rows.append(TableRow(cells=[_("Total"), *_figure_cells(level.total)], total=True))
+    return Table(key="coverage", title=_("Coverage"), columns=[_name_column(level), *FIGURE_COLUMNS], rows=rows)
+
+
+def grades_table(level: Level) -> Table:
+    """How many people hold each grade, per row."""
+    columns = [_name_column(level), *(Column(name) for name in level.grades), Column(_("No grade"))]
+
+    def cells(figures):
+        graded = [figures.grades.get(name, 0) for name in level.grades]
+        return [*graded, figures.headcount - sum(graded)]
+
+    rows = [TableRow(cells=[row.label, *cells(row.figures)], link=row_link(row)) for row in level.rows]
+    rows.append(TableRow(cells=[_("Total"), *cells(level.total)], total=True))
+    return Table(key="grades", title=_("Grade mix"), columns=columns, rows=rows)
+
+
+def trend_table(points: list[TrendPoint]) -> Table:
+    return Table(key="trend", title=_("Certified coverage by month"), columns=[
+        Column(_("Month"), numeric=False), Column(_("Members")), Column(_("Certified")), Column(_("Certified %"))],
+        rows=[TableRow(cells=[date_format(p.month, "Y-m"), p.members, p.certified, p.percent]) for p in points])
+
+
+def activity_table(figures: Activity) -> Table:
+    def rate(value):
+        return "" if value is None else value
+
+    rows = [
+        (_("Rotation sessions held"), figures.sessions),
+        (_("Participants"), figures.participants),
+        (_("Attendances"), figures.attendances),
+        (_("Quiz and exam attempts finished"), figures.attempts),
+        (_("Pass rate %"), rate(figures.pass_rate)),
+        (_("Certification exam attempts"), figures.exam_attempts),
+        (_("Certification exam pass rate %"), rate(figures.exam_pass_rate)),
+        (_("Simulated mediation runs"), figures.runs),
+        (_("People who ran a simulation"), figures.runners),
+        (_("Average simulation score %"), rate(figures.run_average)),
+    ]
+    period = f"{date_format(figures.start, 'Y-m-d')} – {date_format(figures.end, 'Y-m-d')}"
+    return Table(key="activity", title=_("Training activity"), note=period,
+                 columns=[Column(_("Figure"), numeric=False), Column(_("Value"))],
+                 rows=[TableRow(cells=[label, value]) for label, value in rows])
+
+
+def flag_tables(flags: RedFlags) -> list[Table]:
+    committee_columns = [Column(_("Committee"), numeric=False), Column(_("Area"), numeric=False),
+                         Column(_("Kind"), numeric=False)]
+
+    def committee_rows(committees):
+        return [TableRow(cells=[c.name, c.region.name, c.get_kind_display()],
+                         link=reverse("coverage:committee", args=[c.pk])) for c in committees]
+
+    def member_rows(memberships, extra=()):
+        return [TableRow(cells=[m.person.name, m.committee.name, m.committee.region.name, m.get_role_display(),
+                                *(getter(m) for getter in extra)],
+                         link=reverse("coverage:person", args=[m.person_id])) for m in memberships]
+
+    member_columns = [Column(_("Name"), numeric=False), Column(_("Committee"), numeric=False),
+                      Column(_("Area"), numeric=False), Column(_("Role"), numeric=False)]
+    return [
+        Table(key="no_certified_mediator", title=_("Committees with no certified mediator"),
+              columns=committee_columns, rows=committee_rows(flags.no_certified_mediator)),
+        Table(key="no_woman", title=_("Committees with no woman member"), columns=committee_columns,
+              rows=committee_rows(flags.no_woman),
+              note=_("People's Mediation Law art. 8: a committee has at least one woman member.")),
+        Table(key="uncertified", title=_("Members serving without a valid certificate"), columns=member_columns,
+              rows=member_rows(flags.uncertified_members)),
+        Table(key="renewals_overdue", title=_("Renewals overdue"),
+              columns=[*member_columns, Column(_("Expired on"), numeric=False)],
+              rows=member_rows(flags.renewals_overdue, extra=(lambda m: date_format(m.lapsed_on, "Y-m-d"),))),
+    ]

@@ -1,0 +1,102 @@
+"""The coverage dashboard: county → township → committee → person, red flags, and every table as CSV/XLSX.
+
+Each page builds its tables once; ``?export=<table key>&format=csv|xlsx`` returns one of them as a file instead."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+
+from people.decorators import bureau_staff_required
+from people.models import BureauSettings
+
+from . import charts, selectors, tables
+from .exports import FORMATS, table_export
+from .forms import FilterForm
+
+
+def targets_for(request) -> selectors.Targets:
+    settings = BureauSettings.for_request(request)
+    return selectors.Targets(annual_hours=settings.annual_hours_target, prejob_hours=settings.prejob_hours_target)
+
+
+def _page(request, template: str, context: dict, page_tables: list[tables.Table], name: str):
+    """Render the page, or — when the query string asks for it — one of its tables as a spreadsheet."""
+    key, file_format = request.GET.get("export"), request.GET.get("format", "xlsx")
+    if key:
+        table = next((t for t in page_tables if t.key == key), None)
+        if table is None or file_format not in FORMATS:
+            raise Http404
+        content, content_type = table_export(table=table, file_format=file_format)
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = content_disposition_header(
+            True, f"{name}-{table.title}.{file_format}")
+        return response
+    query = request.GET.copy()
+    query.pop("export", None)
+    query.pop("format", None)
+    return render(request, template, {**context, "tables": page_tables, "query": query.urlencode()})
+
+
+def _region_and_filters(request, code: str):
+    """The region (404 outside the user's jurisdiction), the filter form and the filters it chose."""
+    area = selectors.region_for(user=request.user, code=code)
+    if area is None:
+        raise Http404
+    form = FilterForm(request.GET)
+    return area, form, form.filters()
+
+
+@bureau_staff_required
+def home(request):
+    return redirect("coverage:region", code=selectors.home_region(user=request.user).code)
+
+
+@bureau_staff_required
+def region(request, code: str):
+    area, form, filters = _region_and_filters(request, code)
+    level = selectors.region_level(user=request.user, region=area, filters=filters, targets=targets_for(request))
+    trend = selectors.coverage_trend(user=request.user, region=area, filters=filters)
+    activity = selectors.activity(user=request.user, region=area, filters=filters)
+    page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(trend),
+                   tables.activity_table(activity)]
+    return _page(request, "coverage/region.html", {
+        "region": area, "level": level, "form": form, "activity": activity, "targets": targets_for(request),
+        "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
+        "trend_chart": charts.trend_chart(trend), "bar_chart": charts.bar_chart(level.rows),
+    }, page_tables, area.name)
+
+
+@bureau_staff_required
+def flags(request, code: str):
+    area, form, filters = _region_and_filters(request, code)
+    found = selectors.red_flags(user=request.user, region=area, filters=filters)
+    return _page(request, "coverage/flags.html", {
+        "region": area, "form": form, "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
+    }, tables.flag_tables(found), area.name)
+
+
+@bureau_staff_required
+def committee(request, pk: int):
+    found = selectors.committee_for(user=request.user, pk=pk)
+    if found is None:
+        raise Http404
+    form = FilterForm(request.GET)
+    filters = form.filters()
+    level = selectors.committee_level(user=request.user, committee=found, filters=filters,
+                                      targets=targets_for(request))
+    trend = selectors.coverage_trend(user=request.user, region=found.region, filters=filters,
+                                     memberships=filters.narrow(found.memberships.all()).order_by())
+    page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(trend)]
+    return _page(request, "coverage/committee.html", {
+        "committee": found, "level": level, "form": form, "targets": targets_for(request),
+        "breadcrumbs": selectors.breadcrumbs(user=request.user, region=found.region),
+        "trend_chart": charts.trend_chart(trend), "bar_chart": charts.bar_chart(level.rows),
+    }, page_tables, found.name)
+
+
+@bureau_staff_required
+def person(request, pk: int):
+    record = selectors.person_record(user=request.user, pk=pk, targets=targets_for(request))
+    if record is None:
+        raise Http404
+    return render(request, "coverage/person.html", {"record": record, "targets": targets_for(request)})

@@ -1,0 +1,98 @@
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from tests import factories
+
+from .conftest import populate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def county_staff(world, client):
+    staff = factories.bureau_staff(jurisdiction=world["county"])
+    client.force_login(staff)
+    return staff
+
+
+def test_county_page_drills_to_townships_and_county_committees(world, county_staff, client):
+    response = client.get(reverse("coverage:region", args=[world["county"].code]))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert reverse("coverage:region", args=[world["jia"].code]) in body
+    assert reverse("coverage:committee", args=[world["labor"].pk]) in body
+    assert "<svg" in body and "培训和持证覆盖" in body
+
+
+def test_committee_and_person_pages(world, county_staff, client):
+    committee = world["committees"][0]
+    response = client.get(reverse("coverage:committee", args=[committee.pk]))
+    assert response.status_code == 200
+    person = committee.memberships.first().person
+    assert person.name in response.content.decode()
+    response = client.get(reverse("coverage:person", args=[person.pk]))
+    assert response.status_code == 200 and person.name in response.content.decode()
+
+
+def test_flags_page_lists_the_labor_committee(world, county_staff, client):
+    body = client.get(reverse("coverage:flags", args=[world["county"].code])).content.decode()
+    assert "测试旗劳动争议人民调解委员会" in body
+
+
+@pytest.mark.parametrize("key", ["coverage", "grades", "trend", "activity"])
+def test_every_region_table_exports_as_xlsx_and_csv(world, county_staff, client, key):
+    url = reverse("coverage:region", args=[world["county"].code])
+    response = client.get(url, {"export": key, "format": "xlsx", "role": "mediator"})
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert len(rows) > 1
+    response = client.get(url, {"export": key, "format": "csv"})
+    assert response.content.startswith("\ufeff".encode())
+    assert client.get(url, {"export": key, "format": "pdf"}).status_code == 404
+
+
+def test_coverage_export_matches_the_page(world, county_staff, client):
+    response = client.get(reverse("coverage:region", args=[world["county"].code]),
+                          {"export": "coverage", "format": "xlsx"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[0][0] == "地区或调委会"
+    assert [r[0] for r in rows[1:]] == ["甲镇", "乙镇", "测试旗劳动争议人民调解委员会", "合计"]
+    assert rows[-1][1] == 10
+
+
+def test_flag_tables_export(world, county_staff, client):
+    response = client.get(reverse("coverage:flags", args=[world["county"].code]),
+                          {"export": "no_woman", "format": "xlsx"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows[1][0] == "测试旗劳动争议人民调解委员会"
+
+
+def test_township_staff_cannot_open_the_other_township(world, client):
+    client.force_login(factories.bureau_staff(jurisdiction=world["jia"]))
+    assert client.get(reverse("coverage:region", args=[world["yi"].code])).status_code == 404
+    assert client.get(reverse("coverage:committee", args=[world["committees"][2].pk])).status_code == 404
+    assert client.get(reverse("coverage:home")).url == reverse("coverage:region", args=[world["jia"].code])
+
+
+def test_bureau_home_links_the_dashboard(world, county_staff, client):
+    body = client.get(reverse("people:bureau_home")).content.decode()
+    assert reverse("coverage:home") in body
+    assert 'data-menu="coverage"' in body
+
+
+@pytest.mark.parametrize("level", ["county", "township"])
+def test_region_page_queries_do_not_grow(county, townships, program, today, client, count_queries, level):
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    region = county if level == "county" else townships[0]
+    url = reverse("coverage:region", args=[region.code])
+    populate(townships[0], program, committees=1, today=today)
+    client.get(url)
+    small = count_queries(lambda: client.get(url))
+    populate(townships[0], program, committees=5, today=today)
+    populate(townships[1], program, committees=4, today=today)
+    assert count_queries(lambda: client.get(url)) == small
+    assert small <= 25  # session, user, groups, settings and the menu included
