@@ -4,7 +4,6 @@ Pages (authored by lecturers, approved by bureau staff): the home page, the trai
 course modules, their lessons and simulated mediation scenarios, and the case review library. Records (written only
 by ``courses.services``): enrolments, lesson completions, scenario runs, rotation sessions, sign-ups and attendance."""
 
-import json
 import secrets
 
 from django import forms
@@ -298,8 +297,8 @@ class CaseReviewPage(Page):
         """Everything a reader of the published page sees, as plain text."""
         parts = [self.title, strip_tags(self.facts), self.outcome_detail, strip_tags(self.commentary),
                  self.discussion_questions,
-                 json.dumps(self.process.get_prep_value(), ensure_ascii=False),
-                 json.dumps(self.legal_basis.get_prep_value(), ensure_ascii=False)]
+                 *_stream_texts(self.process.get_prep_value()),
+                 *_stream_texts(self.legal_basis.get_prep_value())]
         return "\n".join(parts)
 
     def anonymisation_problems(self) -> list[str]:
@@ -314,6 +313,20 @@ class CaseReviewPage(Page):
             if problems:
                 raise ValidationError(
                     [_("Anonymise the case before it is submitted or published.")] + problems)
+
+
+def _stream_texts(value):
+    """The words in a StreamField's stored value, without Wagtail's block ids and type names: the ids are random hex
+    and now and then hold a run of digits that looks like a phone number."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key not in ("id", "type"):
+                yield from _stream_texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _stream_texts(item)
+    elif isinstance(value, str):
+        yield strip_tags(value)
 
 
 # --- Records of learning. Written only by courses.services.

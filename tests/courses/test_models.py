@@ -114,3 +114,17 @@ def test_lecturers_may_edit_their_own_module_but_not_a_colleagues():
     module.save()
     assert module.permissions_for_user(author).can_edit()
     assert not module.permissions_for_user(colleague).can_edit()
+
+
+def test_the_anonymity_check_reads_block_text_not_wagtails_random_block_ids(db):
+    """Block ids are random hex; one like "…-a13912345678" must not read as a phone number."""
+    case = factories.case_review()
+    stream = case.process.get_prep_value()
+    assert stream, "the factory's case review has process steps"
+    for block in stream:
+        block["id"] = "0b3a7c1e-5f2d-4e8a-9c6b-a13912345678"
+    case.process = stream
+    assert case.anonymisation_problems() == []
+    stream[0]["value"]["text"] = "联系电话13912345678"
+    case.process = stream
+    assert case.anonymisation_problems()
