@@ -213,3 +213,40 @@ def test_administrators_set_the_seal_and_signatory_in_the_wagtail_admin(client, 
     client.force_login(factories.administrator())
     response = client.get(reverse("wagtailsettings:edit", args=["certificates", "certificatesettings"]), follow=True)
     assert response.status_code == 200 and "签发人" in response.content.decode()
+
+
+def _attended_session(township, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses import services as courses
+    from courses.models import SessionAttendance
+
+    module = factories.course_module(title="劳动争议调解", credit_hours=3, slug="labor-disputes")
+    session = factories.rotation_session(township=township, modules=[module], title="菜单式轮训：劳动争议",
+                                         starts_at=timezone.now() - timedelta(days=3))
+    for person in people:
+        courses.attendance_record(session=session, person=person, method=SessionAttendance.Method.ROSTER)
+    return session
+
+
+def test_bulk_issue_to_a_sessions_attendees_in_the_jurisdiction(
+        client, committee, program, holder, county, townships, django_capture_on_commit_callbacks):
+    absent = factories.mediator(committee=committee, name="缺席者")
+    session = _attended_session(townships[0], [holder, factories.mediator(committee=committee, name="李四")])
+    client.force_login(factories.bureau_staff(jurisdiction=townships[1]))  # another township: not theirs
+    response = client.post(reverse("certificates:bureau_bulk_new"), {
+        "session": session.pk, "program": program.pk, "reason": "轮训考核合格"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    both = client.post(reverse("certificates:bureau_bulk_new"), {
+        "committee": committee.pk, "session": session.pk, "program": program.pk, "reason": "轮训考核合格"})
+    assert "委员会" in both.content.decode() and "errorlist" in both.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("certificates:bureau_bulk_new"), {
+            "session": session.pk, "program": program.pk, "reason": "轮训考核合格"})
+    page = client.get(response.url).content.decode()
+    assert 'data-status="done"' in page and "新发证 2 人" in page and "菜单式轮训：劳动争议" in page
+    assert set(Certificate.objects.values_list("holder__name", flat=True)) == {"张晓明", "李四"}
+    assert not Certificate.objects.filter(holder=absent).exists()
