@@ -5,6 +5,7 @@ from django.urls import include, path
 
 api_v1 = [
     path("", include("people.api")),
+    path("", include("certificates.api")),
 ]
 
 urlpatterns = [path("api/v1/", include((api_v1, "api")))]
