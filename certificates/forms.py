@@ -1,8 +1,10 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import RotationSession
 from people.models import Region
-from people.permissions import committees_visible_to, regions_visible_to
+from people.permissions import committees_visible_to, region_filter, regions_visible_to
 
 from .models import Program
 
@@ -47,13 +49,25 @@ class ReasonForm(forms.Form):
 
 
 class BulkIssueForm(forms.Form):
-    committee = forms.ModelChoiceField(label=_("Mediation committee"), queryset=None)
+    """Who gets the certificate: a committee's current members, or the people who attended a rotation session."""
+
+    committee = forms.ModelChoiceField(label=_("Mediation committee"), queryset=None, required=False)
+    session = forms.ModelChoiceField(label=_("or the attendees of a rotation session"), queryset=None,
+                                     required=False)
     program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.filter(is_active=True))
     reason = _reason_field(_("Reason for issuing by hand"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["committee"].queryset = committees_visible_to(user).select_related("region")
+        self.fields["session"].queryset = RotationSession.objects.filter(
+            region_filter(user, "township__"), starts_at__lte=timezone.now()).order_by("-starts_at")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("committee")) == bool(data.get("session")):
+            raise forms.ValidationError(_("Choose either a committee or a rotation session."))
+        return data
 
 
 class LookupForm(forms.Form):

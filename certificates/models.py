@@ -248,7 +248,8 @@ class VerificationCheck(models.Model):
 
 
 class BulkIssue(models.Model):
-    """A bureau's request to certify a committee's members; the worker issues, renders and zips, reporting progress."""
+    """A bureau's request to certify a group: a committee's current members or a rotation session's attendees
+    (exactly one of the two). The worker issues, renders and zips, reporting progress."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -257,8 +258,10 @@ class BulkIssue(models.Model):
         FAILED = "failed", _("Failed")
 
     program = models.ForeignKey(Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey("people.Committee", verbose_name=_("committee"), on_delete=models.PROTECT,
-                                  related_name="+")
+    committee = models.ForeignKey("people.Committee", verbose_name=_("committee"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey("courses.RotationSession", verbose_name=_("rotation session"), null=True,
+                                blank=True, on_delete=models.PROTECT, related_name="+")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
                                      on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("reason"))
@@ -275,9 +278,18 @@ class BulkIssue(models.Model):
         verbose_name = _("bulk issue")
         verbose_name_plural = _("bulk issues")
         ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(
+            condition=Q(committee__isnull=False, session__isnull=True) | Q(committee__isnull=True,
+                                                                          session__isnull=False),
+            name="bulk_issue_has_one_source")]
 
     def __str__(self):
-        return f"{self.program} · {self.committee}"
+        return f"{self.program} · {self.source}"
+
+    @property
+    def source(self):
+        """The committee or the rotation session whose people are certified."""
+        return self.committee or self.session
 
     @property
     def percent(self) -> int:

@@ -98,4 +98,8 @@ def holder_candidates(*, user: User, query: str, limit: int = 20) -> list[User]:
 
 
 def bulk_issues_visible_to(user: User) -> QuerySet[BulkIssue]:
-    return BulkIssue.objects.filter(region_filter(user, "committee__region__")).select_related("program", "committee")
+    """Batches for a committee or a session in the user's jurisdiction."""
+    by_committee = region_filter(user, "committee__region__")
+    # An empty Q (everything, for administrators) would vanish from an OR, leaving only the sessions' side.
+    visible = by_committee | region_filter(user, "session__township__") if by_committee else Q()
+    return BulkIssue.objects.filter(visible).select_related("program", "committee", "session")

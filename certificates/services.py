@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from courses.models import RotationSession
 from people.models import BureauSettings, Committee, Membership, Region, User
 from people.services import notice_send
 
@@ -335,27 +336,37 @@ def verification_check_log(*, certificate: Certificate | None, channel: str, que
 
 
 @transaction.atomic
-def bulk_issue_request(*, program: Program, committee: Committee, requested_by: User, reason: str) -> BulkIssue:
-    """Queue the issue of ``program``'s certificate to a committee's active members. The worker does the work
-    (``bulk_issue_run``); the returned row reports its progress. Callers check the committee is in the staff
-    member's jurisdiction."""
+def bulk_issue_request(*, program: Program, requested_by: User, reason: str, committee: Committee | None = None,
+                       session: RotationSession | None = None) -> BulkIssue:
+    """Queue the issue of ``program``'s certificate to a committee's active members or to the people who attended
+    a rotation session (exactly one of the two). The worker does the work (``bulk_issue_run``); the returned row
+    reports its progress. Callers check the committee or session is in the staff member's jurisdiction."""
     from .tasks import bulk_issue_run as bulk_issue_task
 
     if not reason.strip():
         raise CertificateError(_("Give a reason for issuing by hand."))
-    bulk = BulkIssue.objects.create(program=program, committee=committee, requested_by=requested_by,
-                                    reason=reason.strip())
+    if (committee is None) == (session is None):
+        raise CertificateError(_("Choose either a committee or a rotation session."))
+    bulk = BulkIssue.objects.create(program=program, committee=committee, session=session,
+                                    requested_by=requested_by, reason=reason.strip())
     transaction.on_commit(lambda: bulk_issue_task.delay(bulk.pk))
     return bulk
 
 
+def _bulk_holders(bulk: BulkIssue) -> list[User]:
+    if bulk.committee_id:
+        people = User.objects.filter(memberships__in=Membership.objects.active().filter(committee=bulk.committee_id))
+    else:
+        people = User.objects.filter(session_attendances__session=bulk.session_id)
+    return list(people.distinct().order_by("name", "pk"))
+
+
 def bulk_issue_run(*, bulk_issue: BulkIssue) -> BulkIssue:
-    """Issue to each active member of the committee (one transaction per person, so one refusal stops nobody
-    else), render the PDFs and record progress as it goes. Safe to run again: people already certified keep
-    their certificate and are simply listed."""
+    """Issue to each person of the batch's committee or session (one transaction per person, so one refusal
+    stops nobody else), render the PDFs and record progress as it goes. Safe to run again: people already
+    certified keep their certificate and are simply listed."""
     bulk = BulkIssue.objects.get(pk=bulk_issue.pk)
-    people = list(User.objects.filter(memberships__in=Membership.objects.active().filter(committee=bulk.committee))
-                  .distinct().order_by("name", "pk"))
+    people = _bulk_holders(bulk)
     BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.RUNNING, total=len(people), processed=0,
                                                 issued_count=0, skipped=[])
     issued_count, skipped = 0, []

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 api_v1 = [
     path("", include("people.api")),
+    path("", include("certificates.api")),
     path("", include("coverage.api")),
 ]
 

@@ -230,7 +230,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}, "celery.app.trace": {"level": "WARNING"}},
+    # Per-task INFO lines from eager tasks would drown the demo seeding's output.
+    "loggers": {name: {"level": "WARNING"} for name in ("axes", "django_tasks", "celery.app.trace")},
 }
 
 SITE_DISPLAY_NAME = _("Mediator Academy")

@@ -134,7 +134,7 @@ def test_renewal_by_hand_supersedes_the_old_certificate_before_or_after_expiry(h
     services.certificates_expire_due(today=date(2026, 1, 1))
     old.refresh_from_db()
     assert old.status == Status.EXPIRED
-    with pytest.raises(RequirementsNotMet, match="换证期|续期"):
+    with pytest.raises(RequirementsNotMet, match="换证期"):
         services.certificate_renew(certificate=old)  # long past its renewal window
     new = services.certificate_renew(certificate=old, renewed_by=staff, reason="继续教育学时已满")
     old.refresh_from_db()

@@ -209,7 +209,68 @@ def test_bureau_staff_edit_programs_in_the_wagtail_admin(client, county, program
     assert edit.status_code == 200 and "人民调解法及配套规定解读" in edit.content.decode()
 
 
+def test_bureau_staff_set_exams_scenarios_and_hours_in_the_program_form(client, county, program):
+    from tests.assessments import factories as af
+
+    module = factories.course_module(title="模拟调解", slug="simulated-mediation")
+    scenario = factories.scenario(module=module, title="邻里通行纠纷")
+    exam = af.quiz(title="人民调解员培训合格考试")
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    url = reverse("wagtailsnippets_certificates_program:edit", args=[program.pk])
+    assert "必须完成的模拟调解" in client.get(url).content.decode()
+    response = client.post(url, {
+        "name": program.name, "slug": program.slug, "description": "", "for_mediators": "on",
+        "required_quizzes": [exam.pk], "min_training_hours": "12", "hours_window_months": "24",
+        "validity_months": "36", "renewal_hours": "20", "is_active": "on", "sort_order": "0",
+        "required_scenarios-TOTAL_FORMS": "1", "required_scenarios-INITIAL_FORMS": "0",
+        "required_scenarios-MIN_NUM_FORMS": "0", "required_scenarios-MAX_NUM_FORMS": "1000",
+        "required_scenarios-0-scenario": scenario.pk, "required_scenarios-0-min_percent": "80",
+        "required_scenarios-0-id": "", "required_scenarios-0-DELETE": "",
+    })
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    program.refresh_from_db()
+    assert list(program.required_quizzes.all()) == [exam] and program.hours_window_months == 24
+    assert [(r.scenario_id, r.min_percent) for r in program.required_scenarios.all()] == [(scenario.pk, 80)]
+
+
 def test_administrators_set_the_seal_and_signatory_in_the_wagtail_admin(client, db):
     client.force_login(factories.administrator())
     response = client.get(reverse("wagtailsettings:edit", args=["certificates", "certificatesettings"]), follow=True)
     assert response.status_code == 200 and "签发人" in response.content.decode()
+
+
+def _attended_session(township, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from courses import services as courses
+    from courses.models import SessionAttendance
+
+    module = factories.course_module(title="劳动争议调解", credit_hours=3, slug="labor-disputes")
+    session = factories.rotation_session(township=township, modules=[module], title="菜单式轮训：劳动争议",
+                                         starts_at=timezone.now() - timedelta(days=3))
+    for person in people:
+        courses.attendance_record(session=session, person=person, method=SessionAttendance.Method.ROSTER)
+    return session
+
+
+def test_bulk_issue_to_a_sessions_attendees_in_the_jurisdiction(
+        client, committee, program, holder, county, townships, django_capture_on_commit_callbacks):
+    absent = factories.mediator(committee=committee, name="缺席者")
+    session = _attended_session(townships[0], [holder, factories.mediator(committee=committee, name="李四")])
+    client.force_login(factories.bureau_staff(jurisdiction=townships[1]))  # another township: not theirs
+    response = client.post(reverse("certificates:bureau_bulk_new"), {
+        "session": session.pk, "program": program.pk, "reason": "轮训考核合格"})
+    assert response.status_code == 200 and "errorlist" in response.content.decode()
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    both = client.post(reverse("certificates:bureau_bulk_new"), {
+        "committee": committee.pk, "session": session.pk, "program": program.pk, "reason": "轮训考核合格"})
+    assert "委员会" in both.content.decode() and "errorlist" in both.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("certificates:bureau_bulk_new"), {
+            "session": session.pk, "program": program.pk, "reason": "轮训考核合格"})
+    page = client.get(response.url).content.decode()
+    assert 'data-status="done"' in page and "新发证 2 人" in page and "菜单式轮训：劳动争议" in page
+    assert set(Certificate.objects.values_list("holder__name", flat=True)) == {"张晓明", "李四"}
+    assert not Certificate.objects.filter(holder=absent).exists()
