@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from people.audit import audit
 from people.models import BureauSettings, Committee, Membership, Region, User
 from people.services import notice_send
 
@@ -122,6 +123,7 @@ def _certificate_create(
     )
     CertificateStatusChange.objects.create(certificate=certificate, new_status=Status.ISSUED, changed_by=issued_by,
                                            reason=reason.strip())
+    audit(instance=certificate, action="certificates.issue", actor=issued_by, serial=certificate.serial_number)
     if announce:
         _announce_issue(certificate)
     return certificate
@@ -203,6 +205,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: st
     """Revoke a certificate (bureau staff, reason required). Every public form of it says revoked from now on."""
     certificate = certificate_set_status(certificate=certificate, new_status=Status.REVOKED, changed_by=revoked_by,
                                          reason=reason)
+    audit(instance=certificate, action="certificates.revoke", actor=revoked_by, serial=certificate.serial_number)
     with translation.override(settings.LANGUAGE_CODE):
         notice_send(person=certificate.holder,
                     title=_("Your certificate has been revoked: %(program)s") % {"program": certificate.program.name},

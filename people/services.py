@@ -278,6 +278,7 @@ def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterI
     if roster_import.status != RosterImport.Status.VALIDATED:
         return roster_import
     roster_import_set_status(roster_import=roster_import, status=RosterImport.Status.QUEUED, by=user)
+    audit(instance=roster_import, action="academy.roster_import_confirm", actor=user, rows=roster_import.row_count)
     from .tasks import roster_import_run as task
 
     transaction.on_commit(lambda: task.delay(roster_import.pk))
@@ -311,6 +312,7 @@ def roster_import_run(*, import_id: int) -> RosterImport:
                 raise PeopleError(_("The data changed since the file was checked: %(error)s Upload it again.") % {
                     "error": errors[0].message})
             result = _roster_plan_apply(plan=plan, regions=regions, import_id=import_id)
+            audit(instance=record, action="academy.roster_import_run", actor=record.uploaded_by, result=result)
             return roster_import_set_status(roster_import=record, status=RosterImport.Status.DONE, result=result)
     except (PeopleError, ValidationError, IntegrityError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)

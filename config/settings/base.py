@@ -62,7 +62,35 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    "people.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# --- Content-Security-Policy (people.middleware.ContentSecurityPolicyMiddleware)
+# The site: scripts only from our own static files (no inline script or handler), no plugins, never framed.
+# Inline style attributes stay allowed: progress bars set their width from data.
+CSP_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Wagtail's admin: its widgets and panels run inline scripts, its editors paste images as blobs, and page
+# previews are admin pages framed by the editor (same origin).
+CSP_ADMIN_PREFIX = "/admin/"
+CSP_ADMIN_POLICY: dict[str, list[str]] = {
+    **CSP_POLICY,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -215,7 +243,9 @@ SPECTACULAR_SETTINGS = {
                    "(`page`, `page_size` ≤ 200) and scoped to the caller's jurisdiction.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_URLCONF": "config.api_urls",  # the schema describes /api/v1/ only, not Wagtail's internal admin API
+    # The schema describes /api/v1/ only, not Wagtail's internal admin API, wherever it is generated.
+    "SERVE_URLCONF": "config.api_urls",
+    "DEFAULT_GENERATOR_CLASS": "people.api.ApiSchemaGenerator",
     # The docs page loads Swagger UI from drf-spectacular-sidecar's static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
