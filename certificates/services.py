@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from people.audit import audit
 from people.models import BureauSettings, Committee, Membership, Region, User
 from people.services import notice_send
+from people.tasks import enqueue
 
 from .exceptions import CertificateError, IllegalStatusChange, RequirementsNotMet
 from .models import (
@@ -141,7 +142,7 @@ def _announce_issue(certificate: Certificate) -> None:
             url=reverse("certificates:mine"),
         )
     certificate_id = certificate.pk
-    transaction.on_commit(lambda: certificate_pdf_render.delay(certificate_id))
+    enqueue(certificate_pdf_render, certificate_id)
 
 
 def site_setting(model):
@@ -300,7 +301,7 @@ def bulk_issue_request(*, program: Program, committee: Committee, requested_by: 
         raise CertificateError(_("Give a reason for issuing by hand."))
     bulk = BulkIssue.objects.create(program=program, committee=committee, requested_by=requested_by,
                                     reason=reason.strip())
-    transaction.on_commit(lambda: bulk_issue_task.delay(bulk.pk))
+    enqueue(bulk_issue_task, bulk.pk)
     return bulk
 
 

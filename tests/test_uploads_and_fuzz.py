@@ -55,7 +55,8 @@ def test_the_admin_refuses_a_renamed_document_and_accepts_a_real_one(client):
     fake = client.post(url, {"title": "假文件", "collection": 1,
                              "file": SimpleUploadedFile("讲义.pdf", b"<html><script>alert(1)</script></html>")})
     assert fake.status_code == 200 and "与其文件类型不符" in fake.content.decode()
-    real = client.post(url, {"title": "讲义", "collection": 1, "file": SimpleUploadedFile("讲义.pdf", b"%PDF-1.4\n%%EOF")})
+    real = client.post(url, {"title": "讲义", "collection": 1,
+                             "file": SimpleUploadedFile("讲义.pdf", b"%PDF-1.4\n%%EOF")})
     assert real.status_code == 302
     assert list(Document.objects.values_list("title", flat=True)) == ["讲义"]
 

@@ -128,7 +128,15 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://mediator-academy")}
+def fail_safe(cache: dict) -> dict:
+    """Redis down must not take pages down: a Redis cache's failures become misses (people.cache)."""
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache["BACKEND"] = "people.cache.FailSafeRedisCache"
+        cache.setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
+    return cache
+
+
+CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://mediator-academy"))}
 
 # --- People
 AUTH_USER_MODEL = "people.User"
@@ -201,11 +209,16 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With the broker down, a request gives up publishing within about a second and people.tasks.enqueue keeps the
+# job in the outbox instead; the sweep below sends it when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},
     "certificates-remind": {"task": "certificates.tasks.expiry_reminders_send", "schedule": 6 * 3600.0},
     # Timed attempts whose learner never came back are closed and scored soon after their deadline.
+    "people-outbox-flush": {"task": "people.tasks.outbox_flush", "schedule": 60.0},
     "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
 }
 
