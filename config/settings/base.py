@@ -212,7 +212,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # With the broker down, a request gives up publishing within about a second and people.tasks.enqueue keeps the
 # job in the outbox instead; the sweep below sends it when the broker is back.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A job whose worker died (SIGKILL, power loss) goes back to the queue once it has been unacknowledged for
+# visibility_timeout seconds (Redis keeps it meanwhile); longer than the longest task, or it would run twice
+# (harmless: tasks are idempotent, but wasteful).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5,
+                                   "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},

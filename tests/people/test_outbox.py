@@ -19,7 +19,7 @@ CLOSED_PORT = "redis://127.0.0.1:1/0"  # nothing listens there: every publish fa
 @pytest.fixture
 def broker_down():
     """Point this process's Celery app at a closed port (not eager); ``restore()`` brings the old broker back."""
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_write_url")}
     # Celery keeps its connection pools once made: start from none, so the URL below is used (private names).
     saved_pools = app._pool, app.amqp._producer_pool
 
@@ -27,7 +27,8 @@ def broker_down():
         app.conf.update(saved)
         app._pool, app.amqp._producer_pool = saved_pools
 
-    app.conf.update(task_always_eager=False, broker_url=CLOSED_PORT)
+    # broker_write_url: the CELERY_BROKER_URL environment variable would win over broker_url.
+    app.conf.update(task_always_eager=False, broker_write_url=CLOSED_PORT)
     app._pool = app.amqp._producer_pool = None
     yield restore
     restore()
