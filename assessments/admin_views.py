@@ -17,6 +17,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from people.models import User
 from people.roles import StaffRole
+from people.uploads import check_upload
 
 from . import importing, services
 from .exports import FORMATS
@@ -157,6 +158,7 @@ class ImportForm(forms.Form):
         extension = upload.name.rsplit(".", 1)[-1].lower()
         if extension not in FORMATS:
             raise forms.ValidationError(_("Upload a .csv or .xlsx file."))
+        check_upload(upload)
         upload.file_format = extension
         return upload
 

@@ -5,18 +5,17 @@ Events: an exam passed (``assessments.signals.attempt_passed``, also sent when g
 attempt into a pass), a module completed, a scenario finished, a rotation session attended (``courses.signals``).
 The task decides what, if anything, to issue or renew, and is idempotent, so a burst of events is harmless."""
 
-from django.db import transaction
 from django.dispatch import receiver
 
 from assessments.signals import attempt_passed
 from courses.signals import module_completed, scenario_run_finished, session_attended
+from people.tasks import enqueue
 
 
 def certificates_evaluate_after_commit(user) -> None:
     from .tasks import certificates_evaluate
 
-    user_id = user.pk
-    transaction.on_commit(lambda: certificates_evaluate.delay(user_id))
+    enqueue(certificates_evaluate, user.pk)
 
 
 @receiver(attempt_passed, dispatch_uid="certificates-evaluate-on-attempt-passed")

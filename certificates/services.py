@@ -16,8 +16,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from courses.models import RotationSession
+from people.audit import audit
 from people.models import BureauSettings, Committee, Membership, Region, User
 from people.services import notice_send
+from people.tasks import enqueue
 
 from .exceptions import CertificateError, IllegalStatusChange, RequirementsNotMet
 from .models import (
@@ -124,6 +126,7 @@ def _certificate_create(
     )
     CertificateStatusChange.objects.create(certificate=certificate, new_status=Status.ISSUED, changed_by=issued_by,
                                            reason=reason.strip())
+    audit(instance=certificate, action="certificates.issue", actor=issued_by, serial=certificate.serial_number)
     if announce:
         _announce_issue(certificate)
     return certificate
@@ -141,7 +144,7 @@ def _announce_issue(certificate: Certificate) -> None:
             url=reverse("certificates:mine"),
         )
     certificate_id = certificate.pk
-    transaction.on_commit(lambda: certificate_pdf_render.delay(certificate_id))
+    enqueue(certificate_pdf_render, certificate_id)
 
 
 def site_setting(model):
@@ -252,6 +255,7 @@ def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: st
     """Revoke a certificate (bureau staff, reason required). Every public form of it says revoked from now on."""
     certificate = certificate_set_status(certificate=certificate, new_status=Status.REVOKED, changed_by=revoked_by,
                                          reason=reason)
+    audit(instance=certificate, action="certificates.revoke", actor=revoked_by, serial=certificate.serial_number)
     with translation.override(settings.LANGUAGE_CODE):
         notice_send(person=certificate.holder,
                     title=_("Your certificate has been revoked: %(program)s") % {"program": certificate.program.name},
@@ -349,7 +353,7 @@ def bulk_issue_request(*, program: Program, requested_by: User, reason: str, com
         raise CertificateError(_("Choose either a committee or a rotation session."))
     bulk = BulkIssue.objects.create(program=program, committee=committee, session=session,
                                     requested_by=requested_by, reason=reason.strip())
-    transaction.on_commit(lambda: bulk_issue_task.delay(bulk.pk))
+    enqueue(bulk_issue_task, bulk.pk)
     return bulk
 
 

@@ -5,7 +5,7 @@ from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from people import permissions
+from people import audit, permissions
 from people.navigation import MenuItem
 
 from . import selectors
@@ -53,3 +53,11 @@ def learner_certificates_panel(request):
 def bureau_certificates_panel(request):
     return render_to_string("certificates/panel_bureau.html", {
         "rows": selectors.programs_with_counts(user=request.user)}, request=request)
+
+
+@hooks.register("register_log_actions")
+def register_audit_actions(actions):
+    audit.register(actions, [
+        ("certificates.issue", _("Issue certificate"), _("Certificate issued")),
+        ("certificates.revoke", _("Revoke certificate"), _("Certificate revoked")),
+    ])

@@ -11,6 +11,8 @@ small serializer and call a selector that takes the acting user. Shared permissi
 """
 
 from django.urls import path
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.response import Response
@@ -188,6 +190,15 @@ router.register("committees", CommitteeViewSet, basename="committee")
 router.register("members", MemberViewSet, basename="member")
 
 urlpatterns = [*router.urls, path("me/", MeView.as_view(), name="me")]
+
+
+class ApiSchemaGenerator(SchemaGenerator):
+    """Describe the URLs the schema view serves (``SERVE_URLCONF``, /api/v1/) wherever a schema is generated —
+    including ``check --deploy``, which would otherwise walk the whole site and trip over Wagtail's internal
+    admin API."""
+
+    def __init__(self, *args, urlconf=None, **kwargs):
+        super().__init__(*args, urlconf=urlconf or spectacular_settings.SERVE_URLCONF, **kwargs)
 
 
 def document_error_responses(result, generator, request, public):

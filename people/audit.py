@@ -14,7 +14,16 @@ ACTIONS = [
     ("academy.login_failed", _("Failed login"), _("Failed login attempt")),
     ("academy.role_grant", _("Grant role"), _("Staff role granted")),
     ("academy.role_revoke", _("Revoke role"), _("Staff role revoked")),
+    ("academy.roster_import_confirm", _("Confirm roster import"), _("Roster import confirmed")),
+    ("academy.roster_import_run", _("Run roster import"), _("Roster import ran")),
 ]
+
+
+def register(actions, entries) -> None:
+    """Register ``(action, label, message)`` entries with Wagtail's log registry (from a ``register_log_actions``
+    hook; each app passes its own list)."""
+    for action, label, message in entries:
+        actions.register_action(action, label, message)
 
 
 def audit(*, instance, action: str, actor=None, **data) -> None:

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.db import transaction
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
@@ -11,11 +10,11 @@ class QueuedPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
                   html_email_template_name=None):
-        from .tasks import email_send
+        from .tasks import email_send, enqueue
 
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)
-        transaction.on_commit(lambda: email_send.delay(subject, body, [to_email]))
+        enqueue(email_send, subject, body, [to_email])
 
 
 class RosterUploadForm(forms.Form):

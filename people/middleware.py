@@ -21,3 +21,28 @@ class SiteLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Send a Content-Security-Policy with every response: ``CSP_POLICY`` for the site, ``CSP_ADMIN_POLICY`` under
+    ``CSP_ADMIN_PREFIX``. Wagtail's admin runs inline scripts of its own (widgets, panels) and frames its previews,
+    so only that area gets the laxer policy; the site itself runs scripts from its own static files only.
+
+    A view may send a policy of its own (the header is then left alone)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.site_header = self.header(settings.CSP_POLICY)
+        self.admin_header = self.header(settings.CSP_ADMIN_POLICY)
+        self.admin_prefix = settings.CSP_ADMIN_PREFIX
+
+    @staticmethod
+    def header(policy: dict[str, list[str]]) -> str:
+        return "; ".join(" ".join([directive, *sources]) for directive, sources in policy.items())
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Content-Security-Policy" not in response.headers:
+            admin = request.path.startswith(self.admin_prefix)
+            response.headers["Content-Security-Policy"] = self.admin_header if admin else self.site_header
+        return response

@@ -336,3 +336,25 @@ class RosterImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.REFUSED, self.Status.DONE, self.Status.FAILED)
+
+
+class OutboxJob(models.Model):
+    """A background job that could not be handed to the broker (Redis down): kept here until the sweep
+    (``people.tasks.outbox_flush``, every minute, or ``manage.py outbox_flush``) sends it. Tasks are idempotent,
+    so a job sent twice (the sweep racing a recovering broker) does no harm."""
+
+    task = models.CharField(_("task"), max_length=200)
+    args = models.JSONField(_("arguments"), default=list)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=1)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("queued job")
+        verbose_name_plural = _("queued jobs")
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["sent_at", "id"], name="people_outbox_pending")]
+
+    def __str__(self):
+        return self.task

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from . import national_id, permissions, roster, selectors
 from .audit import audit
 from .exceptions import PeopleError
-from .models import Committee, DisputeCategory, Grade, Membership, Notice, Region, RosterImport, User
+from .models import Committee, DisputeCategory, Grade, Membership, Notice, OutboxJob, Region, RosterImport, User
 from .roles import ROLE_PERMISSIONS, StaffRole
 
 
@@ -179,11 +179,11 @@ def notice_send(*, person: User, title: str, body: str = "", url: str = "", emai
     if email and person.email:
         from django.conf import settings
 
-        from .tasks import email_send
+        from .tasks import email_send, enqueue
 
         link = f"{settings.WAGTAILADMIN_BASE_URL}{url}" if url.startswith("/") else url
         text = "\n\n".join(part for part in (body, link) if part)
-        transaction.on_commit(lambda: email_send.delay(title, text, [person.email]))
+        enqueue(email_send, title, text, [person.email])
     return notice
 
 
@@ -278,9 +278,11 @@ def roster_import_confirm(*, roster_import: RosterImport, user: User) -> RosterI
     if roster_import.status != RosterImport.Status.VALIDATED:
         return roster_import
     roster_import_set_status(roster_import=roster_import, status=RosterImport.Status.QUEUED, by=user)
+    audit(instance=roster_import, action="academy.roster_import_confirm", actor=user, rows=roster_import.row_count)
+    from .tasks import enqueue
     from .tasks import roster_import_run as task
 
-    transaction.on_commit(lambda: task.delay(roster_import.pk))
+    enqueue(task, roster_import.pk)
     return roster_import
 
 
@@ -311,6 +313,7 @@ def roster_import_run(*, import_id: int) -> RosterImport:
                 raise PeopleError(_("The data changed since the file was checked: %(error)s Upload it again.") % {
                     "error": errors[0].message})
             result = _roster_plan_apply(plan=plan, regions=regions, import_id=import_id)
+            audit(instance=record, action="academy.roster_import_run", actor=record.uploaded_by, result=result)
             return roster_import_set_status(roster_import=record, status=RosterImport.Status.DONE, result=result)
     except (PeopleError, ValidationError, IntegrityError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
@@ -423,3 +426,23 @@ def api_token_issue(*, user: User, rotate: bool = False) -> Token:
         Token.objects.filter(user=user).delete()
     token, _created = Token.objects.get_or_create(user=user)
     return token
+
+
+# --- Outbox of background jobs (people.tasks.enqueue) ----------------------------------------------------------------
+
+def outbox_job_record(*, task: str, args: list, error: str) -> OutboxJob:
+    """Keep a job the broker did not take, to be sent later by the sweep."""
+    return OutboxJob.objects.create(task=task, args=args, last_error=error[:2000])
+
+
+def outbox_pending() -> list[OutboxJob]:
+    return list(OutboxJob.objects.filter(sent_at__isnull=True).order_by("pk")[:1000])
+
+
+def outbox_job_sent(*, job: OutboxJob) -> None:
+    """Mark a kept job sent (only once: a concurrent sweep that sent it too changes nothing more)."""
+    OutboxJob.objects.filter(pk=job.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+
+
+def outbox_job_failed(*, job: OutboxJob, error: str) -> None:
+    OutboxJob.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, last_error=error[:2000])

@@ -1,6 +1,49 @@
-from celery import shared_task
+"""Background tasks of people, and the one way every app queues background work: ``enqueue``."""
+
+import logging
+
+from celery import current_app, shared_task
+from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from . import services
+
+log = logging.getLogger(__name__)
+
+
+def enqueue(task, *args) -> None:
+    """Queue ``task(*args)`` once the current transaction commits (at once outside one).
+
+    If the broker cannot be reached the job is kept in the outbox table instead of being lost, and
+    ``outbox_flush`` sends it when the broker is back. Arguments must be JSON values (ids, strings)."""
+    transaction.on_commit(lambda: send(task.name, list(args)))
+
+
+def send(task_name: str, args: list) -> bool:
+    """Hand one job to the broker; on a broker failure keep it in the outbox. Returns whether it was sent."""
+    try:
+        current_app.tasks[task_name].apply_async(args=args)
+    except OperationalError as error:
+        log.warning("broker unreachable, %s kept in the outbox: %s", task_name, error)
+        services.outbox_job_record(task=task_name, args=args, error=str(error))
+        return False
+    return True
+
+
+@shared_task
+def outbox_flush() -> int:
+    """Send the jobs kept while the broker was down, oldest first; stop at the first failure (the broker is
+    still down). Returns how many were sent."""
+    sent = 0
+    for job in services.outbox_pending():
+        try:
+            current_app.tasks[job.task].apply_async(args=job.args)
+        except OperationalError as error:
+            services.outbox_job_failed(job=job, error=str(error))
+            break
+        services.outbox_job_sent(job=job)
+        sent += 1
+    return sent
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

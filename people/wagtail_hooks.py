@@ -55,8 +55,7 @@ def notices_menu_item(request):
 
 @hooks.register("register_log_actions")
 def register_audit_actions(actions):
-    for action, label, message in audit.ACTIONS:
-        actions.register_action(action, label, message)
+    audit.register(actions, audit.ACTIONS)
 
 
 @hooks.register("bureau_home_panels")

@@ -63,7 +63,35 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    "people.middleware.ContentSecurityPolicyMiddleware",
 ]
+
+# --- Content-Security-Policy (people.middleware.ContentSecurityPolicyMiddleware)
+# The site: scripts only from our own static files (no inline script or handler), no plugins, never framed.
+# Inline style attributes stay allowed: progress bars set their width from data.
+CSP_POLICY: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "media-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Wagtail's admin: its widgets and panels run inline scripts, its editors paste images as blobs, and page
+# previews are admin pages framed by the editor (same origin).
+CSP_ADMIN_PREFIX = "/admin/"
+CSP_ADMIN_POLICY: dict[str, list[str]] = {
+    **CSP_POLICY,
+    "script-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "frame-src": ["'self'"],
+    "frame-ancestors": ["'self'"],
+}
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -101,7 +129,15 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://mediator-academy")}
+def fail_safe(cache: dict) -> dict:
+    """Redis down must not take pages down: a Redis cache's failures become misses (people.cache)."""
+    if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        cache["BACKEND"] = "people.cache.FailSafeRedisCache"
+        cache.setdefault("OPTIONS", {}).update({"socket_connect_timeout": 1, "socket_timeout": 1})
+    return cache
+
+
+CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://mediator-academy"))}
 
 # --- People
 AUTH_USER_MODEL = "people.User"
@@ -174,11 +210,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With the broker down, a request gives up publishing within about a second and people.tasks.enqueue keeps the
+# job in the outbox instead; the sweep below sends it when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# A job whose worker died (SIGKILL, power loss) goes back to the queue once it has been unacknowledged for
+# visibility_timeout seconds (Redis keeps it meanwhile); longer than the longest task, or it would run twice
+# (harmless: tasks are idempotent, but wasteful).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5,
+                                   "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},
     "certificates-remind": {"task": "certificates.tasks.expiry_reminders_send", "schedule": 6 * 3600.0},
     # Timed attempts whose learner never came back are closed and scored soon after their deadline.
+    "people-outbox-flush": {"task": "people.tasks.outbox_flush", "schedule": 60.0},
     "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
 }
 
@@ -188,7 +233,10 @@ WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # nothing outside the machine may be reached
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip"]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "people.uploads.DocumentForm"  # content must match the extension
+WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000  # Pillow decodes every image; this refuses decompression bombs
 WAGTAILEMBEDS_FINDERS: list = []  # no oEmbed calls to the internet; see courses for local video
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
@@ -216,7 +264,9 @@ SPECTACULAR_SETTINGS = {
                    "(`page`, `page_size` ≤ 200) and scoped to the caller's jurisdiction.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_URLCONF": "config.api_urls",  # the schema describes /api/v1/ only, not Wagtail's internal admin API
+    # The schema describes /api/v1/ only, not Wagtail's internal admin API, wherever it is generated.
+    "SERVE_URLCONF": "config.api_urls",
+    "DEFAULT_GENERATOR_CLASS": "people.api.ApiSchemaGenerator",
     # The docs page loads Swagger UI from drf-spectacular-sidecar's static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

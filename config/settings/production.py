@@ -2,7 +2,7 @@
 Every secret must come from the environment; a missing one stops the process at start-up."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, fail_safe
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no fallback: fail loudly
@@ -11,7 +11,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-CACHES = {"default": env.cache("CACHE_URL")}
+CACHES = {"default": fail_safe(env.cache("CACHE_URL"))}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
 

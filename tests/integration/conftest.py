@@ -65,7 +65,8 @@ def celery_worker_process(transactional_db, tmp_path):
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
     app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue)
     try:
-        yield {"mail_dir": mail_dir, "log": log_path, "queue": queue}
+        yield {"mail_dir": mail_dir, "log": log_path, "queue": queue, "pid": worker.pid, "env": env,
+               "media": tmp_path / "media"}
     finally:
         app.conf.update(saved)
         worker.terminate()

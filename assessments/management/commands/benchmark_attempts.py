@@ -2,7 +2,6 @@
 
 Builds a throw-away quiz of 100 questions and a few learners, measures, then removes what it built."""
 
-import statistics
 import time
 import uuid
 from decimal import Decimal
@@ -14,14 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from assessments import services
 from assessments.models import Attempt, AttemptQuestion, AttemptStatusChange, Choice, Question, QuestionCategory, Quiz
 from assessments.services import QuestionDraft
+from people.benchmarks import add_json_argument, emit, figure
 from people.models import Committee, Membership, Region, User
-
-
-def _summary(label: str, seconds: list[float], queries: int) -> str:
-    ms = sorted(s * 1000 for s in seconds)
-    p95 = ms[min(len(ms) - 1, round(len(ms) * 0.95) - 1)]
-    return (f"{label:<22} n={len(ms):<5} median={statistics.median(ms):7.2f} ms  p95={p95:7.2f} ms  "
-            f"queries/call={queries}")
 
 
 class Command(BaseCommand):
@@ -30,10 +23,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--attempts", type=int, default=20, help="attempts to submit (each 100 questions)")
         parser.add_argument("--answers", type=int, default=50, help="answers saved per attempt")
+        add_json_argument(parser)
 
     def handle(self, *args, attempts: int, answers: int, **options):
         tag = f"bench-{uuid.uuid4().hex[:8]}"
-        self.stdout.write(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        if not options["json"]:
+            self.stdout.write(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
         region = Region.add_root(name=tag, code=tag[-12:], level=Region.Level.COUNTY)
         committee = Committee.objects.create(name=tag, region=region, kind=Committee.Kind.VILLAGE)
         questions = [services.question_create(draft=QuestionDraft(
@@ -65,8 +60,11 @@ class Command(BaseCommand):
                     services.attempt_submit(attempt_id=attempt.pk, user=learner)
                     submit_times.append(time.perf_counter() - started)
                 submit_queries = max(submit_queries, len(ctx.captured_queries))
-            self.stdout.write(_summary("save an answer", save_times, save_queries))
-            self.stdout.write(_summary("submit 100 questions", submit_times, submit_queries))
+            emit(self, "attempts", [
+                figure("save an answer", save_times, queries_per_call=save_queries, database=connection.vendor),
+                figure("submit 100 questions", submit_times, queries_per_call=submit_queries,
+                       database=connection.vendor),
+            ], options["json"])
         finally:
             # Benchmark scaffolding only: the engine itself never deletes attempts.
             attempt_rows = Attempt.objects.filter(quiz=quiz)

@@ -1,0 +1,114 @@
+"""Run every benchmark of the project and write docs/benchmarks.md and docs/benchmarks.json.
+
+Benchmarks are the management commands named ``benchmark_*`` (each follows people.benchmarks: ``--json`` prints
+one object), plus the rendering time of the main pages, measured here through Django's test client (no network),
+anonymous and as the demo learner and bureau staff when the demo data is loaded."""
+
+import json
+import os
+import platform
+import shlex
+import time
+from io import StringIO
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from people.benchmarks import figure
+from people.models import User
+
+PAGES = {
+    None: ["/", "/accounts/login/", "/verify/lookup/"],
+    "mediator": ["/me/learning/", "/me/notices/", "/exams/"],
+    "bureau": ["/me/bureau/"],
+}
+
+
+class Command(BaseCommand):
+    help = "Run every benchmark_* command and the page-rendering benchmark; write docs/benchmarks.md and .json."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs"), help="folder to write to")
+        parser.add_argument("--runs", type=int, default=20, help="requests per page")
+        parser.add_argument("--options", action="append", default=[], metavar="NAME=ARGS",
+                            help='arguments for one benchmark, e.g. benchmark_certificates="--count 200"')
+        parser.add_argument("--only", action="append", default=[], help="run only these benchmark commands")
+
+    def handle(self, *args, output, runs, options, only, **kwargs):
+        extra = {}
+        for item in options:
+            name, _sep, value = item.partition("=")
+            extra[name] = shlex.split(value)
+        names = sorted(n for n in get_commands() if n.startswith("benchmark_") and n != "benchmark_report")
+        if only:
+            names = [n for n in names if n in only]
+        results = []
+        for name in names:
+            self.stderr.write(f"running {name} …")
+            out = StringIO()
+            started = time.perf_counter()
+            call_command(name, "--json", *extra.get(name, []), stdout=out)
+            lines = [line for line in out.getvalue().splitlines() if line.startswith("{")]
+            if not lines:
+                raise CommandError(f"{name} printed no JSON object (see people.benchmarks)")
+            result = json.loads(lines[-1])
+            result |= {"command": name, "seconds": round(time.perf_counter() - started, 1)}
+            results.append(result)
+        results.append({"benchmark": "pages", "command": "benchmark_report", "figures": self._pages(runs)})
+        report = {"generated_at": timezone.now().isoformat(timespec="seconds"), "machine": self._machine(),
+                  "results": results}
+        folder = Path(output)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "benchmarks.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        (folder / "benchmarks.md").write_text(self._markdown(report))
+        self.stdout.write(f"wrote {folder / 'benchmarks.md'} and {folder / 'benchmarks.json'}")
+
+    def _pages(self, runs: int) -> list[dict]:
+        figures = []
+        for username, urls in PAGES.items():
+            host = next((h for h in settings.ALLOWED_HOSTS if not h.startswith(("*", "."))), "localhost")
+            client = Client(SERVER_NAME=host)
+            if username:
+                user = User.objects.filter(username=username).first()
+                if user is None:
+                    continue  # no demo data: only anonymous pages
+                client.force_login(user)
+            for url in urls:
+                status = client.get(url).status_code  # warm-up (templates, font, connection)
+                timings = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    client.get(url)
+                    timings.append(time.perf_counter() - started)
+                figures.append(figure(f"GET {url} ({username or 'anonymous'})", timings, status=status))
+        return figures
+
+    @staticmethod
+    def _machine() -> dict:
+        return {"python": platform.python_version(), "cpus": os.cpu_count(), "database": connection.vendor,
+                "broker": "eager (in-process)" if settings.CELERY_TASK_ALWAYS_EAGER else "redis"}
+
+    @staticmethod
+    def _markdown(report: dict) -> str:
+        machine = report["machine"]
+        lines = ["# Benchmarks", "",
+                 f"Generated {report['generated_at']} by `manage.py benchmark_report` on {machine['cpus']} CPUs, "
+                 f"Python {machine['python']}, database {machine['database']}, tasks {machine['broker']}.", "",
+                 "Times in milliseconds. *Floor* is the same work done the barest way (e.g. the certificate's "
+                 "text on a bare reportlab page); the ratio says how much the real path costs over it.", ""]
+        for result in report["results"]:
+            lines += [f"## {result['benchmark']} (`{result['command']}`)", "",
+                      "| What | n | median | p95 | floor | ×floor | notes |", "|---|---|---|---|---|---|---|"]
+            for item in result["figures"]:
+                notes = ", ".join(f"{k}={v}" for k, v in item.items() if k not in {
+                    "label", "n", "median_ms", "p95_ms", "floor_median_ms", "ratio_to_floor"})
+                lines.append(f"| {item['label']} | {item['n']} | {item['median_ms']:.2f} | {item['p95_ms']:.2f} | "
+                             f"{item.get('floor_median_ms', '—')} | {item.get('ratio_to_floor', '—')} | {notes} |")
+            lines.append("")
+        return "\n".join(lines)
+

@@ -1,0 +1,30 @@
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_report_runs_the_benchmarks_it_is_given_and_writes_markdown_and_json(tmp_path, mediator_user):
+    call_command("benchmark_report", "--only", "benchmark_attempts", "--options",
+                 "benchmark_attempts=--attempts 1 --answers 2", "--runs", "2", "--output", str(tmp_path),
+                 stdout=StringIO(), stderr=StringIO())
+    report = json.loads((tmp_path / "benchmarks.json").read_text())
+    assert [r["benchmark"] for r in report["results"]] == ["attempts", "pages"]
+    attempts = report["results"][0]["figures"]
+    assert [f["label"] for f in attempts] == ["save an answer", "submit 100 questions"]
+    assert attempts[0]["n"] == 2 and attempts[0]["median_ms"] > 0
+    pages = {f["label"]: f for f in report["results"][1]["figures"]}
+    assert pages["GET /accounts/login/ (anonymous)"]["status"] == 200
+    assert pages["GET /me/learning/ (mediator)"]["status"] == 200
+    markdown = (tmp_path / "benchmarks.md").read_text()
+    assert "| save an answer | 2 |" in markdown and "## pages" in markdown
+
+
+@pytest.fixture
+def mediator_user():
+    from tests import factories
+
+    return factories.mediator(username="mediator")
