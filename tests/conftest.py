@@ -13,6 +13,14 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate limits and progress counters live in the cache; one test's counts must not reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()  # fail-safe on Redis too (people.cache)
+
+
 @pytest.fixture
 def county(db):
     """A county with two townships, each with one village; returns the county."""
