@@ -280,8 +280,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # Per-task INFO lines from eager tasks would drown the demo seeding's output.
-    "loggers": {name: {"level": "WARNING"} for name in ("axes", "django_tasks", "celery.app.trace")},
+    # In-process (eager) tasks would log a line per task and drown the demo seeding's output; a real worker keeps
+    # its per-task lines for operators.
+    "loggers": {name: {"level": "WARNING"} for name in (
+        "axes", "django_tasks", *(("celery.app.trace",) if CELERY_TASK_ALWAYS_EAGER else ()))},
 }
 
 SITE_DISPLAY_NAME = _("Mediator Academy")
