@@ -55,6 +55,9 @@ def signing_key_current() -> SigningKey:
 
 
 def jwks() -> dict:
+    """Every key the bureau has signed with (retired ones too, so old credentials still verify). The current key
+    is made here if no credential has been signed yet, so a verifier never finds an empty key set."""
+    signing_key_current()
     return {"keys": [key.public_jwk for key in SigningKey.objects.order_by("created_at")]}
 
 

@@ -274,3 +274,12 @@ def test_bulk_issue_to_a_sessions_attendees_in_the_jurisdiction(
     assert 'data-status="done"' in page and "新发证 2 人" in page and "菜单式轮训：劳动争议" in page
     assert set(Certificate.objects.values_list("holder__name", flat=True)) == {"张晓明", "李四"}
     assert not Certificate.objects.filter(holder=absent).exists()
+
+
+def test_the_published_key_set_is_never_empty(client, db):
+    from certificates.models import SigningKey
+
+    assert not SigningKey.objects.exists()
+    keys = client.get("/.well-known/jwks.json").json()["keys"]
+    assert len(keys) == 1 and keys[0]["crv"] == "Ed25519" and "d" not in keys[0]
+    assert client.get("/.well-known/jwks.json").json()["keys"] == keys  # made once
