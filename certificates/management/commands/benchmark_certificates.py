@@ -8,6 +8,7 @@ import io
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -118,7 +119,7 @@ class Command(BaseCommand):
         from config.celery_app import app
 
         queue = f"bench-{uuid.uuid4().hex[:8]}"
-        log_path = Path(settings.MEDIA_ROOT).parent / f"{queue}.log"
+        log_path = Path(tempfile.gettempdir()) / f"{queue}.log"  # never inside the project
         log = open(log_path, "w")  # noqa: SIM115  (the worker writes to it until it stops)
         worker = subprocess.Popen(  # noqa: S603
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-n",
