@@ -4,7 +4,7 @@ status, and no response names anything outside what the role may see (the world 
 import pytest
 from django.urls import reverse
 
-from tests.api.test_permission_matrix import ROLES, STAFF, expected, login, world  # noqa: F401  (fixture)
+from tests.api.test_permission_matrix import ROLES, STAFF, expected, login, matrix_problems, world  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +38,10 @@ URLS = {
 @pytest.mark.parametrize("url_name", URLS)
 def test_every_coverage_url_every_role_inside_and_outside(client, world, url_name):  # noqa: F811
     kind, build = URLS[url_name]
-    wrong = []
-    for role in ROLES:
-        login(client, world, role)
-        for where in ("inside", "outside"):
-            area = world.inside(role) if where == "inside" else world.outside(role)
-            response = client.get(build(area))
-            want = expected_status(kind, role, where == "inside")
-            if response.status_code != want:
-                wrong.append(f"{role} {where}: {response.status_code}, expected {want}")
-            body = response.content.decode(errors="replace")
-            if leaked := {name for name in world.forbidden_names(role) if name in body}:
-                wrong.append(f"{role} {where}: the response names {sorted(leaked)}")
+    wrong = matrix_problems(
+        client, world, request=lambda area: client.get(build(area)),
+        status=lambda role, inside: expected_status(kind, role, inside),
+        forbidden=lambda role, area: world.forbidden_names(role))
     assert not wrong, "\n".join(wrong)
 
 

@@ -147,21 +147,32 @@ def login(client, world, role):
         client.force_login(world.users[role])
 
 
-@pytest.mark.parametrize("url_name", URLS)
-def test_every_url_every_role_inside_and_outside(client, world, url_name):
-    kind, method, build = URLS[url_name]
+def matrix_problems(client, world, *, request, status, forbidden) -> list[str]:
+    """Every role, inside and outside its area: ``request(area)`` must answer ``status(role, inside)`` and its body
+    must name nothing in ``forbidden(role, area)``. Returns what went wrong, in words (the matrix tests of every
+    app share this loop)."""
     wrong = []
     for role in ROLES:
         login(client, world, role)
         for where in ("inside", "outside"):
             area = world.inside(role) if where == "inside" else world.outside(role)
-            response = getattr(client, method)(build(area))
-            want = expected(kind, role, where == "inside")
+            response = request(area)
+            want = status(role, where == "inside")
             if response.status_code != want:
                 wrong.append(f"{role} {where}: {response.status_code}, expected {want}")
             body = response.content.decode(errors="replace")
-            if leaked := {name for name in world.forbidden_names(role) if name in body}:
+            if leaked := {name for name in forbidden(role, area) if name in body}:
                 wrong.append(f"{role} {where}: the response names {sorted(leaked)}")
+    return wrong
+
+
+@pytest.mark.parametrize("url_name", URLS)
+def test_every_url_every_role_inside_and_outside(client, world, url_name):
+    kind, method, build = URLS[url_name]
+    wrong = matrix_problems(
+        client, world, request=lambda area: getattr(client, method)(build(area)),
+        status=lambda role, inside: expected(kind, role, inside),
+        forbidden=lambda role, area: world.forbidden_names(role))
     assert not wrong, "\n".join(wrong)
 
 
