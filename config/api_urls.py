@@ -6,7 +6,7 @@ from django.urls import include, path
 api_v1 = [
     path("", include("people.api")),
     path("", include("certificates.api")),
-    path("", include("coverage.api")),
+    path("", include("dashboard.api")),
 ]
 
 urlpatterns = [path("api/v1/", include((api_v1, "api")))]

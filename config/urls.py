@@ -33,7 +33,7 @@ urlpatterns = [
     path("learn/", include("courses.urls")),
     path("", include("certificates.urls")),
     path("exams/", include("assessments.urls")),
-    path("coverage/", include("coverage.urls")),
+    path("coverage/", include("dashboard.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

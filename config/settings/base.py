@@ -22,7 +22,7 @@ INSTALLED_APPS = [
     "courses.apps.CoursesConfig",
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
-    "coverage.apps.CoverageConfig",
+    "dashboard.apps.DashboardConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -59,7 +59,7 @@ def region(request, code: str):
     activity = selectors.activity(user=request.user, region=area, filters=filters)
     page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(trend),
                    tables.activity_table(activity)]
-    return _page(request, "coverage/region.html", {
+    return _page(request, "dashboard/region.html", {
         "region": area, "level": level, "form": form, "activity": activity, "targets": targets_for(request),
         "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
         "trend_chart": charts.trend_chart(trend), "bar_chart": charts.bar_chart(level.rows),
@@ -70,7 +70,7 @@ def region(request, code: str):
 def flags(request, code: str):
     area, form, filters = _region_and_filters(request, code)
     found = selectors.red_flags(user=request.user, region=area, filters=filters)
-    return _page(request, "coverage/flags.html", {
+    return _page(request, "dashboard/flags.html", {
         "region": area, "form": form, "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
     }, tables.flag_tables(found), area.name)
 
@@ -87,7 +87,7 @@ def committee(request, pk: int):
     trend = selectors.coverage_trend(user=request.user, region=found.region, filters=filters,
                                      memberships=filters.narrow(found.memberships.all()).order_by())
     page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(trend)]
-    return _page(request, "coverage/committee.html", {
+    return _page(request, "dashboard/committee.html", {
         "committee": found, "level": level, "form": form, "targets": targets_for(request),
         "breadcrumbs": selectors.breadcrumbs(user=request.user, region=found.region),
         "trend_chart": charts.trend_chart(trend), "bar_chart": charts.bar_chart(level.rows),
@@ -99,4 +99,4 @@ def person(request, pk: int):
     record = selectors.person_record(user=request.user, pk=pk, targets=targets_for(request))
     if record is None:
         raise Http404
-    return render(request, "coverage/person.html", {"record": record, "targets": targets_for(request)})
+    return render(request, "dashboard/person.html", {"record": record, "targets": targets_for(request)})

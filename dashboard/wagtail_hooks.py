@@ -17,5 +17,5 @@ def coverage_menu_item(request):
 @hooks.register("bureau_home_panels")
 def coverage_panel(request):
     if permissions.is_bureau_staff(request.user):
-        return render_to_string("coverage/panel_bureau.html", request=request)
+        return render_to_string("dashboard/panel_bureau.html", request=request)
     return ""

@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from certificates.models import Certificate, CertificateStatusChange
 from courses.models import Enrolment, LessonCompletion, SessionAttendance
-from coverage import selectors
-from coverage.selectors import Filters, Targets
+from dashboard import selectors
+from dashboard.selectors import Filters, Targets
 from people.models import Committee, Membership
 from tests import factories
 
