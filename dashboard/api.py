@@ -16,7 +16,7 @@ from courses.selectors import learning_summary
 from people.api import IsBureauStaff
 from people.models import BureauSettings
 
-from . import selectors
+from . import selectors, services
 from .forms import FilterForm
 from .views import targets_for
 
@@ -49,6 +49,7 @@ class CoverageRowSerializer(serializers.Serializer):
 class RegionCoverageSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
+    computed_at = serializers.DateTimeField(help_text="When these figures were computed (they are kept a while).")
     total = FiguresSerializer()
     rows = CoverageRowSerializer(many=True)
 
@@ -71,10 +72,12 @@ class RegionCoverageView(APIView):
         region = selectors.region_for(user=request.user, code=code)
         if region is None:
             raise Http404
-        level = selectors.region_level(user=request.user, region=region, filters=FilterForm(request.GET).filters(),
-                                       targets=targets_for(request))
+        filters = FilterForm(request.GET).filters()
+        found = services.region_snapshot(region=region, filters=filters, targets=targets_for(request))
+        level = selectors.region_rows(user=request.user, region=region, filters=filters, figures=found.figures)
         return Response(RegionCoverageSerializer(
-            {"code": region.code, "name": region.name, "total": level.total, "rows": level.rows}).data)
+            {"code": region.code, "name": region.name, "computed_at": found.computed_at, "total": level.total,
+             "rows": level.rows}).data)
 
 
 class ModuleProgressSerializer(serializers.Serializer):

@@ -12,3 +12,8 @@ class DashboardConfig(AppConfig):
     label = "dashboard"
     verbose_name = _("Training and certification coverage")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import receivers
+
+        receivers.connect()

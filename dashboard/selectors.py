@@ -1,6 +1,9 @@
 """Reads behind the coverage dashboard: who in a region is trained and certified, and who is not.
 
-Every selector takes the acting user and limits rows through ``people.permissions.region_filter``. The figures for a
+Selectors that list committees and people take the acting user and limit rows through
+``people.permissions.region_filter``. Region-wide figures (``level_figures``, ``coverage_trend``, ``activity``) take
+the region alone: views first check that the user may see the region (``region_for``), and the figures are then the
+same for everyone who may — which is what lets ``services.region_snapshot`` keep them. The figures for a
 whole level (county → townships, township → committees, committee → people) come from one grouped SQL statement
 over the region path prefix (the ``Substr(path, …)`` technique of ``people.selectors.jurisdiction_summary``), so a
 page runs the same small number of queries whatever the size of the region.
@@ -20,7 +23,7 @@ Definitions (also shown on the page):
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from django.db import connection
@@ -96,6 +99,17 @@ class Filters:
     def certificates(self, certificates: QuerySet[Certificate]) -> QuerySet[Certificate]:
         return certificates.filter(program=self.program) if self.program else certificates
 
+    def key(self) -> str:
+        """The filters as a short string, e.g. ``year|3|mediator||`` (see ``from_key``)."""
+        return "|".join([self.period, str(self.program.pk if self.program else ""), self.role, self.kind,
+                         self.specialty])
+
+    @classmethod
+    def from_key(cls, key: str) -> "Filters":
+        period, program, role, kind, specialty = key.split("|")[:5]
+        return cls(period=period, program=Program.objects.filter(pk=program).first() if program else None,
+                   role=role, kind=kind, specialty=specialty)
+
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later (earlier if negative), clamped to the month's last day."""
@@ -160,11 +174,25 @@ class Targets:
     annual_hours: int
     prejob_hours: int
 
+    def key(self) -> str:
+        return f"{self.annual_hours}|{self.prejob_hours}"
 
-def _scope(*, user: User, region: Region, filters: Filters, today: datetime.date) -> QuerySet[Membership]:
-    """Active memberships in the region (inside the user's jurisdiction), narrowed by the filters."""
-    return filters.narrow(Membership.objects.active(today).filter(
-        region_filter(user, "committee__region__"), committee__region__path__startswith=region.path)).order_by()
+    @classmethod
+    def from_key(cls, key: str) -> "Targets":
+        annual, prejob = key.split("|")
+        return cls(annual_hours=int(annual), prejob_hours=int(prejob))
+
+
+def _scope(*, region: Region, filters: Filters, today: datetime.date, user: User | None = None
+           ) -> QuerySet[Membership]:
+    """Active memberships in the region (inside the user's jurisdiction, when one is given), narrowed by the filters.
+
+    Region-wide figures are computed without a user: the caller has checked that the user may see the region, and
+    then the figures are the same for everyone who may (which lets them be kept in a snapshot)."""
+    memberships = Membership.objects.active(today).filter(committee__region__path__startswith=region.path)
+    if user is not None:
+        memberships = memberships.filter(region_filter(user, "committee__region__"))
+    return filters.narrow(memberships).order_by()
 
 
 def _group_key(region: Region, group_by: str):
@@ -274,7 +302,7 @@ def _decimal(value) -> Decimal:
 
 
 def level_figures(
-    *, user: User, region: Region, group_by: str, filters: Filters, targets: Targets,
+    *, region: Region, group_by: str, filters: Filters, targets: Targets,
     today: datetime.date | None = None, memberships: QuerySet[Membership] | None = None,
 ) -> dict[str, Figures]:
     """Row key → Figures for every row of a level, plus ``TOTAL`` for the level as a whole. Three queries.
@@ -282,7 +310,7 @@ def level_figures(
     ``group_by`` is ``child`` (regions below, and committees sitting in the region itself), ``committee`` or
     ``person`` (see ``_group_key``); ``memberships`` narrows the scope further (one committee, one person)."""
     today = today or timezone.localdate()
-    scope = memberships if memberships is not None else _scope(user=user, region=region, filters=filters, today=today)
+    scope = memberships if memberships is not None else _scope(region=region, filters=filters, today=today)
     scope = scope.annotate(grp=_group_key(region, group_by))
     members_sql, members_params = scope.values(
         "grp", "person_id", "role", "employment", "joined_on").query.sql_with_params()
@@ -334,15 +362,20 @@ def groups_by_committee(region: Region) -> bool:
     return region.level in (Region.Level.TOWNSHIP, Region.Level.VILLAGE)
 
 
-def region_level(
-    *, user: User, region: Region, filters: Filters, targets: Targets, today: datetime.date | None = None
-) -> Level:
+def region_figures(
+    *, region: Region, filters: Filters, targets: Targets, today: datetime.date | None = None
+) -> dict[str, Figures]:
+    """The figures of a region's rows (keys as in ``_group_key``) and ``TOTAL``. Three queries."""
+    by_committee = groups_by_committee(region)
+    return level_figures(region=region, group_by="committee" if by_committee else "child", filters=filters,
+                         targets=targets, today=today)
+
+
+def region_rows(*, user: User, region: Region, filters: Filters, figures: dict[str, Figures]) -> Level:
     """A region's table: for a county (or above), one row per region below plus one per committee sitting in the
     county itself; for a township, one row per committee in it. Every row is listed even with nobody in it.
-    Six queries."""
+    Three queries."""
     by_committee = groups_by_committee(region)
-    figures = level_figures(user=user, region=region, group_by="committee" if by_committee else "child",
-                            filters=filters, targets=targets, today=today)
     committees = filters.narrow_committees(
         committees_visible_to(user).filter(region__path__startswith=region.path).select_related("region"))
     rows = []
@@ -357,13 +390,21 @@ def region_level(
                  kind="committee" if by_committee else "region")
 
 
+def region_level(
+    *, user: User, region: Region, filters: Filters, targets: Targets, today: datetime.date | None = None
+) -> Level:
+    """``region_rows`` over freshly computed ``region_figures``. Six queries."""
+    figures = region_figures(region=region, filters=filters, targets=targets, today=today)
+    return region_rows(user=user, region=region, filters=filters, figures=figures)
+
+
 def committee_level(
     *, user: User, committee: Committee, filters: Filters, targets: Targets, today: datetime.date | None = None
 ) -> Level:
     """A committee's members, one row each. Five queries."""
     today = today or timezone.localdate()
     scope = filters.narrow(Membership.objects.active(today).filter(committee=committee)).order_by()
-    figures = level_figures(user=user, region=committee.region, group_by="person", filters=filters,
+    figures = level_figures(region=committee.region, group_by="person", filters=filters,
                             targets=targets, today=today, memberships=scope)
     people = User.objects.filter(pk__in=scope.values("person_id")).order_by("name", "pk")
     rows = [Row(label=person.name, person=person, figures=figures.get(f"@{person.pk}", Figures()))
@@ -424,7 +465,7 @@ def person_record(
     memberships = Membership.objects.filter(region_filter(user, "committee__region__"), person=person)
     scope = memberships.active(today).order_by()
     root = home_region(user=user)
-    figures = level_figures(user=user, region=root, group_by="person", filters=Filters(), targets=targets,
+    figures = level_figures(region=root, group_by="person", filters=Filters(), targets=targets,
                             today=today, memberships=scope).get(TOTAL, Figures())
     return PersonRecord(
         person=person,
@@ -471,16 +512,16 @@ class Activity:
         return self._rate(self.exam_passed, self.exam_attempts)
 
 
-def activity(*, user: User, region: Region, filters: Filters, today: datetime.date | None = None) -> Activity:
+def activity(*, region: Region, filters: Filters, today: datetime.date | None = None) -> Activity:
     """Training in the period: rotation sessions held in the region and who attended; exam attempts finished and
     passed (all quizzes, and certification exams alone); simulated-mediation runs finished — by the region's
     members (under the filters). Three queries."""
     today = today or timezone.localdate()
     start, end = filters.period_bounds(today)
     since, until = _start_of(start), _start_of(end + datetime.timedelta(days=1))
-    members = _scope(user=user, region=region, filters=filters, today=today).values("person_id")
+    members = _scope(region=region, filters=filters, today=today).values("person_id")
     sessions = RotationSession.objects.filter(
-        region_filter(user, "township__"), township__path__startswith=region.path,
+        township__path__startswith=region.path,
         starts_at__gte=since, starts_at__lt=until,
     ).aggregate(sessions=Count("pk", distinct=True), participants=Count("attendances__person", distinct=True),
                 attendances=Count("attendances", distinct=True))
@@ -520,7 +561,7 @@ def trend_months(today: datetime.date) -> list[datetime.date]:
 
 
 def coverage_trend(
-    *, user: User, region: Region, filters: Filters, today: datetime.date | None = None,
+    *, region: Region, filters: Filters, today: datetime.date | None = None,
     memberships: QuerySet[Membership] | None = None,
 ) -> list[TrendPoint]:
     """For each of the last 12 months: members serving at the month's end, and how many of them held a valid
@@ -529,7 +570,7 @@ def coverage_trend(
     today = today or timezone.localdate()
     months = trend_months(today)
     scope = memberships if memberships is not None else filters.narrow(Membership.objects.filter(
-        region_filter(user, "committee__region__"), committee__region__path__startswith=region.path)).order_by()
+        committee__region__path__startswith=region.path)).order_by()
     scope = scope.filter(joined_on__lte=today).exclude(left_on__lte=months[0])
     members_sql, members_params = scope.values("person_id", "joined_on", "left_on").query.sql_with_params()
     program_sql, program_params = ("AND c.program_id = %s", [filters.program.pk]) if filters.program else ("", [])
@@ -561,6 +602,47 @@ def coverage_trend(
             for i, day in enumerate(months)]
 
 
+# --- A region page's figures, all together
+
+@dataclass
+class RegionFigures:
+    """Everything region-wide a region page shows: its rows' figures, the trend and the period's activity — what
+    ``services.region_snapshot`` keeps. ``computed_at`` says how current it is; ``refreshing`` that the worker is
+    computing it again."""
+
+    figures: dict[str, Figures]
+    trend: list[TrendPoint]
+    activity: Activity
+    computed_at: datetime.datetime | None = None
+    refreshing: bool = False
+
+    def to_data(self) -> dict:
+        return {"figures": {key: asdict(value) for key, value in self.figures.items()},
+                "trend": [[point.month.isoformat(), point.members, point.certified] for point in self.trend],
+                "activity": asdict(self.activity)}
+
+    @classmethod
+    def from_data(cls, data: dict, **extra) -> "RegionFigures":
+        figures = {key: Figures(**{**value, "hours": Decimal(value["hours"])})
+                   for key, value in data["figures"].items()}
+        trend = [TrendPoint(month=datetime.date.fromisoformat(month), members=members, certified=certified)
+                 for month, members, certified in data["trend"]]
+        found = data["activity"]
+        found |= {"start": datetime.date.fromisoformat(found["start"]),
+                  "end": datetime.date.fromisoformat(found["end"])}
+        return cls(figures=figures, trend=trend, activity=Activity(**found), **extra)
+
+
+def region_figures_compute(
+    *, region: Region, filters: Filters, targets: Targets, today: datetime.date | None = None
+) -> RegionFigures:
+    """Compute a region's ``RegionFigures`` from the records. Seven queries, none per row."""
+    today = today or timezone.localdate()
+    return RegionFigures(figures=region_figures(region=region, filters=filters, targets=targets, today=today),
+                         trend=coverage_trend(region=region, filters=filters, today=today),
+                         activity=activity(region=region, filters=filters, today=today))
+
+
 # --- Red flags: lists a bureau can act on
 
 @dataclass
@@ -581,7 +663,7 @@ def red_flags(*, user: User, region: Region, filters: Filters, today: datetime.d
     with no woman serving (People's Mediation Law art. 8); members serving without a valid certificate; members
     whose certificate ran out and was not renewed (each with ``lapsed_on``, the last expiry). Four queries."""
     today = today or timezone.localdate()
-    scope = _scope(user=user, region=region, filters=filters, today=today)
+    scope = _scope(region=region, filters=filters, today=today, user=user)
     valid = _valid_holders(filters, today)
     committees = filters.narrow_committees(
         committees_visible_to(user).filter(region__path__startswith=region.path)).select_related("region")

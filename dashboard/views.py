@@ -9,7 +9,7 @@ from django.utils.http import content_disposition_header
 from people.decorators import bureau_staff_required
 from people.models import BureauSettings
 
-from . import charts, selectors, tables
+from . import charts, selectors, services, tables
 from .exports import FORMATS, table_export
 from .forms import FilterForm
 
@@ -54,15 +54,16 @@ def home(request):
 @bureau_staff_required
 def region(request, code: str):
     area, form, filters = _region_and_filters(request, code)
-    level = selectors.region_level(user=request.user, region=area, filters=filters, targets=targets_for(request))
-    trend = selectors.coverage_trend(user=request.user, region=area, filters=filters)
-    activity = selectors.activity(user=request.user, region=area, filters=filters)
-    page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(trend),
-                   tables.activity_table(activity)]
+    targets = targets_for(request)
+    found = services.region_snapshot(region=area, filters=filters, targets=targets)
+    level = selectors.region_rows(user=request.user, region=area, filters=filters, figures=found.figures)
+    page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(found.trend),
+                   tables.activity_table(found.activity)]
     return _page(request, "dashboard/region.html", {
-        "region": area, "level": level, "form": form, "activity": activity, "targets": targets_for(request),
+        "region": area, "level": level, "form": form, "activity": found.activity, "targets": targets,
+        "computed_at": found.computed_at, "refreshing": found.refreshing,
         "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
-        "trend_chart": charts.trend_chart(trend), "bar_chart": charts.bar_chart(level.rows),
+        "trend_chart": charts.trend_chart(found.trend), "bar_chart": charts.bar_chart(level.rows),
     }, page_tables, area.name)
 
 
@@ -84,7 +85,7 @@ def committee(request, pk: int):
     filters = form.filters()
     level = selectors.committee_level(user=request.user, committee=found, filters=filters,
                                       targets=targets_for(request))
-    trend = selectors.coverage_trend(user=request.user, region=found.region, filters=filters,
+    trend = selectors.coverage_trend(region=found.region, filters=filters,
                                      memberships=filters.narrow(found.memberships.all()).order_by())
     page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(trend)]
     return _page(request, "dashboard/committee.html", {

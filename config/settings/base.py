@@ -225,6 +225,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Timed attempts whose learner never came back are closed and scored soon after their deadline.
     "people-outbox-flush": {"task": "people.tasks.outbox_flush", "schedule": 60.0},
     "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
+    # Dashboard figures people looked at this week are computed again ahead of their next view.
+    "dashboard-refresh-snapshots": {"task": "dashboard.tasks.region_snapshots_refresh_due", "schedule": 300.0},
 }
 
 # --- Wagtail
@@ -300,6 +302,12 @@ def _bundled_chinese_font() -> str:
 
 CERTIFICATE_FONT_PATH = env("CERTIFICATE_FONT_PATH", default=_bundled_chinese_font())
 CERTIFICATE_REMINDER_DAYS = [60, 14]  # reminders before a certificate expires, each sent once
+# The coverage dashboard keeps each region's figures (dashboard/services.py): figures older than this many seconds
+# are computed again even when no change was seen; a region whose figures took at most DASHBOARD_LIVE_BUDGET_MS to
+# compute is computed again while the page waits, a bigger one in the background.
+DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
+DASHBOARD_LIVE_BUDGET_MS = env.int("DASHBOARD_LIVE_BUDGET_MS", default=200)
+
 CERTIFICATE_CHECKS_PER_MINUTE = env.int("CERTIFICATE_CHECKS_PER_MINUTE", default=30)  # per client address
 # The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP set by
 # nginx); empty means REMOTE_ADDR. Only name a header the proxy always overwrites, or clients could forge it.

@@ -92,7 +92,6 @@ def test_red_flags(world, today):
 
 def test_trend_uses_issue_dates_and_status_history(county, townships, program, today):
     committee = populate(townships[0], program, committees=1, today=today)[0]
-    staff = factories.bureau_staff(jurisdiction=county)
     late = factories.mediator(committee=committee, name="新证调解员")
     certificate(holder=late, program=program, issued_on=today.replace(day=1), expires_on=today + datetime.timedelta(
         days=1000))
@@ -103,7 +102,7 @@ def test_trend_uses_issue_dates_and_status_history(county, townships, program, t
     revoked.save()
     CertificateStatusChange.objects.create(certificate=revoked, old_status="issued", new_status="revoked",
                                            changed_at=timezone.now() - datetime.timedelta(days=100))
-    points = selectors.coverage_trend(user=staff, region=county, filters=Filters())
+    points = selectors.coverage_trend(region=county, filters=Filters())
     assert len(points) == 12 and points[-1].month == today
     assert (points[-1].members, points[-1].certified) == (5, 2)  # woman + the new certificate
     assert points[0].certified == 3  # woman, the man (not yet expired), the one revoked later
@@ -118,8 +117,8 @@ def test_constant_queries_at_two_sizes(county, townships, program, today, count_
         for region in (county, jia):
             selectors.region_level(user=staff, region=region, filters=Filters(kind=Committee.Kind.VILLAGE),
                                    targets=TARGETS)
-            selectors.coverage_trend(user=staff, region=region, filters=Filters())
-            selectors.activity(user=staff, region=region, filters=Filters())
+            selectors.coverage_trend(region=region, filters=Filters())
+            selectors.activity(region=region, filters=Filters())
 
     populate(jia, program, committees=1, today=today)
     run()  # the user's staff groups are read once and cached on the user

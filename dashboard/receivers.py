@@ -1,0 +1,54 @@
+"""Mark region snapshots out of date when the records behind their figures change (see services.py).
+
+Connected in ``DashboardConfig.ready`` to the models' own save and delete signals, so every way a record is written
+through the ORM is seen — services, the admin, imports, factories. Writes that bypass them (``QuerySet.update``,
+COPY) are caught by the snapshots' maximum age instead. Answer saves and similar hot paths use ``update`` and do not
+come here."""
+
+from django.db.models.signals import post_delete, post_save
+
+from assessments.models import Attempt
+from certificates.models import Certificate, CertificateStatusChange
+from courses.models import Enrolment, LessonCompletion, RotationSession, ScenarioRun, SessionAttendance
+from people.models import Committee, Membership
+
+from .services import region_snapshots_mark_changed
+
+# Model → how to reach the person the record is about.
+PERSON_OF = {
+    Membership: lambda record: record.person_id,
+    Certificate: lambda record: record.holder_id,
+    CertificateStatusChange: lambda record: Certificate.objects.filter(pk=record.certificate_id)
+    .values_list("holder_id", flat=True).first(),
+    Enrolment: lambda record: record.person_id,
+    LessonCompletion: lambda record: record.person_id,
+    SessionAttendance: lambda record: record.person_id,
+    ScenarioRun: lambda record: record.person_id,
+    Attempt: lambda record: record.user_id,
+}
+
+
+def person_changed(sender, instance, **kwargs) -> None:
+    """A person's record changed: every region they serve or served in (and those above) is out of date."""
+    person_id = PERSON_OF[sender](instance)
+    paths = set(Membership.objects.filter(person_id=person_id).values_list("committee__region__path", flat=True))
+    if isinstance(instance, Membership):  # a deleted membership is gone from the query above
+        paths.add(instance.committee.region.path)
+    region_snapshots_mark_changed(region_paths=paths)
+
+
+def committee_changed(sender, instance, **kwargs) -> None:
+    region_snapshots_mark_changed(region_paths={instance.region.path})
+
+
+def session_changed(sender, instance, **kwargs) -> None:
+    region_snapshots_mark_changed(region_paths={instance.township.path})
+
+
+def connect() -> None:
+    for model in PERSON_OF:
+        post_save.connect(person_changed, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
+        post_delete.connect(person_changed, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-delete")
+    for model, receiver in ((Committee, committee_changed), (RotationSession, session_changed)):
+        post_save.connect(receiver, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-delete")
