@@ -647,10 +647,13 @@ def region_figures_compute(
 
 @dataclass
 class RedFlags:
-    no_certified_mediator: list[Committee]
-    no_woman: list[Committee]
-    uncertified_members: list[Membership]
-    renewals_overdue: list[Membership]
+    """Unevaluated: a county's lists run to tens of thousands of members, so the page shows the first rows and a
+    count, and the export reads them all."""
+
+    no_certified_mediator: QuerySet[Committee]
+    no_woman: QuerySet[Committee]
+    uncertified_members: QuerySet[Membership]
+    renewals_overdue: QuerySet[Membership]
 
 
 def _valid_holders(filters: Filters, today: datetime.date) -> QuerySet:
@@ -661,7 +664,7 @@ def _valid_holders(filters: Filters, today: datetime.date) -> QuerySet:
 def red_flags(*, user: User, region: Region, filters: Filters, today: datetime.date | None = None) -> RedFlags:
     """Four lists for the region (under the filters): committees with no certified mediator serving; committees
     with no woman serving (People's Mediation Law art. 8); members serving without a valid certificate; members
-    whose certificate ran out and was not renewed (each with ``lapsed_on``, the last expiry). Four queries."""
+    whose certificate ran out and was not renewed (each with ``lapsed_on``, the last expiry)."""
     today = today or timezone.localdate()
     scope = _scope(region=region, filters=filters, today=today, user=user)
     valid = _valid_holders(filters, today)
@@ -677,8 +680,8 @@ def red_flags(*, user: User, region: Region, filters: Filters, today: datetime.d
                            .values("holder_id").annotate(last=Max("expires_on")).values("last")[:1])
     without = member_rows.exclude(person_id__in=valid)
     return RedFlags(
-        no_certified_mediator=list(committees.exclude(pk__in=certified_mediators).order_by("region__path", "name")),
-        no_woman=list(committees.exclude(pk__in=women).order_by("region__path", "name")),
-        uncertified_members=list(without),
-        renewals_overdue=list(without.annotate(lapsed_on=last_expiry).filter(lapsed_on__isnull=False)),
+        no_certified_mediator=committees.exclude(pk__in=certified_mediators).order_by("region__path", "name"),
+        no_woman=committees.exclude(pk__in=women).order_by("region__path", "name"),
+        uncertified_members=without,
+        renewals_overdue=without.annotate(lapsed_on=last_expiry).filter(lapsed_on__isnull=False),
     )

@@ -30,6 +30,15 @@ class Table:
     columns: list[Column]
     rows: list[TableRow] = field(default_factory=list)
     note: str = ""
+    count: int | None = None  # all the rows there are, when ``rows`` holds only the first of them
+
+    @property
+    def size(self) -> int:
+        return len(self.rows) if self.count is None else self.count
+
+    @property
+    def cut(self) -> bool:
+        return self.count is not None and self.count > len(self.rows)
 
     def lines(self):
         """Each row with its cells paired with whether their column is numeric (for the template)."""
@@ -112,7 +121,8 @@ def activity_table(figures: Activity) -> Table:
                  rows=[TableRow(cells=[label, value]) for label, value in rows])
 
 
-def flag_tables(flags: RedFlags) -> list[Table]:
+def flag_tables(flags: RedFlags, *, limit: int | None = None) -> list[Table]:
+    """The four red-flag lists; with ``limit``, each holds its first ``limit`` rows and counts them all."""
     committee_columns = [Column(_("Committee"), numeric=False), Column(_("Area"), numeric=False),
                          Column(_("Kind"), numeric=False)]
 
@@ -125,17 +135,25 @@ def flag_tables(flags: RedFlags) -> list[Table]:
                                 *(getter(m) for getter in extra)],
                          link=reverse("coverage:person", args=[m.person_id])) for m in memberships]
 
+    def first(rows):
+        return rows if limit is None else rows[:limit]
+
+    def count(rows):
+        return None if limit is None else rows.count()
+
     member_columns = [Column(_("Name"), numeric=False), Column(_("Committee"), numeric=False),
                       Column(_("Area"), numeric=False), Column(_("Role"), numeric=False)]
     return [
         Table(key="no_certified_mediator", title=_("Committees with no certified mediator"),
-              columns=committee_columns, rows=committee_rows(flags.no_certified_mediator)),
+              columns=committee_columns, rows=committee_rows(first(flags.no_certified_mediator)),
+              count=count(flags.no_certified_mediator)),
         Table(key="no_woman", title=_("Committees with no woman member"), columns=committee_columns,
-              rows=committee_rows(flags.no_woman),
+              rows=committee_rows(first(flags.no_woman)), count=count(flags.no_woman),
               note=_("People's Mediation Law art. 8: a committee has at least one woman member.")),
         Table(key="uncertified", title=_("Members serving without a valid certificate"), columns=member_columns,
-              rows=member_rows(flags.uncertified_members)),
+              rows=member_rows(first(flags.uncertified_members)), count=count(flags.uncertified_members)),
         Table(key="renewals_overdue", title=_("Renewals overdue"),
               columns=[*member_columns, Column(_("Expired on"), numeric=False)],
-              rows=member_rows(flags.renewals_overdue, extra=(lambda m: date_format(m.lapsed_on, "Y-m-d"),))),
+              rows=member_rows(first(flags.renewals_overdue), extra=(lambda m: date_format(m.lapsed_on, "Y-m-d"),)),
+              count=count(flags.renewals_overdue)),
     ]

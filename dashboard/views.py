@@ -14,6 +14,9 @@ from .exports import FORMATS, table_export
 from .forms import FilterForm
 
 
+FLAG_ROWS_SHOWN = 100
+
+
 def targets_for(request) -> selectors.Targets:
     settings = BureauSettings.for_request(request)
     return selectors.Targets(annual_hours=settings.annual_hours_target, prejob_hours=settings.prejob_hours_target)
@@ -71,9 +74,11 @@ def region(request, code: str):
 def flags(request, code: str):
     area, form, filters = _region_and_filters(request, code)
     found = selectors.red_flags(user=request.user, region=area, filters=filters)
+    # The page lists the first rows of each flag (a county's run to thousands); a download holds them all.
+    limit = None if request.GET.get("export") else FLAG_ROWS_SHOWN
     return _page(request, "dashboard/flags.html", {
         "region": area, "form": form, "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
-    }, tables.flag_tables(found), area.name)
+    }, tables.flag_tables(found, limit=limit), area.name)
 
 
 @bureau_staff_required

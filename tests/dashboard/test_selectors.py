@@ -82,8 +82,8 @@ def test_training_hours_never_trained_and_prejob(world, today):
 def test_red_flags(world, today):
     staff = factories.bureau_staff(jurisdiction=world["county"])
     flags = selectors.red_flags(user=staff, region=world["county"], filters=Filters())
-    assert flags.no_certified_mediator == [world["labor"]]
-    assert flags.no_woman == [world["labor"]]
+    assert list(flags.no_certified_mediator) == [world["labor"]]
+    assert list(flags.no_woman) == [world["labor"]]
     assert len(flags.uncertified_members) == 7  # two per village committee, one at the labor committee
     assert sorted(m.person.name for m in flags.renewals_overdue) == sorted(
         m.person.name for m in Membership.objects.filter(person__name__endswith="调解员乙"))

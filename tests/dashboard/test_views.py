@@ -104,3 +104,15 @@ def test_region_page_queries_do_not_grow(county, townships, program, today, clie
     assert (computed(), count_queries(lambda: client.get(url))) == small
     assert small[0] <= 25  # session, user, groups, settings and the menu included
     assert small[1] <= 18  # one row of figures read instead of computed
+
+
+def test_flags_page_lists_the_first_rows_and_the_download_all(world, county_staff, client, monkeypatch):
+    from dashboard import views
+
+    monkeypatch.setattr(views, "FLAG_ROWS_SHOWN", 2)
+    url = reverse("coverage:flags", args=[world["county"].code])
+    body = client.get(url).content.decode()
+    assert 'data-testid="cut-uncertified"' in body and ">7</span>" in body  # 7 members, 2 listed
+    assert 'data-testid="cut-no_woman"' not in body  # one committee: nothing cut
+    csv = client.get(url, {"export": "uncertified", "format": "csv"}).content.decode("utf-8-sig")
+    assert len(csv.strip().splitlines()) == 1 + 7
