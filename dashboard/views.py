@@ -13,7 +13,6 @@ from . import charts, selectors, services, tables
 from .exports import FORMATS, table_export
 from .forms import FilterForm
 
-
 FLAG_ROWS_SHOWN = 100
 
 
