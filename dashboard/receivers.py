@@ -5,12 +5,13 @@ through the ORM is seen — services, the admin, imports, factories. Writes that
 COPY) are caught by the snapshots' maximum age instead. Answer saves and similar hot paths use ``update`` and do not
 come here."""
 
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
 
 from assessments.models import Attempt
 from certificates.models import Certificate, CertificateStatusChange
 from courses.models import Enrolment, LessonCompletion, RotationSession, ScenarioRun, SessionAttendance
-from people.models import Committee, Membership
+from people.models import Committee, Membership, Region
 
 from .services import region_snapshots_mark_changed
 
@@ -31,18 +32,21 @@ PERSON_OF = {
 def person_changed(sender, instance, **kwargs) -> None:
     """A person's record changed: every region they serve or served in (and those above) is out of date."""
     person_id = PERSON_OF[sender](instance)
-    paths = set(Membership.objects.filter(person_id=person_id).values_list("committee__region__path", flat=True))
-    if isinstance(instance, Membership):  # a deleted membership is gone from the query above
-        paths.add(instance.committee.region.path)
+    served = Q(memberships__person_id=person_id)
+    if isinstance(instance, Membership):  # a deleted membership is gone from its person's memberships
+        served |= Q(pk=instance.committee_id)
+    paths = set(Committee.objects.filter(served).values_list("region__path", flat=True))
     region_snapshots_mark_changed(region_paths=paths)
 
 
 def committee_changed(sender, instance, **kwargs) -> None:
-    region_snapshots_mark_changed(region_paths={instance.region.path})
+    paths = set(Region.objects.filter(pk=instance.region_id).values_list("path", flat=True))
+    region_snapshots_mark_changed(region_paths=paths)
 
 
 def session_changed(sender, instance, **kwargs) -> None:
-    region_snapshots_mark_changed(region_paths={instance.township.path})
+    paths = set(Region.objects.filter(pk=instance.township_id).values_list("path", flat=True))
+    region_snapshots_mark_changed(region_paths=paths)
 
 
 def connect() -> None:

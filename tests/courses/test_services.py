@@ -101,8 +101,9 @@ def test_a_module_counts_once_whether_studied_online_or_attended(townships):
                                          starts_at=timezone.now() - datetime.timedelta(hours=1))
     services.attendance_record(session=session, person=person, method=SessionAttendance.Method.ROSTER)
     today = timezone.localdate()
+    # From yesterday: just after midnight the session (an hour ago) began the day before.
     hours = selectors.training_hours_by_person(person_ids=[person.pk, factories.mediator().pk],
-                                               start=today, end=today)
+                                               start=today - datetime.timedelta(days=1), end=today)
     assert hours[person.pk] == Decimal(6) and list(hours.values())[1] == 0
 
 
