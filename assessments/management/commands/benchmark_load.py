@@ -66,6 +66,9 @@ class Command(BaseCommand):
                             help="report requests of the first N seconds apart, as '… (ramp)'")
         parser.add_argument("--burst", type=float, default=0,
                             help="burst: every taker logs in first, then all start the exam within N seconds")
+        parser.add_argument("--signed-in", action="store_true",
+                            help="takers logged in before the exam (sessions made by loadtest_prepare): no log-in "
+                                 "requests, only the exam's")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
         parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
         parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/ma_load",
@@ -86,13 +89,16 @@ class Command(BaseCommand):
         env = self._environment(options, port)
         started: list[subprocess.Popen] = []
         try:
-            quiz_id = self._prepare(env, options["users"])
+            sessions = work / "sessions.txt" if options["signed_in"] else None
+            quiz_id = self._prepare(env, options["users"], sessions)
             started.append(self._spawn("celery", [sys.executable, "-m", "celery", "-A", "config", "worker",
                                                   "--concurrency", "1", "-l", "WARNING"], env, work))
             gunicorn = self._spawn("gunicorn", [
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(options["workers"]), "--threads", str(options["threads"]),
-                "--timeout", "60", "--graceful-timeout", "20", "--backlog", "4096"], env, work)
+                # Idle keep-alive connections held a minute: on loopback there is no proxy in front, and gunicorn's
+                # 2 s default would close a thinking taker's connection under a request being sent.
+                "--timeout", "60", "--graceful-timeout", "20", "--backlog", "4096", "--keep-alive", "60"], env, work)
             started.append(gunicorn)
             self._wait_until_up(port, gunicorn, work)
             profiler = None
@@ -108,7 +114,8 @@ class Command(BaseCommand):
                 "--spawn-rate", str(options["spawn_rate"]), "--run-time", options["run_time"],
                 "--stop-timeout", "5", "--csv", str(work / "locust"), "--only-summary", "--loglevel", "WARNING"],
                 env={**env, "LOADTEST_QUIZ_ID": str(quiz_id), "LOADTEST_THINK": str(options["think"]),
-                     "LOADTEST_RAMP": str(options["ramp"]), "LOADTEST_BURST": str(options["burst"])},
+                     "LOADTEST_RAMP": str(options["ramp"]), "LOADTEST_BURST": str(options["burst"]),
+                     "LOADTEST_SESSIONS": str(sessions or ""), "LOADTEST_BURST_AFTER": "5" if sessions else "30"},
                 cwd=ROOT, capture_output=True, text=True, check=False)
             load_after = os.getloadavg()
             (work / "locust.log").write_text(locust.stdout + locust.stderr)
@@ -146,7 +153,7 @@ class Command(BaseCommand):
             "SECURE_HSTS_SECONDS": "0", "EMAIL_URL": "consolemail://",
         }
 
-    def _prepare(self, env: dict, users: int) -> int:
+    def _prepare(self, env: dict, users: int, sessions: Path | None) -> int:
         """Create the database when missing and bring it up to date; return the load-test exam's id."""
         import psycopg
 
@@ -167,7 +174,8 @@ class Command(BaseCommand):
         if not json.loads(manage("loadtest_prepare", "--check", "--json"))["seeded"]:
             manage("seed_demo")
         manage("collectstatic", "--no-input", "-v", "0")
-        lines = [line for line in manage("loadtest_prepare", "--takers", str(users), "--json").splitlines()
+        signing_in = ["--sessions", str(sessions)] if sessions else []
+        lines = [line for line in manage("loadtest_prepare", "--takers", str(users), "--json", *signing_in).splitlines()
                  if line.startswith("{")]
         return json.loads(lines[-1])["quiz_id"]
 
@@ -209,7 +217,8 @@ class Command(BaseCommand):
         if figures:
             figures[-1] |= {"users": options["users"], "spawn_rate": options["spawn_rate"],
                             "run_time": options["run_time"], "think_s": options["think"],
-                            "burst_s": options["burst"], "gunicorn": f"{options['workers']}x{options['threads']}",
+                            "burst_s": options["burst"], "signed_in": options["signed_in"],
+                            "gunicorn": f"{options['workers']}x{options['threads']}",
                             "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2)}
         return figures
 

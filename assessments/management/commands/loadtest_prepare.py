@@ -9,8 +9,12 @@ about a third of a second) and the same hash is stored for every taker, and the 
 Meant for a load-test database: the exam is published to every mediator."""
 
 import json
+from pathlib import Path
 
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -31,6 +35,9 @@ class Command(BaseCommand):
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="the takers' password")
         parser.add_argument("--json", action="store_true", help="print the exam id and the takers as JSON")
         parser.add_argument("--check", action="store_true", help="only say whether the demo data is there")
+        parser.add_argument("--sessions", default="", metavar="FILE",
+                            help="also sign every taker in (as if they had logged in before the exam): write their "
+                                 "session keys to FILE, one a line, in username order")
 
     @transaction.atomic
     def handle(self, *args, takers: int, questions: int, password: str, **options):
@@ -57,9 +64,28 @@ class Command(BaseCommand):
                 layout=Quiz.Layout.ONE_PER_PAGE, time_limit_minutes=60, max_attempts=None, pass_mark=60,
                 description="负载测试用：每页一题，不限次数。")
             QuizDrawRule.objects.create(quiz=quiz, category=category, count=questions, sort_order=0)
+        if options["sessions"]:
+            self._sign_in(names, Path(options["sessions"]))
         result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME}
         if options["json"]:
             self.stdout.write(json.dumps(result))
         else:
             self.stdout.write(f"exam {quiz.pk} “{EXAM_TITLE}”; {takers} takers ({len(missing)} new), "
                               f"usernames {USERNAME.format(1)}…, password {password}")
+
+    @staticmethod
+    def _sign_in(names: list[str], path: Path) -> None:
+        """One database session per taker, exactly what ``django.contrib.auth.login`` stores (user, backend, the
+        password's session hash), bulk-created. Valid only under the SECRET_KEY this command runs with."""
+        store = SessionStore()
+        backend = "django.contrib.auth.backends.ModelBackend"
+        users = {user.username: user for user in User.objects.filter(username__in=names)}
+        expires = store.get_expiry_date()
+        sessions = []
+        for name in names:
+            user = users[name]
+            sessions.append(Session(session_key=store._get_new_session_key(), expire_date=expires,
+                                    session_data=store.encode({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend,
+                                                               HASH_SESSION_KEY: user.get_session_auth_hash()})))
+        Session.objects.bulk_create(sessions)
+        path.write_text("".join(f"{session.session_key}\n" for session in sessions))
