@@ -31,6 +31,14 @@ PAGES = {
 SLOW = {"benchmark_load"}
 
 
+def benchmark_names(*, only: list[str], load: bool) -> list[str]:
+    """The benchmark commands to run: those named in ``only``, else all but the slow ones unless ``load``."""
+    names = sorted(n for n in get_commands() if n.startswith("benchmark_") and n != "benchmark_report")
+    if only:
+        return [n for n in names if n in only]
+    return names if load else [n for n in names if n not in SLOW]
+
+
 class Command(BaseCommand):
     help = ("Run every benchmark_* command and the page-rendering benchmark; write docs/benchmarks.md and .json. "
             "The load test (benchmark_load: minutes, needs PostgreSQL and Redis) runs only with --load or "
@@ -49,11 +57,7 @@ class Command(BaseCommand):
         for item in options:
             name, _sep, value = item.partition("=")
             extra[name] = shlex.split(value)
-        names = sorted(n for n in get_commands() if n.startswith("benchmark_") and n != "benchmark_report")
-        if only:
-            names = [n for n in names if n in only]
-        elif not load:
-            names = [n for n in names if n not in SLOW]
+        names = benchmark_names(only=only, load=load)
         results = []
         for name in names:
             self.stderr.write(f"running {name} …")
