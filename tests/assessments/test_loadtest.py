@@ -46,6 +46,8 @@ def test_takers_and_their_exam_are_made_once_and_can_sit_it(tmp_path):
     started = browser.post(f"/exams/{quiz.pk}/start/")
     assert "/exams/attempt/" in started["Location"]
     assert takers[3].attempts.count() == 1
+    assert prepare("--takers", "4", "--fresh")["closed"] == 1  # a new run starts every taker anew
+    assert not takers[3].attempts.filter(status="in_progress").exists()
 
 
 def test_the_runner_reads_locusts_statistics_per_endpoint(tmp_path):

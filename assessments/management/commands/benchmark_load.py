@@ -175,7 +175,8 @@ class Command(BaseCommand):
             manage("seed_demo")
         manage("collectstatic", "--no-input", "-v", "0")
         signing_in = ["--sessions", str(sessions)] if sessions else []
-        lines = [line for line in manage("loadtest_prepare", "--takers", str(users), "--json", *signing_in).splitlines()
+        lines = [line for line in manage("loadtest_prepare", "--takers", str(users), "--fresh", "--json",
+                                          *signing_in).splitlines()
                  if line.startswith("{")]
         return json.loads(lines[-1])["quiz_id"]
 

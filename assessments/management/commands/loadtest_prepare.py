@@ -18,7 +18,8 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from assessments.models import QuestionCategory, Quiz, QuizDrawRule
+from assessments import services
+from assessments.models import Attempt, QuestionCategory, Quiz, QuizDrawRule
 from people.models import Committee, Membership, User
 
 EXAM_TITLE = "压力测试考试"
@@ -38,6 +39,8 @@ class Command(BaseCommand):
         parser.add_argument("--sessions", default="", metavar="FILE",
                             help="also sign every taker in (as if they had logged in before the exam): write their "
                                  "session keys to FILE, one a line, in username order")
+        parser.add_argument("--fresh", action="store_true",
+                            help="submit the takers' attempts left open by an earlier run, so every taker starts anew")
 
     @transaction.atomic
     def handle(self, *args, takers: int, questions: int, password: str, **options):
@@ -64,9 +67,17 @@ class Command(BaseCommand):
                 layout=Quiz.Layout.ONE_PER_PAGE, time_limit_minutes=60, max_attempts=None, pass_mark=60,
                 description="负载测试用：每页一题，不限次数。")
             QuizDrawRule.objects.create(quiz=quiz, category=category, count=questions, sort_order=0)
+        closed = 0
+        if options["fresh"]:
+            left_open = Attempt.objects.filter(quiz=quiz, status=Attempt.Status.IN_PROGRESS,
+                                               user__username__in=names).values_list("pk", flat=True)
+            for attempt_id in list(left_open):
+                services.attempt_submit(attempt_id=attempt_id)
+                closed += 1
         if options["sessions"]:
             self._sign_in(names, Path(options["sessions"]))
-        result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME}
+        result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME,
+                  "closed": closed}
         if options["json"]:
             self.stdout.write(json.dumps(result))
         else:
