@@ -12,6 +12,7 @@ The stack's environment is a throwaway one (secret key, salt) with what plain ht
 import csv
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,6 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from people.benchmarks import add_json_argument, emit
 
 ROOT = Path(settings.BASE_DIR)
+LINE = re.compile(r":\d+\)$")
 LOCUSTFILE = ROOT / "loadtest" / "locustfile.py"
 
 
@@ -224,7 +226,7 @@ class Command(BaseCommand):
         return figures
 
     @staticmethod
-    def _write_profile(raw: Path, view: str, top: int = 25) -> None:
+    def _write_profile(raw: Path, view: str, top: int = 40) -> None:
         """Summarise py-spy's collapsed stacks through ``view``: the share of samples per function (inclusive),
         the heaviest first; a small text file for docs/profiles/."""
         if not raw.exists():
@@ -234,14 +236,15 @@ class Command(BaseCommand):
             stack, _sep, count = line.rpartition(" ")
             if f"{view} (" not in stack or not count.isdigit():
                 continue
-            frames = stack.split(";")
+            frames = [LINE.sub(")", frame) for frame in stack.split(";")]  # per function, not per line
             start = next(i for i, frame in enumerate(frames) if frame.startswith(f"{view} ("))
             total += int(count)
             for frame in set(frames[start:]):
                 inclusive[frame] = inclusive.get(frame, 0) + int(count)
         if not total:
             return
-        lines = [f"py-spy samples through {view} under load: {total} (inclusive share per function)", ""]
+        lines = [f"py-spy samples (wall clock, 50 Hz) through {view} under load: {total}; share of them spent in each "
+                 "function and what it calls", ""]
         for frame, count in sorted(inclusive.items(), key=lambda item: -item[1])[:top]:
             lines.append(f"{100 * count / total:5.1f}%  {frame}")
         folder = ROOT / "docs" / "profiles"
