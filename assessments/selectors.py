@@ -205,8 +205,9 @@ def _choice_texts(question_ids) -> dict[int, str]:
 def attempt_sheet(*, attempt: Attempt) -> list[SheetItem]:
     """The attempt's questions as the learner sees them while answering: text, choices in the shuffled order, and
     their own answers and flags. No key, no feedback, no explanation. Two queries."""
+    # "attempt" stays loaded: the related manager reads each row's attempt_id, one query per row if deferred.
     rows = list(attempt.questions.select_related("question").only(
-        "position", "choice_order", "response", "flagged", "question__text", "question__kind",
+        "attempt", "position", "choice_order", "response", "flagged", "question__text", "question__kind",
         "question__points"))
     texts = _choice_texts([row.question_id for row in rows])
     items = []

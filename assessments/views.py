@@ -144,7 +144,7 @@ def attempt_submit(request, attempt_id):
     attempt = _own_attempt(request, attempt_id)
     if attempt.is_open:
         try:
-            for row in attempt.questions.only("position"):
+            for row in attempt.questions.only("attempt", "position"):  # attempt_id deferred: a query a row
                 answer = _answer_from_post(request.POST, row.position)
                 if answer:
                     services.attempt_answer(attempt_id=attempt.pk, user=request.user, position=row.position,

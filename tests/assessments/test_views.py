@@ -78,6 +78,25 @@ def test_saving_an_answer_over_http_stays_within_the_bound(client, learner, djan
         assert post_answer(client, attempt, position=1, choices=right).status_code == 200
 
 
+def test_the_exam_page_and_submit_take_the_same_queries_for_2_or_12_questions(client, learner):
+    """No query per question (the load test found one per row: a deferred attempt_id read by the related
+    manager)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 12):
+        attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=[af.question() for _ in range(size)]))
+        client.force_login(learner)
+        client.get(reverse("assessments:attempt_take", args=[attempt.pk]))  # warm: the site's per-process caches
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("assessments:attempt_take", args=[attempt.pk])).status_code == 200
+        with CaptureQueriesContext(connection) as submit:
+            client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), {"q1-present": "1"})
+        counts.append((len(page), len(submit)))
+    assert counts[0] == counts[1]
+
+
 def test_bad_and_late_answers_get_clear_chinese_errors(client, learner):
     q = af.question()
     attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=[q], time_limit_minutes=5))

@@ -1,11 +1,16 @@
 """Faults under the production stack's parts: a worker killed mid-render, the broker down while work is queued,
-the database connection dropped in the middle of a request."""
+the database connection dropped in the middle of a request, the app server restarted in the middle of attempts."""
 
+import http.client
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -16,7 +21,7 @@ from config.celery_app import app
 from people.models import OutboxJob
 from people.tasks import outbox_flush
 from tests import factories
-from tests.integration.conftest import ROOT, requires_services, wait_for
+from tests.integration.conftest import ROOT, _database_url, requires_services, wait_for
 
 pytestmark = [pytest.mark.integration, requires_services]
 
@@ -118,3 +123,129 @@ def test_a_dropped_database_connection_gives_a_chinese_error_page_and_writes_not
     connection.close()
     notice.refresh_from_db()
     assert notice.read_at is None  # the write never happened
+
+
+# --- The app server restarted while learners save answers
+
+
+def _gunicorn(port: int, log) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", "DATABASE_URL": _database_url()}
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+         "--threads", "2", "--graceful-timeout", "5"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _up(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _workers_of(master: int) -> list[int]:
+    children = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == master:
+                children.append(int(entry))
+    return children
+
+
+class Saver(threading.Thread):
+    """A learner's browser (attempt.js): posts answers one after another, position 1, 2, … again and again, each
+    time the other of two choices; a save the server did not acknowledge (connection refused or cut, a 5xx) is
+    sent again until it is."""
+
+    def __init__(self, port, attempt_id, cookies, choices):
+        super().__init__(daemon=True)
+        self.port, self.url, self.choices = port, f"/exams/attempt/{attempt_id}/answer/", choices
+        self.headers = {"Content-Type": "application/json", "X-CSRFToken": cookies["csrftoken"],
+                        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        self.acknowledged: dict[int, list[int]] = {}  # position -> the last answer the server confirmed
+        self.saves = self.unacknowledged = 0
+        self.retry_statuses: list[int] = []
+        self.stopping = threading.Event()
+
+    def post(self, body: dict) -> int | None:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request("POST", self.url, json.dumps(body), self.headers)
+            response = connection.getresponse()
+            payload = response.read()
+            return response.status if response.status != 200 or json.loads(payload)["saved"] else None
+        except (OSError, http.client.HTTPException):
+            return None
+        finally:
+            connection.close()
+
+    def run(self):
+        n = 0
+        while not self.stopping.is_set():
+            position = n % len(self.choices) + 1
+            answer = [self.choices[position - 1][(n // len(self.choices)) % 2]]
+            status, retried = self.post({"position": position, "choices": answer}), False
+            while status is None or status >= 500:
+                self.unacknowledged += 1
+                retried = True
+                time.sleep(0.1)
+                status = self.post({"position": position, "choices": answer})
+            assert status == 200, status
+            if retried:
+                self.retry_statuses.append(status)
+            self.acknowledged[position] = answer
+            self.saves += 1
+            n += 1
+
+
+def test_answers_survive_a_restarted_app_server(transactional_db, tmp_path):
+    """gunicorn on PostgreSQL: one worker killed (SIGKILL), then the whole server stopped gracefully (SIGTERM)
+    and started again, while answers stream in. Every acknowledged answer is in the database; the retry of an
+    unacknowledged save succeeds once and leaves one row per question."""
+    from django.test import Client
+
+    from assessments import services as assessment_services
+    from assessments.models import AttemptQuestion
+    from tests.assessments import factories as af
+
+    learner = factories.mediator()
+    questions = [af.question() for _ in range(6)]
+    attempt = assessment_services.attempt_start(user=learner, quiz=af.quiz(questions=questions))
+    rows = list(attempt.questions.order_by("position").values_list("choice_order", flat=True))
+    browser = Client()
+    browser.force_login(learner)  # a session row the server reads from the same database
+    cookies = {"sessionid": browser.cookies["sessionid"].value, "csrftoken": "k" * 32}
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115  (closed below)
+    server = _gunicorn(port, log)
+    saver = Saver(port, attempt.pk, cookies, [order[:2] for order in rows])
+    try:
+        assert wait_for(lambda: _up(port), timeout=20), (tmp_path / "gunicorn.log").read_text()
+        saver.start()
+        assert wait_for(lambda: saver.saves >= 20, timeout=10)
+        os.kill(_workers_of(server.pid)[0], signal.SIGKILL)  # the master starts another worker
+        assert wait_for(lambda: saver.saves >= 60, timeout=10)
+        server.send_signal(signal.SIGTERM)  # graceful: requests in progress finish, then the server is down
+        server.wait(15)
+        time.sleep(0.5)  # saves sent now are refused: the browser keeps them and sends them again
+        server = _gunicorn(port, log)
+        assert wait_for(lambda: saver.unacknowledged and saver.retry_statuses, timeout=20), saver.unacknowledged
+        saved_before = saver.saves
+        assert wait_for(lambda: saver.saves >= saved_before + 20, timeout=10)
+    finally:
+        saver.stopping.set()
+        saver.join(20)
+        server.terminate()
+        server.wait(15)
+        log.close()
+    assert saver.unacknowledged and set(saver.retry_statuses) == {200}
+    stored = dict(AttemptQuestion.objects.filter(attempt=attempt).values_list("position", "response"))
+    assert len(stored) == len(questions)  # one row per question: no retry made a second one
+    assert {position: response["choices"] for position, response in stored.items() if response} == \
+        saver.acknowledged

@@ -23,6 +23,15 @@ def test_the_report_runs_the_benchmarks_it_is_given_and_writes_markdown_and_json
     assert "| save an answer | 2 |" in markdown and "## pages" in markdown
 
 
+def test_the_load_test_runs_only_when_asked():
+    from people.management.commands.benchmark_report import benchmark_names
+
+    everything = benchmark_names(only=[], load=True)
+    assert {"benchmark_attempts", "benchmark_load"} <= set(everything)
+    assert benchmark_names(only=[], load=False) == [n for n in everything if n != "benchmark_load"]
+    assert benchmark_names(only=["benchmark_load"], load=False) == ["benchmark_load"]
+
+
 @pytest.fixture
 def mediator_user():
     from tests import factories

@@ -27,10 +27,22 @@ PAGES = {
     "mediator": ["/me/learning/", "/me/notices/", "/exams/"],
     "bureau": ["/me/bureau/"],
 }
+# Run only when asked (--load or --only): minutes long, and it needs PostgreSQL and Redis.
+SLOW = {"benchmark_load"}
+
+
+def benchmark_names(*, only: list[str], load: bool) -> list[str]:
+    """The benchmark commands to run: those named in ``only``, else all but the slow ones unless ``load``."""
+    names = sorted(n for n in get_commands() if n.startswith("benchmark_") and n != "benchmark_report")
+    if only:
+        return [n for n in names if n in only]
+    return names if load else [n for n in names if n not in SLOW]
 
 
 class Command(BaseCommand):
-    help = "Run every benchmark_* command and the page-rendering benchmark; write docs/benchmarks.md and .json."
+    help = ("Run every benchmark_* command and the page-rendering benchmark; write docs/benchmarks.md and .json. "
+            "The load test (benchmark_load: minutes, needs PostgreSQL and Redis) runs only with --load or "
+            "--only benchmark_load.")
 
     def add_arguments(self, parser):
         parser.add_argument("--output", default=str(Path(settings.BASE_DIR) / "docs"), help="folder to write to")
@@ -38,15 +50,14 @@ class Command(BaseCommand):
         parser.add_argument("--options", action="append", default=[], metavar="NAME=ARGS",
                             help='arguments for one benchmark, e.g. benchmark_certificates="--count 200"')
         parser.add_argument("--only", action="append", default=[], help="run only these benchmark commands")
+        parser.add_argument("--load", action="store_true", help="also run the load test (benchmark_load)")
 
-    def handle(self, *args, output, runs, options, only, **kwargs):
+    def handle(self, *args, output, runs, options, only, load, **kwargs):
         extra = {}
         for item in options:
             name, _sep, value = item.partition("=")
             extra[name] = shlex.split(value)
-        names = sorted(n for n in get_commands() if n.startswith("benchmark_") and n != "benchmark_report")
-        if only:
-            names = [n for n in names if n in only]
+        names = benchmark_names(only=only, load=load)
         results = []
         for name in names:
             self.stderr.write(f"running {name} …")
