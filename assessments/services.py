@@ -151,8 +151,9 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
                    text: str | None = None, flagged: bool | None = None, now=None) -> AttemptQuestion:
     """Save one answer (and/or the review flag) exactly as given, on the server, at once.
 
-    At most two statements: one SELECT that reads the drawn question with its attempt and question type and locks
-    the attempt's row (so an answer cannot slip in while the attempt is being submitted), and one UPDATE.
+    At most three statements: one SELECT that reads the drawn question with its attempt and question type and locks
+    the attempt's row (so an answer cannot slip in while the attempt is being submitted), one UPDATE of the answer,
+    and — when the learner moved on to this question — one of the attempt's resume position.
     Refuses with ``AttemptClosed`` after submission or the deadline, ``InvalidResponse`` for an answer that does
     not fit. Only the attempt's owner may answer (another user's attempt is simply not found)."""
     now = now or timezone.now()
@@ -161,7 +162,7 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
         .select_for_update(of=("attempt",), no_key=True)
         .filter(attempt_id=attempt_id, attempt__user=user, position=position)
         .only("id", "choice_order", "response", "flagged", "attempt__status", "attempt__deadline",
-              "attempt__user_id", "question__kind")
+              "attempt__user_id", "attempt__last_position", "question__kind")
         .first()
     )
     if row is None:
@@ -176,6 +177,9 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
         AttemptQuestion.objects.filter(pk=row.pk).update(**fields)
         for name, value in fields.items():
             setattr(row, name, value)
+    # The page moves between questions without asking the server: the question answered last is where a return
+    # to the attempt resumes (one more UPDATE, on the first answer to each question).
+    attempt_position_set(attempt=row.attempt, position=position)
     return row
 
 

@@ -73,7 +73,6 @@ def attempt_take(request, attempt_id):
         return redirect("assessments:attempt_review", attempt_id=attempt.pk)
     items = selectors.attempt_sheet(attempt=attempt)
     one_per_page = attempt.quiz.layout == Quiz.Layout.ONE_PER_PAGE
-    shown = items
     position = attempt.last_position
     if one_per_page:
         try:
@@ -82,9 +81,10 @@ def attempt_take(request, attempt_id):
             position = attempt.last_position
         position = min(max(position, 1), len(items))
         services.attempt_position_set(attempt=attempt, position=position)
-        shown = [items[position - 1]]
+    # Every question is in the page; one per page hides all but the current one. With JavaScript the learner moves
+    # between them without a page load (one request per answer, not three); without, the pager posts and reloads.
     return render(request, "assessments/attempt_take.html", {
-        "attempt": attempt, "quiz": attempt.quiz, "sheet": items, "shown": shown, "one_per_page": one_per_page,
+        "attempt": attempt, "quiz": attempt.quiz, "sheet": items, "one_per_page": one_per_page,
         "position": position, "answered": sum(item.answered for item in items),
         "seconds_left": attempt.seconds_left(),
     })

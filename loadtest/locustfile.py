@@ -3,8 +3,8 @@ and site/templates/assessments/attempt_take.html):
 
 log in once (GET the form for the CSRF cookie and token, POST it) → open the exam → POST "start" (→ the
 attempt's first question) → for each question: think, save the answer as attempt.js does (JSON POST with the
-X-CSRFToken header), then tap "Next" (the form posts to the answer URL with go=next and redirects to the next
-question's page) → on the last question: think, "Submit answers" (form POST → review page) → start again.
+X-CSRFToken header) and tap "Next" (the script shows the next question, already in the page: no request) → after
+the last question: think, "Submit answers" (form POST → review page) → start again.
 
 Settings come from the environment (``benchmark_load`` sets them; see README.md):
 LOADTEST_QUIZ_ID (required), LOADTEST_PASSWORD, LOADTEST_USERNAME (a format, ``loadtest-{:04d}``),
@@ -144,23 +144,22 @@ class QuizTaker(FastHttpUser):
                 return
         attempt_url = location.split("?")[0]
         page = self.follow(start, "question page")
-        while page is not None and page.status_code == 200 and "data-autosave" in page.text:
-            html = page.text
-            csrf = self.token(html)
-            position = int(POSITION.search(html).group(1))
-            total = len(QUESTIONS.findall(html))
+        if page is None or page.status_code != 200 or "data-autosave" not in page.text:
+            return
+        # Every question is in the page; the script shows them one at a time without asking the server, so a
+        # taker's requests are the answers' saves, then the submission.
+        html = page.text
+        csrf = self.token(html)
+        first = int(POSITION.search(html).group(1))
+        total = len(QUESTIONS.findall(html))
+        form = {"csrfmiddlewaretoken": csrf, "position": str(total)}
+        for position in range(first, total + 1):
             choices = [int(value) for pos, value in CHOICE.findall(html) if int(pos) == position]
             picked = [random.choice(choices)] if choices else []  # noqa: S311
             think()
             self.save_answer(f"{attempt_url}answer/", csrf, {"position": position, "choices": picked,
                                                              "flagged": False})
-            form = {"csrfmiddlewaretoken": csrf, "position": str(position), f"q{position}-present": "1",
-                    f"f{position}-present": "1", f"q{position}": [str(c) for c in picked]}
-            if position < total:
-                moved = self.post_form(f"{attempt_url}answer/", {**form, "go": "next"}, "next question")
-                page = self.follow(moved, "question page")
-                continue
-            think(0.5)  # a last look before submitting
-            submitted = self.post_form(f"{attempt_url}submit/", form, "submit attempt")
-            self.follow(submitted, "review")
-            return
+            form |= {f"q{position}-present": "1", f"f{position}-present": "1", f"q{position}": [str(c) for c in picked]}
+        think(0.5)  # a last look before submitting
+        submitted = self.post_form(f"{attempt_url}submit/", form, "submit attempt")
+        self.follow(submitted, "review")

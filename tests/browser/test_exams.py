@@ -81,20 +81,20 @@ def _move_deadline_into_the_past(username: str):
 def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(phone):
     login(phone, "informant")
     _open_exam(phone, "矛盾纠纷信息员合格考试")
-    assert phone.locator("fieldset.question").count() == 1  # one question per page
-    first = _answer(phone, phone.locator("fieldset.question"))
+    assert phone.locator("fieldset.question:visible").count() == 1  # one question per page
+    first = _answer(phone, phone.locator("fieldset.question:visible"))
     assert "已保存" in phone.inner_text("[data-save-status]")
 
     _move_deadline_into_the_past("informant")
     with phone.expect_response(lambda r: "/answer/" in r.url) as refused:
-        phone.locator("label.choice").nth(1).click()
+        phone.locator("fieldset.question:visible label.choice").nth(1).click()
     assert refused.value.status == 409
     status = phone.locator("[data-save-status]")
     assert "考试时间已到" in status.inner_text() and "截止前的作答均已保存" in status.inner_text()
-    choices = phone.locator("fieldset.question label.choice input")
+    choices = phone.locator("fieldset.question:visible label.choice input")
     assert choices.first.is_disabled()
     # The page shows what the server kept, not the refused click.
-    assert phone.locator("fieldset.question label.choice input:checked").get_attribute("value") == first
+    assert phone.locator("fieldset.question:visible label.choice input:checked").get_attribute("value") == first
     screenshot(phone, "exam-late-answer-375")
 
     phone.reload()

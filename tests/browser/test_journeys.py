@@ -160,16 +160,18 @@ def _take_exam(j: Journey, title: str, username: str):
     page.wait_for_selector("form[data-autosave]")
     key = _shell(ANSWER_KEY.format(username=username))
     total = len(key)
+    page.evaluate("window.stillTheSamePage = true")  # gone if any step reloaded the page
     for position in range(1, total + 1):
         fieldset = page.locator(f"fieldset.question[data-position='{position}']")
-        if fieldset.count() == 0:  # one question per page: the learner goes on with 下一题
+        if not fieldset.is_visible():  # one question per page: the learner goes on with 下一题 (no page load)
             page.click("button[name=go][value=next]")
-            fieldset = page.locator(f"fieldset.question[data-position='{position}']")
+            expect(fieldset).to_be_visible()
         _answer(page, fieldset, key[str(position)])
         if position == 1:
             j.shot("exam-first-answer")
     # The counter follows the last save's answer; on a slower database it may lag the response by a moment.
     expect(page.locator("[data-answered-count]")).to_have_text(str(total))
+    assert page.evaluate("window.stillTheSamePage === true")  # answering and moving on never loaded a page
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("[data-submit-attempt]")
     page.wait_for_url("**/review/")

@@ -130,6 +130,41 @@
     if (pending.size && !closed) { event.preventDefault(); event.returnValue = ""; }
   });
 
+  // One question per page: move between the questions already in the page, without asking the server (answers
+  // are saved as they are given; the address keeps ?q=N so a reload opens the same question).
+  const pager = form.querySelector("[data-pager]");
+  if (pager) {
+    const count = Number(pager.dataset.count);
+    const positionInput = form.querySelector("input[name=position]");
+    const show = (position) => {
+      position = Math.min(Math.max(position, 1), count);
+      form.querySelectorAll("fieldset[data-position]").forEach((fieldset) => {
+        fieldset.hidden = Number(fieldset.dataset.position) !== position;
+      });
+      positionInput.value = position;
+      pager.querySelector("[value=previous]").hidden = position <= 1;
+      pager.querySelector("[value=next]").hidden = position >= count;
+      document.querySelectorAll("[data-nav]").forEach((link) => {
+        if (Number(link.dataset.nav) === position) link.setAttribute("aria-current", "step");
+        else link.removeAttribute("aria-current");
+      });
+      history.replaceState(null, "", "?q=" + position);
+      form.querySelector("fieldset[data-position='" + position + "']").scrollIntoView({ block: "nearest" });
+    };
+    pager.addEventListener("click", (event) => {
+      const button = event.target.closest("button[name=go]");
+      if (!button) return;
+      event.preventDefault();
+      show(Number(positionInput.value) + (button.value === "next" ? 1 : -1));
+    });
+    document.querySelectorAll("[data-nav]").forEach((link) => {
+      link.addEventListener("click", (event) => {
+        event.preventDefault();
+        show(Number(link.dataset.nav));
+      });
+    });
+  }
+
   form.addEventListener("submit", (event) => {
     const button = event.submitter;
     if (!button || !button.hasAttribute("data-submit-attempt") || form.dataset.timeUp) return;
