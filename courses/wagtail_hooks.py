@@ -1,4 +1,6 @@
 from django.contrib import messages
+from django.core.cache import cache
+from django.db.models.signals import post_delete
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -6,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -29,15 +32,33 @@ class ModuleCategoryViewSet(SnippetViewSet):
 register_snippet(ModuleCategoryViewSet)
 
 
+SECTION_URLS_KEY = "courses:section-urls"
+
+
 def _section_urls(request) -> dict[str, str]:
-    """The menu's and the case library's URLs, looked up once per request."""
+    """The menu's and the case library's URLs, for the site menu on every page: kept in the cache (one lookup
+    instead of a page query and Wagtail's site-root lookups), forgotten when either page is published, unpublished,
+    moved or deleted."""
     if not hasattr(request, "_courses_section_urls"):
-        models = [CourseMenuPage._meta.model_name, CaseReviewLibraryPage._meta.model_name]
-        pages = (Page.objects.live().filter(content_type__app_label="courses", content_type__model__in=models)
-                 .select_related("content_type"))
-        # Without the request Wagtail answers from its cached site root paths (one site: relative URLs).
-        request._courses_section_urls = {page.content_type.model: page.get_url() for page in pages}
+        urls = cache.get(SECTION_URLS_KEY)
+        if urls is None:
+            models = [CourseMenuPage._meta.model_name, CaseReviewLibraryPage._meta.model_name]
+            pages = (Page.objects.live().filter(content_type__app_label="courses", content_type__model__in=models)
+                     .select_related("content_type"))
+            # Without the request Wagtail answers from its cached site root paths (one site: relative URLs).
+            urls = {page.content_type.model: page.get_url() for page in pages}
+            cache.set(SECTION_URLS_KEY, urls, 3600)
+        request._courses_section_urls = urls
     return request._courses_section_urls
+
+
+def _forget_section_urls(sender, **kwargs) -> None:
+    cache.delete(SECTION_URLS_KEY)
+
+
+for _signal in (page_published, page_unpublished, post_page_move, post_delete):
+    for _model in (CourseMenuPage, CaseReviewLibraryPage):
+        _signal.connect(_forget_section_urls, sender=_model, dispatch_uid=f"section-urls-{_model.__name__}")
 
 
 @hooks.register("register_site_menu_item")

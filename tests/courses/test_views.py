@@ -168,3 +168,16 @@ def test_the_case_library_lists_and_filters_published_cases(client):
     assert [c.pk for c in response.context["listing"]] == [case.pk]
     page = client.get(case.url).content.decode()
     assert "外力协助" in page and "本案调解员请来村里老人协助" in page
+
+
+def test_the_menu_links_follow_the_menu_page_being_unpublished_and_published(client):
+    from courses.models import CourseMenuPage
+
+    client.force_login(factories.mediator())
+    menu = CourseMenuPage.objects.get()
+    home = reverse("people:learner_home")
+    assert f'href="{menu.url}"' in client.get(home).content.decode()  # kept in the cache from here on
+    menu.unpublish()
+    assert f'href="{menu.url}"' not in client.get(home).content.decode()
+    menu.save_revision().publish()
+    assert f'href="{menu.url}"' in client.get(home).content.decode()

@@ -64,6 +64,7 @@ class Command(BaseCommand):
         parser.add_argument("--spawn-rate", type=float, default=20, help="takers started per second")
         parser.add_argument("--run-time", default="60s", help="how long locust runs (locust syntax: 90s, 4m)")
         parser.add_argument("--think", type=float, default=30, help="seconds a taker thinks before each answer")
+        parser.add_argument("--questions", type=int, default=20, help="questions in the exam the takers sit")
         parser.add_argument("--ramp", type=float, default=0,
                             help="report requests of the first N seconds apart, as '… (ramp)'")
         parser.add_argument("--burst", type=float, default=0,
@@ -92,7 +93,7 @@ class Command(BaseCommand):
         started: list[subprocess.Popen] = []
         try:
             sessions = work / "sessions.txt" if options["signed_in"] else None
-            quiz_id = self._prepare(env, options["users"], sessions)
+            quiz_id = self._prepare(env, options["users"], options["questions"], sessions)
             started.append(self._spawn("celery", [sys.executable, "-m", "celery", "-A", "config", "worker",
                                                   "--concurrency", "1", "-l", "WARNING"], env, work))
             gunicorn = self._spawn("gunicorn", [
@@ -155,7 +156,7 @@ class Command(BaseCommand):
             "SECURE_HSTS_SECONDS": "0", "EMAIL_URL": "consolemail://",
         }
 
-    def _prepare(self, env: dict, users: int, sessions: Path | None) -> int:
+    def _prepare(self, env: dict, users: int, questions: int, sessions: Path | None) -> int:
         """Create the database when missing and bring it up to date; return the load-test exam's id."""
         import psycopg
 
@@ -177,7 +178,8 @@ class Command(BaseCommand):
             manage("seed_demo")
         manage("collectstatic", "--no-input", "-v", "0")
         signing_in = ["--sessions", str(sessions)] if sessions else []
-        lines = [line for line in manage("loadtest_prepare", "--takers", str(users), "--fresh", "--json",
+        lines = [line for line in manage("loadtest_prepare", "--takers", str(users), "--questions", str(questions),
+                                          "--fresh", "--json",
                                           *signing_in).splitlines()
                  if line.startswith("{")]
         return json.loads(lines[-1])["quiz_id"]
@@ -220,6 +222,7 @@ class Command(BaseCommand):
         if figures:
             figures[-1] |= {"users": options["users"], "spawn_rate": options["spawn_rate"],
                             "run_time": options["run_time"], "think_s": options["think"],
+                            "questions": options["questions"],
                             "burst_s": options["burst"], "signed_in": options["signed_in"],
                             "gunicorn": f"{options['workers']}x{options['threads']}",
                             "load_before": round(load_before[0], 2), "load_after": round(load_after[0], 2)}

@@ -32,7 +32,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--takers", type=int, default=2000, help="how many taker accounts must exist")
-        parser.add_argument("--questions", type=int, default=5, help="questions per attempt (new exam only)")
+        parser.add_argument("--questions", type=int, default=20,
+                            help="questions per attempt (20, as the demo informant exam; the mediator exam has 40)")
         parser.add_argument("--password", default=DEFAULT_PASSWORD, help="the takers' password")
         parser.add_argument("--json", action="store_true", help="print the exam id and the takers as JSON")
         parser.add_argument("--check", action="store_true", help="only say whether the demo data is there")
@@ -67,6 +68,7 @@ class Command(BaseCommand):
                 layout=Quiz.Layout.ONE_PER_PAGE, time_limit_minutes=60, max_attempts=None, pass_mark=60,
                 description="负载测试用：每页一题，不限次数。")
             QuizDrawRule.objects.create(quiz=quiz, category=category, count=questions, sort_order=0)
+        quiz.draw_rules.update(count=questions)  # a rerun may ask for another length (attempts keep what they drew)
         closed = 0
         if options["fresh"]:
             left_open = Attempt.objects.filter(quiz=quiz, status=Attempt.Status.IN_PROGRESS,
