@@ -36,7 +36,7 @@ def test_takers_and_their_exam_are_made_once_and_can_sit_it(tmp_path):
     assert len({u.password for u in takers}) == 2 and takers[0].check_password("Load@2026")  # one hash a call
     assert Membership.objects.active().filter(person__in=takers, role=Membership.Role.MEDIATOR).count() == 4
     quiz = Quiz.objects.get(pk=first["quiz_id"])
-    assert (quiz.layout, quiz.max_attempts, quiz.draw_rules.get().count) == (Quiz.Layout.ONE_PER_PAGE, None, 5)
+    assert (quiz.layout, quiz.max_attempts, quiz.draw_rules.get().count) == (Quiz.Layout.ONE_PER_PAGE, None, 20)
 
     # A stored session is a signed-in taker: the exam opens and an attempt starts.
     keys = (tmp_path / "sessions.txt").read_text().split()
@@ -59,7 +59,7 @@ def test_the_runner_reads_locusts_statistics_per_endpoint(tmp_path):
         "POST,save answer,550,2,13,17.4,5.0,139.2,66.0,12.4696,0.0,13,17,20,23,33,46,69,84,140,140,140\n"
         "GET,review,0,0,0,0,0,0,0,0,0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A\n"
         ",Aggregated,550,2,13,17.4,5.0,139.2,66.0,12.4696,0.0,13,17,20,23,33,46,69,84,140,140,140\n")
-    options = {"users": 10, "spawn_rate": 5, "run_time": "30s", "think": 30, "burst": 0, "signed_in": True,
+    options = {"users": 10, "spawn_rate": 5, "run_time": "30s", "think": 30, "questions": 20, "burst": 0, "signed_in": True,
                "workers": 3, "threads": 4}
     figures = BenchmarkLoad._figures(stats, options, (1.0, 0, 0), (2.0, 0, 0))
     assert figures[0] == {"label": "save answer", "n": 550, "median_ms": 13.0, "p95_ms": 46.0, "p99_ms": 84.0,
