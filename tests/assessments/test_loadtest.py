@@ -59,8 +59,8 @@ def test_the_runner_reads_locusts_statistics_per_endpoint(tmp_path):
         "POST,save answer,550,2,13,17.4,5.0,139.2,66.0,12.4696,0.0,13,17,20,23,33,46,69,84,140,140,140\n"
         "GET,review,0,0,0,0,0,0,0,0,0,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A\n"
         ",Aggregated,550,2,13,17.4,5.0,139.2,66.0,12.4696,0.0,13,17,20,23,33,46,69,84,140,140,140\n")
-    options = {"users": 10, "spawn_rate": 5, "run_time": "30s", "think": 30, "questions": 20, "burst": 0, "signed_in": True,
-               "workers": 3, "threads": 4}
+    options = {"users": 10, "spawn_rate": 5, "run_time": "30s", "think": 30, "questions": 20, "burst": 0,
+               "signed_in": True, "workers": 3, "threads": 4}
     figures = BenchmarkLoad._figures(stats, options, (1.0, 0, 0), (2.0, 0, 0))
     assert figures[0] == {"label": "save answer", "n": 550, "median_ms": 13.0, "p95_ms": 46.0, "p99_ms": 84.0,
                           "rps": 12.47, "errors": 2}
