@@ -137,6 +137,21 @@ def attempt_answer(request, attempt_id):
     return redirect(f"{reverse('assessments:attempt_take', args=[attempt_id])}?q={max(target, 1)}")
 
 
+def _as_saved(row, answer: dict) -> bool:
+    """Whether a posted answer is what the server already holds (the page posts every question; most were saved as
+    they were given), so submitting does not write them all again."""
+    if answer.get("flagged", row.flagged) != row.flagged:
+        return False
+    saved = row.response or {}  # null until first answered
+    if "text" in answer:
+        return answer["text"].strip() == saved.get("text", "")
+    try:
+        picked = sorted({int(choice) for choice in answer.get("choices", [])})
+    except ValueError:
+        return False  # let the service refuse it
+    return picked == saved.get("choices", [])
+
+
 @require_POST
 @learner_required
 def attempt_submit(request, attempt_id):
@@ -144,9 +159,10 @@ def attempt_submit(request, attempt_id):
     attempt = _own_attempt(request, attempt_id)
     if attempt.is_open:
         try:
-            for row in attempt.questions.only("attempt", "position"):  # attempt_id deferred: a query a row
+            # attempt_id deferred would be a query a row
+            for row in attempt.questions.only("attempt", "position", "response", "flagged"):
                 answer = _answer_from_post(request.POST, row.position)
-                if answer:
+                if answer and not _as_saved(row, answer):
                     services.attempt_answer(attempt_id=attempt.pk, user=request.user, position=row.position,
                                             **answer)
         except AttemptClosed as error:

@@ -97,6 +97,29 @@ def test_the_exam_page_and_submit_take_the_same_queries_for_2_or_12_questions(cl
     assert counts[0] == counts[1]
 
 
+def test_submitting_the_whole_page_writes_only_the_answers_that_changed(client, learner):
+    """The one-per-page form holds every question: what the script already saved is not written again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    questions = [af.question() for _ in range(3)]
+    attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions, layout=Quiz.Layout.ONE_PER_PAGE))
+    client.force_login(learner)
+    right = [af.correct_ids(q) for q in questions]
+    for position in (1, 2):
+        post_answer(client, attempt, position=position, choices=right[position - 1])
+    form = {"position": "3"}
+    for position in (1, 2, 3):
+        form |= {f"q{position}-present": "1", f"f{position}-present": "1", f"q{position}": right[position - 1]}
+    with CaptureQueriesContext(connection) as captured:
+        client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), form)
+    saves = [q["sql"] for q in captured.captured_queries
+             if q["sql"].startswith('UPDATE "assessments_attemptquestion" SET "response"')]
+    assert len(saves) == 1  # question 3, answered only in the form
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.COMPLETED and attempt.percent == 100
+
+
 def test_bad_and_late_answers_get_clear_chinese_errors(client, learner):
     q = af.question()
     attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=[q], time_limit_minutes=5))
