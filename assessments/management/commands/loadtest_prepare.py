@@ -1,7 +1,7 @@
 """Accounts and an exam for the load test (``loadtest/``), on top of ``seed_demo``.
 
 Creates mediators ``loadtest-0001`` … with one shared password and an active membership in one demo committee, and
-the exam they sit: one question per page (so moving between questions is a request, as on a phone), no limit on
+the exam they sit: one question per page (as on a phone), no limit on
 attempts (a taker who submits starts again), drawn from the demo question bank. Idempotent: existing takers and
 the exam are kept; only the missing takers are created. Fast: the password is hashed once (PBKDF2 on purpose costs
 about a third of a second) and the same hash is stored for every taker, and the rows are bulk-created.
