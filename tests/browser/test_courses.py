@@ -90,7 +90,8 @@ def _type_rich_text(page, field: str, text: str):
 
 def test_a_case_review_is_refused_with_a_phone_number_then_approved_and_public(phone, browser, demo_server):
     login(phone, "lecturer")
-    phone.goto(f"/admin/pages/add/courses/casereviewpage/{_library_admin_id(phone)}/")
+    # Once Wagtail's scripts run (the title is copied into the slug only then).
+    phone.goto(f"/admin/pages/add/courses/casereviewpage/{_library_admin_id(phone)}/", wait_until="networkidle")
     phone.fill("#id_title", "邻里漏水纠纷调解一案")
     phone.select_option("#id_dispute_category", label="邻里")
     phone.select_option("#id_working_method", label="外力协助")

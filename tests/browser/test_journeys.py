@@ -417,6 +417,22 @@ def _click_hidden(page, selector: str):
         page.locator(selector).evaluate("button => button.click()")
 
 
+def _open_page_editor(page, url: str):
+    """Open Wagtail's page form once its scripts are running: typed before then, the title would not be copied
+    into the slug (the form is then refused for an empty slug, on the Promote tab)."""
+    page.goto(url, wait_until="networkidle")
+
+
+def _field_errors(page) -> str:
+    """What Wagtail says is wrong with the form (for a failing assertion's message)."""
+    fields = page.locator("[aria-invalid=true], .w-field--error input, .w-field--error textarea")
+    names = [fields.nth(i).get_attribute("name") or fields.nth(i).get_attribute("id") or "?"
+             for i in range(fields.count())]
+    messages = [text.strip() for text in page.locator(".w-field__errors, .error-message, .help-critical")
+                .all_inner_texts() if text.strip()]
+    return f"fields: {names}; messages: {messages}"
+
+
 def _type_rich_text(page, field: str, text: str):
     editor = page.locator(f"[data-contentpath={field}] [contenteditable=true]")
     editor.click()
@@ -442,19 +458,23 @@ def test_lecturer_writes_a_module_and_a_case_review_that_pass_moderation_then_gr
     login(page, lecturer)
 
     module_title = f"乡村振兴中的土地流转纠纷（{tag}）"
-    page.goto(f"/admin/pages/add/courses/coursemodulepage/{_admin_id_of(page, '/menu/')}/")
+    _open_page_editor(page, f"/admin/pages/add/courses/coursemodulepage/{_admin_id_of(page, '/menu/')}/")
     page.fill("#id_title", module_title)
+    page.locator("#id_title").blur()
+    expect(page.locator("#id_slug")).not_to_have_value("")
     page.fill("#id_title_en", f"Land transfer disputes ({width})")
     page.fill("#id_summary", "土地经营权流转合同的订立、履行与解除，以及流转纠纷的调解方法。")
     page.fill("#id_credit_hours", "2")
     j.shot("module-draft")
     _click_hidden(page, "button[name=action-submit]")
-    assert "已创建并提交审核" in page.inner_text("body")
+    assert "已创建并提交审核" in page.inner_text("body"), _field_errors(page)
     module_edit = page.locator("a[href$='/edit/']:has-text('编辑')").first.get_attribute("href")
 
     case_title = f"土地流转合同提前解除，调解促成分期补偿（{tag}）"
-    page.goto(f"/admin/pages/add/courses/casereviewpage/{_admin_id_of(page, '/cases/')}/")
+    _open_page_editor(page, f"/admin/pages/add/courses/casereviewpage/{_admin_id_of(page, '/cases/')}/")
     page.fill("#id_title", case_title)
+    page.locator("#id_title").blur()
+    expect(page.locator("#id_slug")).not_to_have_value("")
     page.select_option("#id_dispute_category", label="山林土地")
     page.select_option("#id_working_method", label="外力协助")
     page.select_option("#id_outcome", label="达成调解协议")
@@ -466,7 +486,7 @@ def test_lecturer_writes_a_module_and_a_case_review_that_pass_moderation_then_gr
     page.fill("#id_party_names", "王建国\n李卫东")
     j.shot("case-draft")
     _click_hidden(page, "button[name=action-submit]")
-    assert "已创建并提交审核" in page.inner_text("body")
+    assert "已创建并提交审核" in page.inner_text("body"), _field_errors(page)
     case_edit = page.locator("a[href$='/edit/']:has-text('编辑')").first.get_attribute("href")
     page.goto("/menu/")
     assert module_title not in page.inner_text("main")  # nothing is public before the bureau approves
