@@ -33,7 +33,14 @@ REFRESH_VIEWED_WITHIN_DAYS = 7
 
 
 def _snapshot_key(filters: Filters, targets: Targets) -> str:
+    """e.g. ``year|3|mediator|||12|24``: the filters' five parts, then the two hour targets."""
     return f"{filters.key()}|{targets.key()}"
+
+
+def _snapshot_choice(key: str) -> tuple[Filters, Targets]:
+    """The filters and targets a ``_snapshot_key`` was made from."""
+    parts = key.split("|")
+    return Filters.from_key("|".join(parts[:5])), Targets.from_key("|".join(parts[5:]))
 
 
 def _compute_and_store(*, region: Region, filters: Filters, targets: Targets, today: datetime.date,
@@ -87,7 +94,7 @@ def region_snapshot_refresh_request(*, snapshot: RegionSnapshot, now: datetime.d
 
 def region_snapshot_refresh(*, snapshot: RegionSnapshot, today: datetime.date | None = None) -> None:
     """Compute a snapshot again with the filters and targets it was made for."""
-    filters, targets = Filters.from_key(snapshot.key), Targets.from_key(snapshot.key.split("|", 5)[5])
+    filters, targets = _snapshot_choice(snapshot.key)
     _compute_and_store(region=snapshot.region, filters=filters, targets=targets,
                        today=today or timezone.localdate(), viewed=False)
 

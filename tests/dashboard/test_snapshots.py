@@ -113,3 +113,11 @@ def test_the_page_says_how_current_its_figures_are(world, client, settings):
     settings.DASHBOARD_LIVE_BUDGET_MS = -1
     RegionSnapshot.objects.update(changed_at=timezone.now() + datetime.timedelta(seconds=1))
     assert 'data-testid="refreshing"' in client.get(url).content.decode()
+
+
+def test_a_snapshot_is_recomputed_for_the_filters_and_targets_it_was_made_for(program):
+    from dashboard.services import _snapshot_choice, _snapshot_key
+
+    chosen = Filters(period="quarter", program=program, role="mediator", kind="village", specialty="")
+    targets = Targets(annual_hours=40, prejob_hours=16)
+    assert _snapshot_choice(_snapshot_key(chosen, targets)) == (chosen, targets)
