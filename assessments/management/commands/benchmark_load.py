@@ -74,7 +74,7 @@ class Command(BaseCommand):
                                  "requests, only the exam's")
         parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
         parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
-        parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/ma_load",
+        parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/mediator_academy_load",
                             help="PostgreSQL database of the run's own (created when missing)")
         parser.add_argument("--redis", default="redis://127.0.0.1:6379", help="Redis server")
         parser.add_argument("--redis-db", type=int, default=6, help="broker database; the cache uses the next one")
