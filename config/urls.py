@@ -31,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("me/", include("people.urls")),
     path("learn/", include("courses.urls")),
+    path("rotation/", include("rotation.urls")),
     path("", include("certificates.urls")),
     path("exams/", include("assessments.urls")),
     path("coverage/", include("dashboard.urls")),

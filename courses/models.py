@@ -510,6 +510,7 @@ class SessionAttendance(models.Model):
     class Method(models.TextChoices):
         QR = "qr", _("QR code")
         ROSTER = "roster", pgettext_lazy("attendance", "Roster")
+        SHEET = "sheet", _("Printed sign-in sheet")  # ticked afterwards from the paper sheet (rotation app)
 
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
                                 related_name="attendances")

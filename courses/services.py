@@ -269,11 +269,15 @@ def attendance_check_in(*, code: str, person: User, at: datetime.datetime | None
 
 
 @transaction.atomic
-def roster_tick(*, by: User, session: RotationSession, people: list[User]) -> int:
-    """A lecturer (or bureau staff) ticks attendance on the roster. Returns how many were newly recorded."""
+def roster_tick(*, by: User, session: RotationSession, people: list[User],
+                method: str = SessionAttendance.Method.ROSTER) -> int:
+    """A lecturer (or bureau staff) ticks attendance on the roster (or, afterwards, from the printed sign-in
+    sheet: ``method`` records which). Returns how many were newly recorded."""
+    if method == SessionAttendance.Method.QR:
+        raise CoursesError(_("Only the attendee's own scan records a QR check-in."))
     if not can_manage_session(by, session):
         raise CoursesError(_("Only the session's lecturers and bureau staff keep its roster."))
     already = set(session.attendances.values_list("person_id", flat=True))
     for person in people:
-        attendance_record(session=session, person=person, method=SessionAttendance.Method.ROSTER, recorded_by=by)
+        attendance_record(session=session, person=person, method=method, recorded_by=by)
     return len({p.pk for p in people} - already)

@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
     "dashboard.apps.DashboardConfig",
+    "rotation.apps.RotationConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
