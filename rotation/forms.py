@@ -15,7 +15,8 @@ class ModuleChoiceField(forms.ModelMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, module):
-        return f"{module.title}（{module.credit_hours:g} h）"
+        hours = f"{module.credit_hours:f}".rstrip("0").rstrip(".")
+        return f"{module.title}（{hours} h）"
 
 
 class OrderForm(forms.Form):
@@ -120,6 +121,7 @@ class RatingForm(forms.Form):
         for module in modules:
             self.fields[f"module_{module.pk}"] = forms.TypedChoiceField(
                 label=module.title, choices=SCORES, coerce=int, widget=forms.RadioSelect)
+        self.fields["comment"] = self.fields.pop("comment")  # the free text comes last, after the scores
 
     def module_scores(self) -> dict[int, int]:
         return {m.pk: self.cleaned_data[f"module_{m.pk}"] for m in self.modules}
