@@ -178,3 +178,18 @@ def test_report_exports_hold_the_page_figures(client, world, rules):
     xlsx = client.get(reverse("rotation:report"), {"export": "township", "format": "xlsx"})
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get(reverse("rotation:report"), {"export": "nope"}).status_code == 404
+
+
+def test_menu_entries_follow_the_role(rf, world):
+    from people.navigation import menu_for
+
+    def names(user):
+        request = rf.get("/")
+        request.user = user
+        return {item.name for item in menu_for(request)} & {"order", "orders", "teaching"}
+
+    assert names(world.officer) == {"order"}
+    assert names(world.bureau) == {"orders"}
+    assert names(world.lecturers[0]) == {"teaching"}
+    assert names(world.mediator) == set()
+    assert names(world.chair) == set()  # committee heads order only where the bureau allows it
