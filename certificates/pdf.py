@@ -70,13 +70,19 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
         "seal": _seal_uri(certificate_settings),
         "settings": certificate_settings,
     }
-    # The certificate is a Chinese document whatever language the person who triggered it reads.
+    return render_pdf(TEMPLATE, context, what=f"certificate {certificate.pk}")
+
+
+def render_pdf(template: str, context: dict, *, what: str) -> bytes:
+    """A printed document (a certificate, a session's sign-in sheet) from a Django template, by xhtml2pdf. Printed
+    documents are Chinese whatever language the person who triggered them reads; ``context`` names the font
+    (``register_font()``) and brings images as data: URIs."""
     with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(TEMPLATE, context)
+        html = render_to_string(template, context)
     output = io.BytesIO()
     # Images arrive as data: URIs; nothing else may be read, and nothing fetched from a network.
     policy = ResourceAccessPolicy(allow_remote=False, base_dir=Path(settings.BASE_DIR) / "site" / "static")
     result = pisa.CreatePDF(html, dest=output, encoding="utf-8", resource_policy=policy)
     if result.err:
-        raise CertificateError(f"PDF rendering failed for certificate {certificate.pk}")
+        raise CertificateError(f"PDF rendering failed for {what}")
     return output.getvalue()
