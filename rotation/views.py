@@ -4,6 +4,7 @@ selector and redirects or renders. Refusals (``RotationError``) come back as a m
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -89,13 +90,13 @@ def orders(request):
         status = TrainingOrder.Status.NEW
     queue = selectors.order_queue(user=request.user, status=status)
     # Scheduled sessions whose lecturer declined: the bureau sends someone else, from the suggestions.
-    redispatch = {}
+    redispatch = []
     if status == TrainingOrder.Status.SCHEDULED:
         gap = rules().travel_gap_days
         for session in selectors.sessions_without_lecturer(orders=[o for q in queue for o in q.orders]):
-            redispatch[session.pk] = selectors.lecturer_suggestions(
+            redispatch.append((session, selectors.lecturer_suggestions(
                 township=session.township, modules=list(session.modules.all()),
-                day=timezone.localdate(session.starts_at), gap_days=gap)
+                day=timezone.localdate(session.starts_at), gap_days=gap)))
     return render(request, "rotation/orders.html", {
         "queue": queue, "status": status, "statuses": TrainingOrder.Status.choices, "decline_form": DeclineForm(),
         "redispatch": redispatch})
@@ -250,9 +251,8 @@ def _managed_session(request, session_id) -> RotationSession:
     return session
 
 
+@login_required
 def sign_in_sheet(request, session_id):
-    if not request.user.is_authenticated:
-        raise PermissionDenied
     session = _managed_session(request, session_id)
     url = request.build_absolute_uri(reverse("courses:check_in", args=[session.checkin_code]))
     response = HttpResponse(render_sign_in_sheet(session=session, checkin_url=url), content_type="application/pdf")
@@ -260,10 +260,9 @@ def sign_in_sheet(request, session_id):
     return response
 
 
+@login_required
 def attendance(request, session_id):
     """After the session: tick who signed the paper sheet (people who scanned are already recorded)."""
-    if not request.user.is_authenticated:
-        raise PermissionDenied
     session = _managed_session(request, session_id)
     if request.method == "POST":
         people = list(User.objects.filter(pk__in=request.POST.getlist("person"), session_signups__session=session))

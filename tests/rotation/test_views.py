@@ -193,3 +193,37 @@ def test_menu_entries_follow_the_role(rf, world):
     assert names(world.lecturers[0]) == {"teaching"}
     assert names(world.mediator) == set()
     assert names(world.chair) == set()  # committee heads order only where the bureau allows it
+
+
+def test_after_a_decline_the_bureau_sends_another_lecturer_from_the_queue(client, world, rules):
+    session = schedule(world, [place_order(world, rules)])
+    services.dispatch_respond(by=world.lecturers[0], dispatch=session.dispatches.get(), accept=False, reason="开庭")
+    client.force_login(world.bureau)
+    page = client.get(reverse("rotation:orders"), {"status": "scheduled"}).content.decode()
+    assert 'data-testid="redispatch"' in page and session.title in page and "刘讲师" in page
+    client.post(reverse("rotation:session_dispatch", args=[session.pk]), {"lecturer": world.lecturers[1].pk})
+    assert session.dispatches.exclude(status="declined").get().lecturer == world.lecturers[1]
+    assert 'data-testid="redispatch"' not in client.get(reverse("rotation:orders"),
+                                                         {"status": "scheduled"}).content.decode()
+
+
+def test_queue_and_report_run_the_same_queries_at_two_sizes(client, world, rules, count_queries):
+    client.force_login(world.bureau)
+
+    def grow(first, last):
+        for i in range(first, last):
+            order = place_order(world, rules, headcount=10 + i)
+            if i % 2:
+                session = schedule(world, [order], lecturer=world.lecturers[i % 2], days=20 + i, title=f"场次{i}")
+                type(session).objects.filter(pk=session.pk).update(
+                    starts_at=timezone.now() - datetime.timedelta(days=i + 1),
+                    ends_at=timezone.now() - datetime.timedelta(days=i + 1) + datetime.timedelta(hours=2))
+
+    urls = [reverse("rotation:orders"), reverse("rotation:report"), reverse("rotation:lecturers")]
+    grow(0, 2)
+    for url in urls:  # warm the site-root and settings caches
+        client.get(url)
+    small = [count_queries(lambda url=url: client.get(url)) for url in urls]
+    grow(2, 10)
+    large = [count_queries(lambda url=url: client.get(url)) for url in urls]
+    assert small == large, (small, large)
