@@ -1,28 +1,17 @@
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 
 from people import permissions as people_permissions
-from people.navigation import MenuItem, register_menu_entry
+from people.navigation import register_menu_entry
 
 from . import permissions, selectors
 from .views import rules
 
-register_menu_entry(name="orders", label=gettext_lazy("Orders and dispatch"), url_name="rotation:orders", order=42,
-                    shown=permissions.is_dispatcher)
+# Bureau staff and township offices reach ordering and dispatch from their home page's panel (below): the bureau's
+# menu is already full on a desktop header. Lecturers have few entries and come here for their teaching.
 register_menu_entry(name="teaching", label=gettext_lazy("My teaching"), url_name="rotation:lecturer_home", order=42,
                     shown=people_permissions.is_lecturer)
-
-
-@hooks.register("register_site_menu_item")
-def order_menu_item(request):
-    # Whether committee heads may order is a site setting, so this entry looks at it per request.
-    if request.user.is_authenticated and permissions.order_places(
-            request.user, committee_heads_may_order=rules().committee_heads_may_order):
-        return MenuItem(label=_("Order training"), url=reverse("rotation:order"), order=41, name="order")
-    return None
 
 
 @hooks.register("learner_home_panels")

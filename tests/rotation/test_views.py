@@ -188,11 +188,19 @@ def test_menu_entries_follow_the_role(rf, world):
         request.user = user
         return {item.name for item in menu_for(request)} & {"order", "orders", "teaching"}
 
-    assert names(world.officer) == {"order"}
-    assert names(world.bureau) == {"orders"}
     assert names(world.lecturers[0]) == {"teaching"}
-    assert names(world.mediator) == set()
-    assert names(world.chair) == set()  # committee heads order only where the bureau allows it
+    assert names(world.officer) == names(world.bureau) == names(world.mediator) == set()
+
+
+@pytest.mark.parametrize("who, links", [
+    ("officer", {"rotation:order", "rotation:report"}),
+    ("bureau", {"rotation:orders", "rotation:lecturers", "rotation:report"}),
+])
+def test_bureau_home_leads_to_ordering_or_dispatch(client, world, who, links):
+    client.force_login(getattr(world, who))
+    page = client.get(reverse("people:bureau_home")).content.decode()
+    every = {"rotation:order", "rotation:orders", "rotation:lecturers", "rotation:report"}
+    assert {name for name in every if f'href="{reverse(name)}"' in page} == links
 
 
 def test_after_a_decline_the_bureau_sends_another_lecturer_from_the_queue(client, world, rules):
