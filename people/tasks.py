@@ -7,6 +7,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from . import services
+from .sms import SmsError
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +56,10 @@ def email_send(subject: str, body: str, recipients: list[str], html_body: str | 
 def roster_import_run(import_id: int) -> None:
     """Run a confirmed roster import (idempotent: see the service)."""
     services.roster_import_run(import_id=import_id)
+
+
+@shared_task(autoretry_for=(SmsError,), retry_backoff=30, retry_backoff_max=600, max_retries=12)
+def sms_send(phone: str, text: str) -> None:
+    """Send one text message; while the gateway is down the worker retries with growing pauses (about an hour
+    in all) rather than dropping it."""
+    services.sms_send(phone=phone, text=text)
