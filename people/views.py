@@ -103,6 +103,8 @@ def roster_import_detail(request, pk: int):
         "errors": [{**error, "column_label": _column_label(error["column"])} for error in record.errors],
         "preview": record.preview,
         "progress": _roster_progress(record),
+        "need_activation": selectors.slip_people(user=request.user, roster_import=record.pk)[1].count()
+        if record.status == record.Status.DONE else 0,
     })
 
 
