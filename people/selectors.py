@@ -293,3 +293,24 @@ def slip_rows(people) -> list[dict]:
                             .order_by("joined_on", "pk").values_list("person_id", "committee__name")):
         committees.setdefault(person_id, name)
     return [{"person": p, "committee": committees.get(p.pk, "")} for p in people]
+
+
+def people_search(*, user: User, query: str, limit: int = 20) -> list[User]:
+    """People serving on a committee in the user's jurisdiction whose name, mobile number or committee matches
+    ``query`` (for the person picker). Each has ``committee_name`` (their first active committee). Two queries."""
+    query = query.strip()
+    if not query:
+        return []
+    active = Membership.objects.active().filter(region_filter(user, "committee__region__"))
+    match = Q(name__contains=query) | Q(pk__in=active.filter(committee__name__contains=query).values("person"))
+    if query.isdigit() and len(query) >= 3:
+        match |= Q(phone__contains=query)
+    people = list(permissions.people_visible_to(user).filter(match, pk__in=active.values("person"))
+                  .order_by("name", "pk")[:limit])
+    committees: dict[int, str] = {}
+    for person_id, name in (active.filter(person__in=people).order_by("joined_on", "pk")
+                            .values_list("person_id", "committee__name")):
+        committees.setdefault(person_id, name)
+    for person in people:
+        person.committee_name = committees.get(person.pk, "")
+    return people

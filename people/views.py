@@ -21,6 +21,7 @@ from .exceptions import PeopleError
 from .forms import ActivationForm, ResetCodeForm, ResetCodeRequestForm, RosterUploadForm, SlipForm
 from .models import AccessCode
 from .navigation import home_panels
+from .person_picker import person_label
 from .slips import activation_url, render_slips_pdf
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -334,3 +335,12 @@ def never_signed_in_csv(request):
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"未登录人员-{title}.csv")
     return response
+
+
+@bureau_staff_required
+def person_search(request):
+    """JSON for the person picker: up to 20 people in the jurisdiction matching ``?q=`` by name, mobile number or
+    committee, labelled so that two people of one name can be told apart (phone masked)."""
+    people = selectors.people_search(user=request.user, query=request.GET.get("q", "")[:50])
+    return JsonResponse({"results": [
+        {"id": person.pk, "label": person_label(person, person.committee_name)} for person in people]})
