@@ -119,6 +119,8 @@ class User(AbstractUser):
                 condition=Q(phone="") | Q(phone__regex=PHONE_PATTERN), name="user_phone_is_mainland_mobile"
             ),
         ]
+        # Sign-in finds the account by mobile number (people.auth) on every login.
+        indexes = [models.Index(fields=["phone"], name="people_user_phone")]
 
     def __str__(self):
         return self.name or self.username

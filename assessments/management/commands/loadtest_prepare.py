@@ -24,6 +24,7 @@ from people.models import Committee, Membership, User
 
 EXAM_TITLE = "压力测试考试"
 USERNAME = "loadtest-{:04d}"
+PHONE = "170{:08d}"  # takers sign in by mobile number as mediators do (benchmark_signin, LOADTEST_USERNAME)
 DEFAULT_PASSWORD = "Load@2026"  # noqa: S105  (throwaway accounts of a load-test database)
 
 
@@ -58,7 +59,9 @@ class Command(BaseCommand):
         if missing:
             hashed = make_password(password)  # once: every taker shares it
             created = User.objects.bulk_create([
-                User(username=name, name=f"压测{name[-4:]}", password=hashed) for name in missing])
+                User(username=name, name=f"压测{name[-4:]}", password=hashed,
+                     phone=PHONE.format(int(name.rsplit("-", 1)[1])))
+                for name in missing])
             Membership.objects.bulk_create([
                 Membership(person=user, committee=committee, role=Membership.Role.MEDIATOR) for user in created])
         quiz = Quiz.objects.filter(title=EXAM_TITLE).first()
@@ -78,7 +81,7 @@ class Command(BaseCommand):
                 closed += 1
         if options["sessions"]:
             self._sign_in(names, Path(options["sessions"]))
-        result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME,
+        result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME, "phone": PHONE,
                   "closed": closed}
         if options["json"]:
             self.stdout.write(json.dumps(result))
