@@ -16,6 +16,7 @@ from .pdf import data_uri, html_to_pdf, qr_png, register_font
 from .services import access_code_format
 
 SLIPS_PER_PAGE = 8
+SLIPS_PER_FILE = 160  # 20 pages; see people.views.login_slips
 
 
 def activation_url(code: str) -> str:

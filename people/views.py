@@ -22,7 +22,7 @@ from .forms import ActivationForm, ResetCodeForm, ResetCodeRequestForm, RosterUp
 from .models import AccessCode
 from .navigation import home_panels
 from .person_picker import person_label
-from .slips import activation_url, render_slips_pdf
+from .slips import SLIPS_PER_FILE, activation_url, render_slips_pdf
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -303,14 +303,23 @@ def login_slips(request):
     if found is None:
         raise Http404
     title, people = found
+    count = people.count()
+    # One PDF holds at most SLIPS_PER_FILE slips: rendering takes ~0.1 s a slip, and a request must finish well
+    # inside gunicorn's timeout. A township of a thousand prints in a few files, in name order.
+    batches = [(start + 1, min(start + SLIPS_PER_FILE, count)) for start in range(0, count, SLIPS_PER_FILE)]
     form = SlipForm(request.POST or None, initial={"days": selectors.bureau_settings().activation_code_days})
     if form.is_valid():
-        chosen = list(people)
+        batch = request.POST.get("batch", "1")
+        if not batch.isdigit() or not 1 <= int(batch) <= max(len(batches), 1):
+            raise Http404
+        start = (int(batch) - 1) * SLIPS_PER_FILE
+        chosen = list(people[start:start + SLIPS_PER_FILE])
         if chosen:
-            return _slip_response(request, people=chosen, title=title, days=form.cleaned_data["days"])
+            suffix = f"-{batch}" if len(batches) > 1 else ""
+            return _slip_response(request, people=chosen, title=f"{title}{suffix}", days=form.cleaned_data["days"])
         messages.info(request, _("Everyone here has already signed in: no slips to print."))
     return render(request, "people/login_slips.html", {
-        "title": title, "count": people.count(), "form": form, "region": scope.get("region")})
+        "title": title, "count": count, "batches": batches, "form": form, "region": scope.get("region")})
 
 
 @bureau_staff_required

@@ -33,8 +33,8 @@ def qr_links(pdf_path, tmp_path) -> list[str]:
 @pytest.mark.skipif(not (shutil.which("pdftoppm") and shutil.which("zbarimg")), reason="needs poppler and zbar")
 def test_from_a_roster_file_to_the_first_lesson_on_a_phone(phone, browser, demo_server, tmp_path):
     committee = f"林原村第{uuid.uuid4().hex[:4]}调解小组"
-    mobile = f"137{random.randrange(10**7, 10**8)}"  # noqa: S311
-    people = [("吴晓燕", "女", mobile), ("郑国强", "男", f"136{random.randrange(10**7, 10**8)}")]  # noqa: S311
+    people = [("吴晓燕", "女", f"137{random.randrange(10**7, 10**8)}"),  # noqa: S311
+              ("郑国强", "男", f"136{random.randrange(10**7, 10**8)}")]  # noqa: S311
     lines = [",".join(HEADER)] + [
         f"{VILLAGE},{committee},村（嘎查）,,{name},{gender},{number},,调解员,兼职,,2026-11-01,"
         for name, gender, number in people]
@@ -62,11 +62,12 @@ def test_from_a_roster_file_to_the_first_lesson_on_a_phone(phone, browser, demo_
     download.value.save_as(pdf)
     assert download.value.suggested_filename.startswith("登录条-")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert "吴晓燕" in text and f"{mobile[:3]}****{mobile[-4:]}" in text and mobile not in text
+    for name, _gender, number in people:
+        assert name in text and f"{number[:3]}****{number[-4:]}" in text and number not in text
     links = qr_links(pdf, tmp_path)
     assert len(links) == 2 and all("/accounts/activate/?code=" in link for link in links)
 
-    # The new mediator opens her slip's link on her own phone (slips are in name order: 吴 before 郑).
+    # A new mediator opens her slip's link on her own phone (whichever QR code zbarimg read first).
     context = browser.new_context(base_url=demo_server, viewport={"width": 375, "height": 812}, locale="zh-CN")
     context.set_default_timeout(10_000)
     mediator = context.new_page()
@@ -84,7 +85,8 @@ def test_from_a_roster_file_to_the_first_lesson_on_a_phone(phone, browser, demo_
     mediator.click("[data-testid=activate-form] button[type=submit]")
     mediator.wait_for_load_state()
     assert mediator.url.endswith("/me/learning/")
-    assert "吴晓燕" in mediator.locator("h1").inner_text()
+    greeting = mediator.locator("h1").inner_text()
+    _name, _gender, mobile = next(person for person in people if person[0] in greeting)
     screenshot(mediator, "onboarding-4-my-learning-375")
     no_sideways_scroll(mediator)
 
@@ -107,3 +109,38 @@ def test_from_a_roster_file_to_the_first_lesson_on_a_phone(phone, browser, demo_
     assert "沟通与心理疏导" in mediator.inner_text("main")
     screenshot(mediator, "onboarding-6-signed-in-by-phone-375")
     context.close()
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_bureau_staff_pick_people_and_help_one_sign_in(request, viewport):
+    page = request.getfixturevalue(viewport)
+    width = page.viewport_size["width"]
+    page.goto("/accounts/login/")
+    assert "手机号、身份证号或用户名" in page.inner_text("main")
+    screenshot(page, f"onboarding-login-{width}")
+    page.click("a[href='/accounts/password/forgotten/']")
+    assert "乡镇司法所" in page.inner_text("main")
+    screenshot(page, f"onboarding-forgotten-{width}")
+    no_sideways_scroll(page)
+
+    # Assigning a module: people are found by committee (or name, or phone) and tapped to add.
+    login(page, "bureau")
+    page.goto("/learn/assign/")
+    page.fill("[data-testid=person-picker-people] .person-picker-search", "林原村")
+    page.locator(".person-picker-result").first.wait_for()
+    picked = page.locator(".person-picker-result").first.inner_text()
+    assert "林原村" in picked and "****" in picked
+    page.locator(".person-picker-result").first.click()
+    chosen = page.locator(".person-picker-chosen input[type=checkbox]:checked")
+    assert chosen.count() == 1
+    screenshot(page, f"onboarding-picker-{width}")
+    no_sideways_scroll(page)
+
+    # The person's sign-in page: status, a new code shown once.
+    person_id = chosen.get_attribute("value")
+    page.goto(f"/me/bureau/people/{person_id}/sign-in/")
+    assert "登录状态" in page.inner_text("[data-testid=sign-in-status]")
+    page.click("button[value=code]")
+    assert "/accounts/activate/?code=" in page.inner_text("[data-testid=new-code]")
+    screenshot(page, f"onboarding-person-sign-in-{width}")
+    no_sideways_scroll(page)

@@ -199,3 +199,18 @@ def test_a_roster_imports_result_page_counts_who_needs_activation_and_links_thei
     other = factories.bureau_staff(jurisdiction=townships[1])
     client.force_login(other)
     assert client.get(slips).status_code == 404
+
+
+def test_big_groups_print_in_files_of_limited_size(client, setup, tmp_path, monkeypatch):
+    from people import views
+
+    monkeypatch.setattr(views, "SLIPS_PER_FILE", 2)
+    client.force_login(setup["officer"])
+    url = f"{reverse('people:login_slips')}?committee={setup['inside'].pk}"
+    page = client.get(url).content.decode()
+    assert "第 1–2 张（PDF）" in page and "第 3–3 张（PDF）" in page
+    second = client.post(url, {"days": 30, "batch": "2"})
+    assert second["Content-Type"] == "application/pdf" and len(qr_urls(second.content, tmp_path)) == 1
+    assert "新人2" in pdf_text(second.content, tmp_path)  # name order: 新人0, 新人1 | 新人2
+    assert client.post(url, {"days": 30, "batch": "3"}).status_code == 404
+    assert AccessCode.objects.count() == 1
