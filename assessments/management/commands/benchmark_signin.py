@@ -9,6 +9,7 @@ the figures are a floor of what a separate client would measure."""
 import io
 import json
 import os
+import shutil
 import statistics
 import sys
 import threading
@@ -41,6 +42,8 @@ class Command(LoadCommand):
         parser.add_argument("--window", type=float, default=120, help="seconds over which the storm's takers arrive")
 
     def handle(self, *args, **options):
+        if options["storm"] and not shutil.which("locust", path=str(Path(sys.executable).parent)):
+            raise CommandError("the storm needs locust: pip install -e '.[load]'")
         figures = [self._hashing()]
         port = free_port()
         env = self._environment(options, port)
