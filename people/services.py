@@ -527,7 +527,7 @@ def activation_code_check(*, code: str) -> AccessCode:
         purpose=AccessCode.Purpose.ACTIVATION,
         code_hash=access_code_digest(purpose=AccessCode.Purpose.ACTIVATION, code=code),
     ).first()
-    if found is None:
+    if found is None or not found.person.is_active:  # a deactivated account is not to be reopened by a slip
         raise PeopleError(_("This activation code is not right. Check it against your login slip."))
     if found.used_at is not None:
         raise PeopleError(_("This activation code has already been used. Sign in with your password, or reset it."))
