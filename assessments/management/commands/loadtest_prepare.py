@@ -11,6 +11,7 @@ Meant for a load-test database: the exam is published to every mediator."""
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
@@ -94,7 +95,7 @@ class Command(BaseCommand):
         """One database session per taker, exactly what ``django.contrib.auth.login`` stores (user, backend, the
         password's session hash), bulk-created. Valid only under the SECRET_KEY this command runs with."""
         store = SessionStore()
-        backend = "django.contrib.auth.backends.ModelBackend"
+        backend = settings.AUTHENTICATION_BACKENDS[-1]  # the one that checks passwords (people.auth)
         users = {user.username: user for user in User.objects.filter(username__in=names)}
         expires = store.get_expiry_date()
         sessions = []
