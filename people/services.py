@@ -521,6 +521,25 @@ def activation_codes_issue(*, people: list[User], actor: User | None, days: int 
     return codes
 
 
+@transaction.atomic
+def activation_codes_send_sms(*, people: list[User], actor: User | None, days: int | None = None) -> int:
+    """Text each person who has a mobile number a new activation code and its link (instead of a printed slip);
+    returns how many messages were queued. Like printing, this voids their earlier codes. Needs SMS configured."""
+    from .slips import activation_url
+
+    if not sms.enabled():
+        raise PeopleError(_("This site sends no text messages (SMS is not configured)."))
+    with_phone = [person for person in people if person.phone]
+    days = _activation_validity(days)
+    for person, code in zip(with_phone, activation_codes_issue(people=with_phone, actor=actor, days=days),
+                            strict=True):
+        sms_queue(phone=person.phone, text=_(
+            "%(name)s, your Mediator Academy activation code is %(code)s (valid %(days)s days). Open %(url)s to "
+            "set your password.") % {"name": person.name, "code": access_code_format(code), "days": days,
+                                      "url": activation_url(code)})
+    return len(with_phone)
+
+
 def activation_code_check(*, code: str) -> AccessCode:
     """The usable activation code ``code`` is, or a PeopleError saying (in Chinese) why it cannot be used."""
     found = AccessCode.objects.select_related("person").filter(

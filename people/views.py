@@ -274,6 +274,15 @@ def person_sign_in(request, pk: int):
         action, days = request.POST.get("action"), form.cleaned_data["days"]
         if action == "slip":
             return _slip_response(request, people=[person], title=person.name, days=days)
+        if action == "sms":
+            try:
+                services.activation_codes_send_sms(people=[person], actor=request.user, days=days)
+            except PeopleError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("An activation code was texted to %(phone)s.") % {
+                    "phone": person.masked_phone})
+            return redirect("people:person_sign_in", pk=person.pk)
         if action == "code":
             new_code = services.activation_codes_issue(people=[person], actor=request.user, days=days)[0]
         elif action == "reset":
@@ -284,7 +293,7 @@ def person_sign_in(request, pk: int):
             return redirect("people:person_sign_in", pk=person.pk)
         record = selectors.person_sign_in(user=request.user, pk=pk)
     return render(request, "people/person_sign_in.html", {
-        **record, "form": form,
+        **record, "form": form, "sms_enabled": sms.enabled(),
         "new_code": services.access_code_format(new_code) if new_code else None,
         "new_code_url": activation_url(new_code) if new_code else None,
     })
@@ -308,6 +317,16 @@ def login_slips(request):
     # inside gunicorn's timeout. A township of a thousand prints in a few files, in name order.
     batches = [(start + 1, min(start + SLIPS_PER_FILE, count)) for start in range(0, count, SLIPS_PER_FILE)]
     form = SlipForm(request.POST or None, initial={"days": selectors.bureau_settings().activation_code_days})
+    if form.is_valid() and request.POST.get("action") == "sms":
+        try:
+            sent = services.activation_codes_send_sms(people=list(people), actor=request.user,
+                                                      days=form.cleaned_data["days"])
+        except PeopleError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Activation codes texted to %(count)d people; those without a mobile number "
+                                        "need a printed slip.") % {"count": sent})
+        return redirect(request.get_full_path())
     if form.is_valid():
         batch = request.POST.get("batch", "1")
         if not batch.isdigit() or not 1 <= int(batch) <= max(len(batches), 1):
@@ -319,7 +338,8 @@ def login_slips(request):
             return _slip_response(request, people=chosen, title=f"{title}{suffix}", days=form.cleaned_data["days"])
         messages.info(request, _("Everyone here has already signed in: no slips to print."))
     return render(request, "people/login_slips.html", {
-        "title": title, "count": count, "batches": batches, "form": form, "region": scope.get("region")})
+        "title": title, "count": count, "batches": batches, "form": form, "region": scope.get("region"),
+        "sms_enabled": sms.enabled()})
 
 
 @bureau_staff_required

@@ -186,3 +186,42 @@ def test_the_console_backend_prints(capsys, settings):
     settings.SMS_BACKEND = "people.sms.ConsoleBackend"
     services.sms_send(phone="13800004444", text="你好")
     assert "SMS to 13800004444: 你好" in capsys.readouterr().out
+
+
+def test_activation_codes_can_be_texted_instead_of_printed(client, gateway, county, townships,
+                                                           django_capture_on_commit_callbacks):
+    committee = factories.CommitteeFactory(region=townships[0])
+    with_phone = factories.mediator(committee=committee, phone="13800005555", name="有手机")
+    without = factories.mediator(committee=committee, phone="", name="无手机")
+    for person in (with_phone, without):
+        person.set_unusable_password()
+        person.save()
+    officer = factories.bureau_staff(jurisdiction=county)
+    client.force_login(officer)
+    url = f"{reverse('people:login_slips')}?committee={committee.pk}"
+    assert 'data-testid="slips-sms"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"days": 30, "action": "sms"}, follow=True)
+    assert "已向 1 人发送激活码短信" in response.content.decode()
+    assert [m["phone"] for m in gateway.received] == ["13800005555"]
+    code = re.search(r"code=([A-Z0-9]+)", gateway.received[0]["text"]).group(1)
+    assert "有手机" in gateway.received[0]["text"] and AccessCode.objects.count() == 1
+    client.logout()
+    assert client.post(reverse("activate"), {"code": code, "new_password1": NEW_PASSWORD,
+                                             "new_password2": NEW_PASSWORD}).status_code == 302
+
+
+def test_the_person_page_texts_a_code_only_where_sms_works(client, gateway, county, settings,
+                                                           django_capture_on_commit_callbacks):
+    person = factories.mediator(committee=factories.CommitteeFactory(region=county), phone="13800006666")
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    url = reverse("people:person_sign_in", args=[person.pk])
+    assert 'value="sms"' in client.get(url).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "sms", "days": 30})
+    assert len(gateway.received) == 1 and "academy.activation_code_issue" in [
+        e.action for e in ModelLogEntry.objects.for_instance(person)]
+    settings.SMS_BACKEND = ""
+    assert 'value="sms"' not in client.get(url).content.decode()
+    response = client.post(url, {"action": "sms", "days": 30}, follow=True)
+    assert "本站未配置短信" in response.content.decode() and AccessCode.objects.count() == 1
