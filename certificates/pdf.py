@@ -1,49 +1,13 @@
 """A certificate as an A4 landscape PDF: the Django template ``certificates/certificate_pdf.html`` (a bureau may
 restyle it) rendered by xhtml2pdf, with WenQuanYi Micro Hei embedded so Chinese prints on any viewer."""
 
-import base64
-import io
-from functools import cache
-from pathlib import Path
 
-import qrcode
-from django.conf import settings
-from django.template.loader import render_to_string
-from django.utils import translation
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
-from xhtml2pdf import default as xhtml2pdf_default
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
+from people.pdf import PdfError, data_uri, qr_png, register_font, render_pdf
 
 from .exceptions import CertificateError
 from .models import Certificate, CertificateSettings
 
-FONT_NAME = "wqy-microhei"
 TEMPLATE = "certificates/certificate_pdf.html"
-
-
-@cache
-def register_font() -> str:
-    """Register the TrueType font with reportlab once per process and let CSS name it. (Noto CJK .otf/.ttc
-    cannot be used: reportlab refuses PostScript outlines; reportlab's STSong-Light is never embedded.)"""
-    path = Path(settings.CERTIFICATE_FONT_PATH)
-    if not path.exists():
-        raise CertificateError(f"Chinese font not found at {path}: set CERTIFICATE_FONT_PATH")
-    pdfmetrics.registerFont(TTFont(FONT_NAME, str(path), subfontIndex=0))
-    xhtml2pdf_default.DEFAULT_FONT[FONT_NAME] = FONT_NAME
-    return FONT_NAME
-
-
-def _data_uri(content: bytes, mime: str = "image/png") -> str:
-    return f"data:{mime};base64,{base64.b64encode(content).decode()}"
-
-
-def qr_png(url: str) -> bytes:
-    image = qrcode.make(url, box_size=8, border=1)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def _seal_uri(certificate_settings: CertificateSettings) -> str:
@@ -53,7 +17,7 @@ def _seal_uri(certificate_settings: CertificateSettings) -> str:
     # transparency is recompressed with a mask on every render (~30 ms).
     rendition = certificate_settings.seal.get_rendition("max-240x240|bgcolor-ffffff|format-jpeg|jpegquality-90")
     with rendition.file.open("rb") as seal:
-        return _data_uri(seal.read(), "image/jpeg")
+        return data_uri(seal.read(), "image/jpeg")
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
@@ -66,23 +30,11 @@ def render_certificate_pdf(certificate: Certificate) -> bytes:
         "certificate": certificate,
         "font_name": font,
         "verification_url": certificate.verification_url(),
-        "qr_code": _data_uri(qr_png(certificate.verification_url())),
+        "qr_code": data_uri(qr_png(certificate.verification_url())),
         "seal": _seal_uri(certificate_settings),
         "settings": certificate_settings,
     }
-    return render_pdf(TEMPLATE, context, what=f"certificate {certificate.pk}")
-
-
-def render_pdf(template: str, context: dict, *, what: str) -> bytes:
-    """A printed document (a certificate, a session's sign-in sheet) from a Django template, by xhtml2pdf. Printed
-    documents are Chinese whatever language the person who triggered them reads; ``context`` names the font
-    (``register_font()``) and brings images as data: URIs."""
-    with translation.override(settings.LANGUAGE_CODE):
-        html = render_to_string(template, context)
-    output = io.BytesIO()
-    # Images arrive as data: URIs; nothing else may be read, and nothing fetched from a network.
-    policy = ResourceAccessPolicy(allow_remote=False, base_dir=Path(settings.BASE_DIR) / "site" / "static")
-    result = pisa.CreatePDF(html, dest=output, encoding="utf-8", resource_policy=policy)
-    if result.err:
-        raise CertificateError(f"PDF rendering failed for {what}")
-    return output.getvalue()
+    try:
+        return render_pdf(TEMPLATE, context)
+    except PdfError as error:
+        raise CertificateError(f"PDF rendering failed for certificate {certificate.pk}: {error}") from error

@@ -6,8 +6,9 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from people.models import Membership, Region, User
+from people.models import Region, User
 from people.permissions import is_administrator, people_visible_to, region_filter
+from people.selectors import people_search
 
 from .models import BulkIssue, Certificate, Program
 
@@ -89,12 +90,9 @@ def programs_with_counts(*, user: User) -> list[ProgramCounts]:
 
 
 def holder_candidates(*, user: User, query: str, limit: int = 20) -> list[User]:
-    """People in the user's jurisdiction serving on a committee now, whose name contains ``query``."""
-    query = query.strip()
-    if not query:
-        return []
-    active = Membership.objects.active().values("person")
-    return list(people_visible_to(user).filter(name__contains=query, pk__in=active).order_by("name", "pk")[:limit])
+    """People in the user's jurisdiction serving on a committee now, matching ``query`` by name, mobile number or
+    committee (the people picker's search), each with ``committee_name``."""
+    return people_search(user=user, query=query, limit=limit)
 
 
 def bulk_issues_visible_to(user: User) -> QuerySet[BulkIssue]:

@@ -7,10 +7,16 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from people.forms import QueuedPasswordResetForm
+from people import views as people_views
+from people.forms import QueuedPasswordResetForm, SignInForm
 
 accounts = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=SignInForm),
+         name="login"),
+    path("activate/", people_views.activate, name="activate"),
+    path("password/forgotten/", people_views.password_forgotten, name="password_forgotten"),
+    path("password/sms/", people_views.password_reset_sms, name="password_reset_sms"),
+    path("password/sms/confirm/", people_views.password_reset_sms_confirm, name="password_reset_sms_confirm"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

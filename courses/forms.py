@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people import permissions as people_permissions
 from people.models import Committee, DisputeCategory, Region, User
+from people.person_picker import PersonPickerField
 from people.roles import StaffRole
 
 from .choices import Audience, Outcome, WorkingMethod
@@ -32,26 +33,6 @@ class CaseFilterForm(forms.Form):
                                 choices=[("", _("Any outcome"))] + Outcome.choices)
 
 
-class PeopleListField(forms.CharField):
-    """Login names, one per line (or separated by commas/spaces), resolved to people the acting user may see."""
-
-    widget = forms.Textarea(attrs={"rows": 3})
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("help_text", _("Login names, one per line."))
-        super().__init__(*args, **kwargs)
-        self.visible = User.objects.none()
-
-    def clean(self, value):
-        value = super().clean(value)
-        names = [n for n in value.replace(",", " ").replace("，", " ").split() if n]
-        found = {p.username: p for p in self.visible.filter(username__in=names)}
-        missing = [n for n in names if n not in found]
-        if missing:
-            raise forms.ValidationError(_("Not found in your jurisdiction: %(names)s") % {"names": "、".join(missing)})
-        return [found[n] for n in dict.fromkeys(names)]
-
-
 class AssignModuleForm(forms.Form):
     module = forms.ModelChoiceField(label=_("Module"), queryset=CourseModulePage.objects.live().order_by("path"))
     due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -60,14 +41,14 @@ class AssignModuleForm(forms.Form):
     committees = forms.ModelMultipleChoiceField(label=_("Committees"), required=False,
                                                 queryset=Committee.objects.none(),
                                                 help_text=_("Hold Ctrl (or long-press) to choose several."))
-    people = PeopleListField(label=_("People"), required=False)
+    people = PersonPickerField(label=_("People"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["townships"].queryset = people_permissions.regions_visible_to(user).filter(
             level=Region.Level.TOWNSHIP).order_by("path")
         self.fields["committees"].queryset = people_permissions.committees_visible_to(user).select_related("region")
-        self.fields["people"].visible = people_permissions.people_visible_to(user)
+        self.fields["people"].limit_to(user)
 
     def clean(self):
         cleaned = super().clean()
@@ -103,11 +84,11 @@ class SessionForm(forms.Form):
 
 
 class SessionAssignForm(forms.Form):
-    people = PeopleListField(label=_("Sign up people"))
+    people = PersonPickerField(label=_("Sign up people"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["people"].visible = people_permissions.people_visible_to(user)
+        self.fields["people"].limit_to(user)
 
 
 class ReportPeriodForm(forms.Form):

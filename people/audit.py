@@ -16,6 +16,12 @@ ACTIONS = [
     ("academy.role_revoke", _("Revoke role"), _("Staff role revoked")),
     ("academy.roster_import_confirm", _("Confirm roster import"), _("Roster import confirmed")),
     ("academy.roster_import_run", _("Run roster import"), _("Roster import ran")),
+    ("academy.activation_code_issue", _("Issue activation code"), _("Activation code issued")),
+    ("academy.activate", _("Activate account"), _("Account activated with a code")),
+    ("academy.reset_code_send", _("Send reset code"), _("Password reset code sent by SMS")),
+    ("academy.password_reset_sms", _("Reset password by SMS"), _("Password reset with an SMS code")),
+    ("academy.password_reset_staff", _("Reset password"), _("Password reset by bureau staff")),
+    ("academy.unlock", _("Unlock account"), _("Sign-in lockout lifted")),
 ]
 
 

@@ -119,6 +119,8 @@ class User(AbstractUser):
                 condition=Q(phone="") | Q(phone__regex=PHONE_PATTERN), name="user_phone_is_mainland_mobile"
             ),
         ]
+        # Sign-in finds the account by mobile number (people.auth) on every login.
+        indexes = [models.Index(fields=["phone"], name="people_user_phone")]
 
     def __str__(self):
         return self.name or self.username
@@ -257,7 +259,22 @@ class BureauSettings(BaseSiteSetting):
         _("pre-job training hours"), default=10, help_text=_("Hours a new mediator completes before practising."),
     )
 
-    panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target")]
+    activation_code_days = models.PositiveSmallIntegerField(
+        _("activation codes valid for (days)"), default=30,
+        help_text=_("How long a login slip's code works unless the slip's page says otherwise."),
+    )
+    justice_office_phones = models.TextField(
+        _("township justice offices' phones"), blank=True,
+        help_text=_("One office a line, e.g. “树林召镇司法所 0477-5123456”. Shown to people who forgot their "
+                    "password and cannot reset it by SMS or email."),
+    )
+
+    panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target"),
+              FieldPanel("activation_code_days"), FieldPanel("justice_office_phones")]
+
+    @property
+    def justice_office_phone_lines(self) -> list[str]:
+        return [line.strip() for line in self.justice_office_phones.splitlines() if line.strip()]
 
     class Meta:
         verbose_name = _("bureau settings")
@@ -358,3 +375,47 @@ class OutboxJob(models.Model):
 
     def __str__(self):
         return self.task
+
+
+class AccessCode(models.Model):
+    """A one-time code that lets a person set their own password: an activation code printed on a login slip
+    (or sent by SMS) before the first sign-in, or a password-reset code sent by SMS.
+
+    Only a keyed hash of the code is stored (``people.services.access_code_digest``). A code works once, until it
+    expires, and only while it is the person's newest code of its purpose: issuing a new one voids the old. Reset
+    codes are short (six digits), so they are bound to the person and void themselves after a few wrong tries."""
+
+    class Purpose(models.TextChoices):
+        ACTIVATION = "activation", _("Activation")
+        RESET = "reset", _("Password reset")
+
+    person = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="access_codes")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        User, verbose_name=_("issued by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    failed_tries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("access code")
+        verbose_name_plural = _("access codes")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Activation codes are found by their hash alone; reset codes (six digits) by their person.
+            models.UniqueConstraint(fields=["code_hash"], condition=Q(purpose="activation"),
+                                    name="unique_activation_code_hash"),
+            models.CheckConstraint(condition=Q(expires_at__gt=models.F("created_at")),
+                                   name="access_code_expires_after_created"),
+        ]
+        indexes = [models.Index(fields=["person", "purpose", "used_at", "voided_at"])]
+
+    def __str__(self):
+        return f"{self.person} · {self.get_purpose_display()}"
+
+    def usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and self.voided_at is None and self.expires_at > now

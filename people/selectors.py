@@ -1,14 +1,16 @@
 """Reads of people and organisations. Selectors take the acting user and filter by what they may see."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import permissions, roster
-from .models import Committee, Grade, Membership, Notice, Region, RosterImport, User
+from .models import AccessCode, BureauSettings, Committee, Grade, Membership, Notice, Region, RosterImport, User
 from .permissions import committees_visible_to, region_filter, regions_visible_to
 
 
@@ -200,3 +202,115 @@ def own_profile(*, user: User) -> User:
     user.roles = [name for name in ROLE_NAMES if checks[name]]
     user.own_memberships = memberships
     return user
+
+
+def bureau_settings():
+    """The bureau's settings of the default site (work without a request: tasks, services); defaults before any
+    site exists."""
+    from wagtail.models import Site
+
+    site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+    return BureauSettings.for_site(site) if site else BureauSettings()
+
+
+# --- Sign-in status, for bureau staff -----------------------------------------------------------------------------
+
+class SignInStatus:
+    NEVER = "never"
+    ACTIVE = "active"
+    LOCKED = "locked"
+
+
+def person_is_locked(*, person: User) -> bool:
+    """Whether django-axes is refusing this account now (failures count per account: ``people.auth``)."""
+    from axes.models import AccessAttempt
+
+    attempts = AccessAttempt.objects.filter(
+        username=person.username, failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    if settings.AXES_COOLOFF_TIME:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME))
+    return attempts.exists()
+
+
+def person_sign_in(*, user: User, pk: int) -> dict | None:
+    """What a bureau officer sees of a person's sign-in: status, last sign-in, the newest activation code's dates.
+    None when the person is outside the officer's jurisdiction (the view answers 404)."""
+    person = permissions.people_visible_to(user).filter(pk=pk).first()
+    if person is None:
+        return None
+    if person_is_locked(person=person):
+        status = SignInStatus.LOCKED
+    elif person.last_login is None:
+        status = SignInStatus.NEVER
+    else:
+        status = SignInStatus.ACTIVE
+    code = person.access_codes.filter(purpose=AccessCode.Purpose.ACTIVATION).order_by("-created_at", "-pk").first()
+    return {"person": person, "status": status, "activation_code": code,
+            "committees": list(learner_memberships(user=person).values_list("committee__name", flat=True))}
+
+
+def people_never_signed_in(people: QuerySet[User]) -> QuerySet[User]:
+    """Of ``people``, those who have never signed in (so need a login slip)."""
+    return people.filter(last_login__isnull=True, is_active=True)
+
+
+def slip_people(*, user: User, committee: int | None = None, region: str | None = None,
+                roster_import: int | None = None) -> tuple[str, QuerySet[User]] | None:
+    """Who a batch of login slips is for: the active members of a committee, of a region (township) or the new
+    people of one roster import, limited to the officer's jurisdiction and to those who have never signed in.
+    Returns (a title for the batch, the people), or None when the committee/region/import is not the officer's."""
+    memberships = Membership.objects.active().filter(region_filter(user, "committee__region__"))
+    if committee is not None:
+        found = committees_visible_to(user).filter(pk=committee).first()
+        if found is None:
+            return None
+        title, memberships = found.name, memberships.filter(committee=found)
+        people = User.objects.filter(pk__in=memberships.values("person"))
+    elif region is not None:
+        found = regions_visible_to(user).filter(code=region).first()
+        if found is None:
+            return None
+        title = found.name
+        people = User.objects.filter(pk__in=memberships.filter(
+            committee__region__path__startswith=found.path).values("person"))
+    elif roster_import is not None:
+        found = roster_imports_visible_to(user).filter(pk=roster_import).first()
+        if found is None:
+            return None
+        title = found.file_name
+        people = User.objects.filter(pk__in=found.result.get("new_people", []))
+        people = people.filter(pk__in=memberships.values("person"))
+    else:
+        return None
+    return title, people_never_signed_in(people).order_by("name", "pk")
+
+
+def slip_rows(people) -> list[dict]:
+    """Each person's name, masked phone and first active committee for a slip (two queries)."""
+    people = list(people)
+    committees: dict[int, str] = {}
+    for person_id, name in (Membership.objects.active().filter(person__in=people)
+                            .order_by("joined_on", "pk").values_list("person_id", "committee__name")):
+        committees.setdefault(person_id, name)
+    return [{"person": p, "committee": committees.get(p.pk, "")} for p in people]
+
+
+def people_search(*, user: User, query: str, limit: int = 20) -> list[User]:
+    """People serving on a committee in the user's jurisdiction whose name, mobile number or committee matches
+    ``query`` (for the person picker). Each has ``committee_name`` (their first active committee). Two queries."""
+    query = query.strip()
+    if not query:
+        return []
+    active = Membership.objects.active().filter(region_filter(user, "committee__region__"))
+    match = Q(name__contains=query) | Q(pk__in=active.filter(committee__name__contains=query).values("person"))
+    if query.isdigit() and len(query) >= 3:
+        match |= Q(phone__contains=query)
+    people = list(permissions.people_visible_to(user).filter(match, pk__in=active.values("person"))
+                  .order_by("name", "pk")[:limit])
+    committees: dict[int, str] = {}
+    for person_id, name in (active.filter(person__in=people).order_by("joined_on", "pk")
+                            .values_list("person_id", "committee__name")):
+        committees.setdefault(person_id, name)
+    for person in people:
+        person.committee_name = committees.get(person.pk, "")
+    return people

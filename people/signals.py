@@ -1,7 +1,6 @@
 """Receivers of the people app: staff-role sync after migrate, and audit entries for logins.
 The people app announces nothing of its own."""
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
@@ -30,6 +29,8 @@ def audit_logout(sender, request, user, **kwargs):
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     # Only failures against a real account are recorded; unknown usernames would let anyone fill the log.
-    user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
+    from .auth import person_for_identifier
+
+    user = person_for_identifier(credentials.get("username", ""))
     if user is not None:
         audit(instance=user, action="academy.login_failed", ip=client_address(request))

@@ -7,6 +7,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError
 
 from . import services
+from .sms import SmsError
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +56,18 @@ def email_send(subject: str, body: str, recipients: list[str], html_body: str | 
 def roster_import_run(import_id: int) -> None:
     """Run a confirmed roster import (idempotent: see the service)."""
     services.roster_import_run(import_id=import_id)
+
+
+@shared_task(bind=True, max_retries=8)
+def sms_send(self, phone: str, text: str) -> None:
+    """Send one text message. While the gateway is down a worker retries with growing pauses (30 s … 10 min); when
+    those run out, or when tasks run in-process (no broker: a retry would block the page), the message waits in
+    the outbox and the sweep tries again every minute. Nothing is dropped."""
+    try:
+        services.sms_send(phone=phone, text=text)
+    except SmsError as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            log.warning("SMS gateway failed, message kept in the outbox: %s", error)
+            services.outbox_job_record(task=self.name, args=[phone, text], error=str(error))
+            return
+        raise self.retry(exc=error, countdown=min(600, 30 * 2 ** self.request.retries)) from error

@@ -15,4 +15,8 @@ urlpatterns = [
     path("bureau/roster/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
     path("bureau/roster/<int:pk>/status/", views.roster_import_status, name="roster_import_status"),
     path("bureau/roster/<int:pk>/confirm/", views.roster_import_confirm, name="roster_import_confirm"),
+    path("bureau/people/<int:pk>/sign-in/", views.person_sign_in, name="person_sign_in"),
+    path("bureau/people/search/", views.person_search, name="person_search"),
+    path("bureau/slips/", views.login_slips, name="login_slips"),
+    path("bureau/never-signed-in.csv", views.never_signed_in_csv, name="never_signed_in_csv"),
 ]

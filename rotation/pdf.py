@@ -1,11 +1,9 @@
 """A session's printable sign-in sheet (签到表): A4 portrait, attendees with their committee, a signature column and
 the session's check-in QR code. Rendered like certificates: xhtml2pdf with the embedded Chinese font."""
 
-import base64
-
-from certificates.pdf import qr_png, register_font, render_pdf
 from courses import selectors as course_selectors
 from courses.models import RotationSession
+from people.pdf import data_uri, qr_png, register_font, render_pdf
 
 TEMPLATE = "rotation/sign_in_sheet_pdf.html"
 BLANK_LINES = 5  # walk-ins write themselves in
@@ -21,5 +19,5 @@ def render_sign_in_sheet(*, session: RotationSession, checkin_url: str) -> bytes
         "modules": list(session.modules.order_by("path")),
         "lecturers": list(session.lecturers.order_by("name")),
         "checkin_url": checkin_url,
-        "qr_code": "data:image/png;base64," + base64.b64encode(qr_png(checkin_url)).decode(),
-    }, what=f"the sign-in sheet of session {session.pk}")
+        "qr_code": data_uri(qr_png(checkin_url)),
+    })

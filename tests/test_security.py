@@ -66,7 +66,7 @@ def test_the_sixth_failed_login_locks_the_account_out_with_a_chinese_page(client
     person = factories.mediator()
     for _ in range(4):
         response = client.post(reverse("login"), {"username": person.username, "password": "wrong"})
-        assert response.status_code == 200 and "请输入一个正确的用户名和密码" in response.content.decode()
+        assert response.status_code == 200 and "登录信息不正确" in response.content.decode()
     response = client.post(reverse("login"), {"username": person.username, "password": "wrong"})
     assert response.status_code == 429 and "登录失败次数过多" in response.content.decode()  # the fifth failure
     response = client.post(reverse("login"), {"username": person.username, "password": factories.PASSWORD})

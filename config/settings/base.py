@@ -144,7 +144,16 @@ CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://med
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # One sign-in field: username, mobile number or national ID number (people/auth.py).
+    "people.auth.IdentifierBackend",
+]
+# Argon2id sized for exam mornings (people/hashers.py explains the parameters); older hashes still verify and
+# are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "people.hashers.AcademyArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -164,6 +173,8 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failures count per account whichever identifier was typed; a typed national ID is never kept in clear.
+AXES_USERNAME_CALLABLE = "people.auth.lockout_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False
 
@@ -198,6 +209,20 @@ vars().update(EMAIL_CONFIG)
 if env("EMAIL_FILE_PATH", default=""):  # for filemail://, an absolute folder (the URL form loses the leading /)
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mediator Academy <noreply@localhost>")
+
+# --- SMS (people/sms.py): a backend class like EMAIL_BACKEND. Empty: no SMS, codes go out on printed login slips.
+# Development prints messages (console); production names people.sms.HttpGatewayBackend and the gateway below.
+SMS_BACKEND = env("SMS_BACKEND", default="")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
+SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
+SMS_SIGN = env("SMS_SIGN", default="调解员学院")  # the signature (签名) Chinese SMS carriers require
+
+# --- Activation and password-reset codes (people.services): one code's life, and how many wrong codes one
+# address may try (a township office's shared connection activates a roomful of people, hence more than logins).
+RESET_CODE_MINUTES = env.int("RESET_CODE_MINUTES", default=10)
+CODE_FAILURES_PER_ADDRESS = env.int("CODE_FAILURES_PER_ADDRESS", default=10)
+CODE_FAILURE_WINDOW_SECONDS = env.int("CODE_FAILURE_WINDOW_SECONDS", default=15 * 60)
 
 # --- Celery: with no broker configured, tasks run in-process so a newcomer needs no service.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")

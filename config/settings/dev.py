@@ -6,3 +6,4 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY", default="development-only-not-secret")  # noqa: S105
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["*"])
+SMS_BACKEND = env("SMS_BACKEND", default="people.sms.ConsoleBackend")  # codes print on the console

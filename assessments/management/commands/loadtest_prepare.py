@@ -11,6 +11,7 @@ Meant for a load-test database: the exam is published to every mediator."""
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.backends.db import SessionStore
@@ -24,6 +25,7 @@ from people.models import Committee, Membership, User
 
 EXAM_TITLE = "压力测试考试"
 USERNAME = "loadtest-{:04d}"
+PHONE = "170{:08d}"  # takers sign in by mobile number as mediators do (benchmark_signin, LOADTEST_USERNAME)
 DEFAULT_PASSWORD = "Load@2026"  # noqa: S105  (throwaway accounts of a load-test database)
 
 
@@ -58,7 +60,9 @@ class Command(BaseCommand):
         if missing:
             hashed = make_password(password)  # once: every taker shares it
             created = User.objects.bulk_create([
-                User(username=name, name=f"压测{name[-4:]}", password=hashed) for name in missing])
+                User(username=name, name=f"压测{name[-4:]}", password=hashed,
+                     phone=PHONE.format(int(name.rsplit("-", 1)[1])))
+                for name in missing])
             Membership.objects.bulk_create([
                 Membership(person=user, committee=committee, role=Membership.Role.MEDIATOR) for user in created])
         quiz = Quiz.objects.filter(title=EXAM_TITLE).first()
@@ -78,7 +82,7 @@ class Command(BaseCommand):
                 closed += 1
         if options["sessions"]:
             self._sign_in(names, Path(options["sessions"]))
-        result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME,
+        result = {"quiz_id": quiz.pk, "takers": takers, "created": len(missing), "username": USERNAME, "phone": PHONE,
                   "closed": closed}
         if options["json"]:
             self.stdout.write(json.dumps(result))
@@ -91,7 +95,7 @@ class Command(BaseCommand):
         """One database session per taker, exactly what ``django.contrib.auth.login`` stores (user, backend, the
         password's session hash), bulk-created. Valid only under the SECRET_KEY this command runs with."""
         store = SessionStore()
-        backend = "django.contrib.auth.backends.ModelBackend"
+        backend = settings.AUTHENTICATION_BACKENDS[-1]  # the one that checks passwords (people.auth)
         users = {user.username: user for user in User.objects.filter(username__in=names)}
         expires = store.get_expiry_date()
         sessions = []

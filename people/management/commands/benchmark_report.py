@@ -27,8 +27,8 @@ PAGES = {
     "mediator": ["/me/learning/", "/me/notices/", "/exams/"],
     "bureau": ["/me/bureau/"],
 }
-# Run only when asked (--load or --only): minutes long, and it needs PostgreSQL and Redis.
-SLOW = {"benchmark_load"}
+# Run only when asked (--load or --only): minutes long, and they need PostgreSQL and Redis.
+SLOW = {"benchmark_load", "benchmark_signin"}
 
 
 def benchmark_names(*, only: list[str], load: bool) -> list[str]:

@@ -19,7 +19,9 @@
       .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
       .then((state) => {
         show(state);
-        if (!state.finished) window.setTimeout(poll, 1000);
+        // A finished import's page says how many new people need login slips: load it once.
+        if (state.status === "done") window.location.reload();
+        else if (!state.finished) window.setTimeout(poll, 1000);
       })
       .catch(() => window.setTimeout(poll, 3000));
   };
