@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from certificates import services
+from certificates import services, status_lists
 from certificates.models import Certificate, VerificationCheck
 from certificates.verification import mask_name
 from tests import factories
@@ -42,14 +42,16 @@ def test_an_unknown_code_is_404_and_logged(client, db):
     assert VerificationCheck.objects.get().certificate is None
 
 
-def test_revoked_reads_as_revoked_on_page_json_and_credential_status(client, certificate):
+def test_revoked_reads_as_revoked_on_page_json_and_status_list(client, certificate):
     services.certificate_revoke(certificate=certificate, revoked_by=factories.administrator(), reason="违纪")
     page = client.get(certificate.verification_path()).content.decode()
     assert "已撤销" in page and 'data-status="revoked"' in page
     data = client.get(reverse("certificates:verify_json", args=[certificate.verification_code])).json()
     assert data["status"] == "revoked" and data["holder"] == "张*明"
-    status = client.get(reverse("certificates:credential_status", args=[certificate.verification_code])).json()
-    assert status["status"] == "revoked" and status["revokedCredentials"][0]["id"] == certificate.verification_url()
+    certificate.refresh_from_db()
+    listed = client.get(reverse("certificates:status_list", args=[certificate.status_list, "revocation"])).json()
+    bitstring = status_lists.decode(listed["credentialSubject"]["encodedList"])
+    assert status_lists.bit_is_set(bitstring, certificate.status_index)
 
 
 def test_the_json_form_has_no_personal_details(client, certificate):
@@ -196,7 +198,8 @@ def test_well_known_documents_publish_the_key(client, certificate):
     did = client.get("/.well-known/did.json").json()
     assert did["id"].startswith("did:web:") and did["verificationMethod"][0]["publicKeyJwk"]["crv"] == "Ed25519"
     keys = client.get("/.well-known/jwks.json").json()["keys"]
-    assert len(keys) == 1 and "d" not in keys[0]  # never the private part
+    assert {key["alg"] for key in keys} == {"EdDSA", "RS256"}
+    assert not any("d" in key or "p" in key for key in keys)  # never the private part
     json.dumps(did)
 
 
