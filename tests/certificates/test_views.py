@@ -192,11 +192,12 @@ def test_the_register_uses_a_constant_number_of_queries(client, committee, progr
 
 
 def test_well_known_documents_publish_the_key(client, certificate):
-    from certificates import credentials
+    from certificates import credentials, proofs
 
     credentials.credential_jwt(certificate)
     did = client.get("/.well-known/did.json").json()
-    assert did["id"].startswith("did:web:") and did["verificationMethod"][0]["publicKeyJwk"]["crv"] == "Ed25519"
+    assert did["id"].startswith("did:web:") and did["alsoKnownAs"] == [proofs.issuer_id()]
+    assert {m["publicKeyJwk"].get("crv") for m in did["verificationMethod"]} == {"Ed25519", None}  # and RSA
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert {key["alg"] for key in keys} == {"EdDSA", "RS256"}
     assert not any("d" in key or "p" in key for key in keys)  # never the private part
