@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from courses.models import RotationSession
 from people.audit import audit
@@ -275,38 +276,37 @@ def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Ce
     return created
 
 
+def _status_change_by_hand(*, certificate: Certificate, new_status: str, by: User | None, reason: str,
+                           action: str, notice_title: str = "") -> Certificate:
+    # Revoking, suspending and reinstating: the recorded move, an audit entry, and a notice to the holder.
+    certificate = certificate_set_status(certificate=certificate, new_status=new_status, changed_by=by, reason=reason)
+    audit(instance=certificate, action=action, actor=by, serial=certificate.serial_number)
+    if notice_title:
+        with translation.override(settings.LANGUAGE_CODE):
+            notice_send(person=certificate.holder, title=_(notice_title) % {"program": certificate.program.name},
+                        body=reason, url=reverse("certificates:mine"))
+    return certificate
+
+
 def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: str) -> Certificate:
     """Revoke a certificate (bureau staff, reason required). Every public form of it says revoked from now on."""
-    certificate = certificate_set_status(certificate=certificate, new_status=Status.REVOKED, changed_by=revoked_by,
-                                         reason=reason)
-    audit(instance=certificate, action="certificates.revoke", actor=revoked_by, serial=certificate.serial_number)
-    with translation.override(settings.LANGUAGE_CODE):
-        notice_send(person=certificate.holder,
-                    title=_("Your certificate has been revoked: %(program)s") % {"program": certificate.program.name},
-                    body=reason, url=reverse("certificates:mine"))
-    return certificate
+    return _status_change_by_hand(certificate=certificate, new_status=Status.REVOKED, by=revoked_by, reason=reason,
+                                  action="certificates.revoke",
+                                  notice_title=gettext_noop("Your certificate has been revoked: %(program)s"))
 
 
 def certificate_suspend(*, certificate: Certificate, suspended_by: User | None, reason: str) -> Certificate:
     """Suspend a current certificate (reason required): its credential's suspension bit is set at once, and every
     public form of it says suspended until it is reinstated or revoked."""
-    certificate = certificate_set_status(certificate=certificate, new_status=Status.SUSPENDED,
-                                         changed_by=suspended_by, reason=reason)
-    audit(instance=certificate, action="certificates.suspend", actor=suspended_by, serial=certificate.serial_number)
-    with translation.override(settings.LANGUAGE_CODE):
-        notice_send(person=certificate.holder,
-                    title=_("Your certificate has been suspended: %(program)s") % {"program": certificate.program.name},
-                    body=reason, url=reverse("certificates:mine"))
-    return certificate
+    return _status_change_by_hand(certificate=certificate, new_status=Status.SUSPENDED, by=suspended_by,
+                                  reason=reason, action="certificates.suspend",
+                                  notice_title=gettext_noop("Your certificate has been suspended: %(program)s"))
 
 
 def certificate_reinstate(*, certificate: Certificate, reinstated_by: User | None, reason: str) -> Certificate:
     """Lift a suspension (reason required): the certificate is issued again and its suspension bit cleared."""
-    certificate = certificate_set_status(certificate=certificate, new_status=Status.ISSUED, changed_by=reinstated_by,
-                                         reason=reason)
-    audit(instance=certificate, action="certificates.reinstate", actor=reinstated_by,
-          serial=certificate.serial_number)
-    return certificate
+    return _status_change_by_hand(certificate=certificate, new_status=Status.ISSUED, by=reinstated_by,
+                                  reason=reason, action="certificates.reinstate")
 
 
 @transaction.atomic
