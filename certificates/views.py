@@ -211,39 +211,55 @@ def bureau_certificates(request):
         "form": form, "page": page, "query": query.urlencode()})
 
 
+# What staff may do to one certificate, by the status each action moves it to (allowed when the move is).
+BUREAU_ACTIONS = {"renew": Certificate.Status.SUPERSEDED, "suspend": Certificate.Status.SUSPENDED,
+                  "reinstate": Certificate.Status.ISSUED, "revoke": Certificate.Status.REVOKED}
+
+
+def _bureau_action_labels() -> dict[str, str]:
+    return {"renew": _("Reason for renewing"), "suspend": _("Reason for suspending"),
+            "reinstate": _("Reason for reinstating"), "revoke": _("Reason for revoking")}
+
+
+def _bureau_action(action: str, *, certificate: Certificate, user, reason: str) -> Certificate:
+    """Do ``action``; returns the certificate to show next (the new one after a renewal)."""
+    if action == "renew":
+        return services.certificate_renew(certificate=certificate, renewed_by=user, reason=reason)
+    if action == "revoke":
+        return services.certificate_revoke(certificate=certificate, revoked_by=user, reason=reason)
+    if action == "suspend":
+        return services.certificate_suspend(certificate=certificate, suspended_by=user, reason=reason)
+    return services.certificate_reinstate(certificate=certificate, reinstated_by=user, reason=reason)
+
+
 @bureau_staff_required
 def bureau_certificate(request, pk):
     certificate = selectors.certificate_detail(user=request.user, pk=pk)
     if certificate is None:
         raise Http404
-    revoke_form = ReasonForm(prefix="revoke", label=_("Reason for revoking"))
-    renew_form = ReasonForm(prefix="renew", label=_("Reason for renewing"))
-    if request.method == "POST":
-        action = request.POST.get("action")
-        form = ReasonForm(request.POST, prefix=action, label="") if action in ("revoke", "renew") else None
-        if form is not None and form.is_valid():
+    labels = _bureau_action_labels()
+    allowed = [action for action, target in BUREAU_ACTIONS.items()
+               if target in services.ALLOWED_TRANSITIONS[certificate.status]]
+    forms = {action: ReasonForm(prefix=action, label=labels[action]) for action in allowed}
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in forms:
+        form = forms[action] = ReasonForm(request.POST, prefix=action, label=labels[action])
+        if form.is_valid():
             try:
-                if action == "revoke":
-                    services.certificate_revoke(certificate=certificate, revoked_by=request.user,
-                                                reason=form.cleaned_data["reason"])
-                    messages.success(request, _("The certificate has been revoked."))
-                    return redirect("certificates:bureau_certificate", pk=certificate.pk)
-                renewed = services.certificate_renew(certificate=certificate, renewed_by=request.user,
-                                                     reason=form.cleaned_data["reason"])
-                messages.success(request, _("Renewed: the new certificate is %(serial)s.") % {
-                    "serial": renewed.serial_number})
-                return redirect("certificates:bureau_certificate", pk=renewed.pk)
+                shown = _bureau_action(action, certificate=certificate, user=request.user,
+                                       reason=form.cleaned_data["reason"])
             except CertificateError as error:
                 form.add_error(None, str(error))
-        if action == "revoke":
-            revoke_form = form
-        elif action == "renew":
-            renew_form = form
+            else:
+                messages.success(request, {
+                    "renew": _("Renewed: the new certificate is %(serial)s."),
+                    "revoke": _("The certificate has been revoked."),
+                    "suspend": _("The certificate has been suspended."),
+                    "reinstate": _("The certificate has been reinstated."),
+                }[action] % {"serial": shown.serial_number})
+                return redirect("certificates:bureau_certificate", pk=shown.pk)
     return render(request, "certificates/bureau_certificate.html", {
-        "certificate": certificate, "record": public_record(certificate),
-        "revoke_form": revoke_form, "renew_form": renew_form,
-        "can_change": certificate.status in (Certificate.Status.ISSUED, Certificate.Status.EXPIRED),
-    })
+        "certificate": certificate, "record": public_record(certificate), "forms": forms})
 
 
 @bureau_staff_required

@@ -143,6 +143,43 @@ def test_renewal_from_the_bureau_page(client, certificate, county):
     assert response.url == reverse("certificates:bureau_certificate", args=[renewed.pk])
 
 
+def test_suspend_and_reinstate_from_the_bureau_page_flip_the_status_bit(client, certificate, county):
+    from certificates import status_lists
+
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    detail = reverse("certificates:bureau_certificate", args=[certificate.pk])
+    page = client.get(detail).content.decode()
+    assert 'data-testid="suspend"' in page and 'data-testid="reinstate"' not in page
+    assert "请填写原因" in client.post(detail, {"action": "suspend", "suspend-reason": ""}).content.decode()
+    client.post(detail, {"action": "suspend", "suspend-reason": "年度考核未通过"})
+    certificate.refresh_from_db()
+    assert certificate.status == "suspended" and certificate.public_status() == "suspended"
+
+    def suspension_bit():
+        listed = status_lists.status_list_credential(certificate.status_list, "suspension")
+        return status_lists.bit_is_set(status_lists.decode(listed["credentialSubject"]["encodedList"]),
+                                       certificate.status_index)
+
+    assert suspension_bit()
+    page = client.get(detail).content.decode()
+    assert 'data-testid="reinstate"' in page and 'data-testid="suspend"' not in page and "已暂停" in page
+    assert "已暂停" in client.get(certificate.verification_path()).content.decode()
+    client.post(detail, {"action": "reinstate", "reinstate-reason": "复核通过"})
+    certificate.refresh_from_db()
+    assert certificate.status == "issued" and not suspension_bit()
+    assert [c.new_status for c in certificate.status_changes.all()] == ["issued", "suspended", "issued"]
+    assert client.post(detail, {"action": "reinstate", "reinstate-reason": "再次"}).status_code == 200  # not offered
+    certificate.refresh_from_db()
+    assert certificate.status_changes.count() == 3
+
+
+def test_a_suspended_certificate_is_not_issued_again_or_renewed_automatically(certificate, holder, program):
+    services.certificate_suspend(certificate=certificate, suspended_by=factories.administrator(), reason="年度考核")
+    again, created = services.certificate_issue(holder=holder, program=program, announce=False)
+    assert again == certificate and not created
+    assert services.certificates_evaluate(holder=holder) == []
+
+
 def test_bulk_issue_page_and_zip(client, committee, program, holder, county, django_capture_on_commit_callbacks):
     factories.mediator(committee=committee, name="李四")
     client.force_login(factories.bureau_staff(jurisdiction=county))
