@@ -14,6 +14,7 @@ signed still verifies."""
 import hashlib
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import jwt
 from cryptography.exceptions import InvalidSignature
@@ -159,7 +160,13 @@ def _key_for(url: str, algorithms) -> SigningKey:
 
 
 def _private(key: SigningKey):
-    return serialization.load_pem_private_key(key.private_key_pem.encode(), password=None)
+    return _load_private(key.kid, key.private_key_pem)
+
+
+@lru_cache(maxsize=16)
+def _load_private(kid: str, pem: str):
+    # Loading checks an RSA key's consistency (~0.1 s); a key's PEM never changes, so each is loaded once.
+    return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
 # --- Data Integrity eddsa-rdfc-2022

@@ -70,14 +70,19 @@ def bit_is_set(bitstring: bytes, index: int) -> bool:
     return bool(bitstring[index // 8] & (0x80 >> (index % 8)))
 
 
+def encoded_list(list_number: int, purpose: str) -> str:
+    """The list as it stands now, encoded (what the status list credential carries)."""
+    if purpose not in PURPOSES:
+        raise CredentialError(f"unknown status purpose {purpose!r}")
+    return encode(bits(list_number, purpose))
+
+
 def etag(list_number: int, purpose: str) -> str:
     return hashlib.sha256(bits(list_number, purpose)).hexdigest()[:32]
 
 
 def status_list_credential(list_number: int, purpose: str) -> dict:
     """The signed ``BitstringStatusListCredential`` for one list and purpose, as it stands now."""
-    if purpose not in PURPOSES:
-        raise CredentialError(f"unknown status purpose {purpose!r}")
     url = list_url(list_number, purpose)
     return data_integrity_sign({
         "@context": [VC_V2],
@@ -86,5 +91,5 @@ def status_list_credential(list_number: int, purpose: str) -> dict:
         "issuer": issuer_id(),
         "validFrom": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": purpose,
-                              "encodedList": encode(bits(list_number, purpose))},
+                              "encodedList": encoded_list(list_number, purpose)},
     })
