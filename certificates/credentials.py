@@ -36,6 +36,7 @@ from .proofs import (
     published_keys,
     verification_method,
 )
+from .services import site_setting
 
 CONTEXT = [VC_V2, OB_V3]
 
@@ -57,15 +58,9 @@ def did_document() -> dict:
     }
 
 
-def _site_setting(model):
-    from .services import site_setting
-
-    return site_setting(model)
-
-
 def _image(caption: str) -> dict:
     """The bureau's seal when one is set in the admin, otherwise the site's emblem."""
-    seal = _site_setting(CertificateSettings).seal
+    seal = site_setting(CertificateSettings).seal
     return {"id": absolute(seal.file.url if seal else static("img/logo.svg")), "type": "Image", "caption": caption}
 
 
@@ -77,7 +72,7 @@ def _issuer_summary(name: str) -> dict:
 
 def issuer_profile() -> dict:
     """What the issuer's URL serves: the bureau's Profile and the keys it signs with (every key it ever used)."""
-    name = _site_setting(BureauSettings).bureau_name
+    name = site_setting(BureauSettings).bureau_name
     top = Region.objects.filter(depth=1).order_by("path").first()
     keys = published_keys()
     address = {"type": ["Address"], "addressCountry": "中国", "addressCountryCode": "CN"}
@@ -119,7 +114,7 @@ def _narrative(program: Program) -> str:
 
 def achievement(program: Program, issuer_name: str | None = None) -> dict:
     """The program as an Open Badges ``Achievement`` (also served at its own URL)."""
-    issuer_name = issuer_name or _site_setting(BureauSettings).bureau_name
+    issuer_name = issuer_name or site_setting(BureauSettings).bureau_name
     with translation.override(settings.LANGUAGE_CODE):
         return {
             "id": absolute(reverse("certificates:achievement", args=[program.slug])),

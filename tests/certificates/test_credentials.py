@@ -313,3 +313,12 @@ def test_the_command_line_check(certificate, tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("verify_credential", credentials.credential_jwt(certificate))
     assert "status: revoked" in capsys.readouterr().out
+
+
+def test_the_deploy_check_wants_an_https_base_url(settings):
+    from certificates.checks import credentials_need_https
+
+    settings.WAGTAILADMIN_BASE_URL = "http://academy.example.cn"
+    assert [w.id for w in credentials_need_https(None)] == ["certificates.W001"]
+    settings.WAGTAILADMIN_BASE_URL = "https://academy.example.cn"
+    assert credentials_need_https(None) == []
