@@ -272,6 +272,10 @@ def credential_verify(text: str, now: datetime | None = None) -> CredentialCheck
     check.credential = credential
     if not check.proof_valid:
         return check
+    issuer = credential.get("issuer")
+    if (issuer.get("id") if isinstance(issuer, dict) else issuer) != issuer_id():
+        check.problems.append(_("It does not name this bureau as its issuer."))
+        return check
     try:
         expand_safe({name: value for name, value in credential.items() if name != "proof"})
     except CredentialError:

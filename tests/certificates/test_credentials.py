@@ -199,6 +199,10 @@ def test_tampered_forged_or_foreign_credentials_fail(certificate):
     assert not credentials.credential_verify(f"{header}.{other_payload}.{signature}").proof_valid
     forged = jwt.encode({"name": "伪造"}, "a-secret-long-enough-for-hmac-sha256-keys", algorithm="HS256")
     assert not credentials.credential_verify(forged).proof_valid
+    elsewhere = proofs.data_integrity_sign({**credentials.credential_for(certificate), "issuer": {
+        "id": "https://evil.example/issuer", "type": ["Profile"], "name": "某某司法局"}})
+    result = credentials.credential_verify(json.dumps(elsewhere))
+    assert result.proof_valid and not result.ok and "签发机关" in str(result.problems)
     for junk in ("not a credential", "{not json", "[1, 2]"):
         result = credentials.credential_verify(junk)
         assert not result.ok and result.problems
