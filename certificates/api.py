@@ -21,7 +21,7 @@ from .verification import certificate_by_code, client_ip, public_record
 
 
 class PublicRecordSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["valid", "expired", "revoked", "superseded"])
+    status = serializers.ChoiceField(choices=["valid", "expired", "revoked", "superseded", "suspended"])
     status_label = serializers.CharField()
     program = serializers.CharField()
     holder = serializers.CharField(help_text="The holder's name, partially masked (张*明).")
@@ -48,7 +48,7 @@ class CertificateVerifyView(APIView):
 
 class OwnCertificateSerializer(serializers.ModelSerializer):
     program = serializers.CharField(source="program.name")
-    status = serializers.SerializerMethodField(help_text="valid, expired, revoked or superseded")
+    status = serializers.SerializerMethodField(help_text="valid, expired, revoked, superseded or suspended")
     verification_url = serializers.CharField()
     pdf_url = serializers.SerializerMethodField()
 

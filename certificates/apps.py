@@ -11,7 +11,7 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from people.roles import StaffRole, register_role_permissions
 
-        from . import receivers  # noqa: F401  (connects the learning events to automatic issuance)
+        from . import checks, receivers  # noqa: F401  (deploy checks; the learning events → automatic issuance)
 
         programs = {"certificates.add_program", "certificates.change_program", "certificates.view_program"}
         register_role_permissions(StaffRole.BUREAU_STAFF, programs)

@@ -184,6 +184,10 @@ def seed(out) -> list[tuple[str, str, str]]:
                                    renewed_by=bureau, reason="有效期内完成继续教育20学时，换发新证。",
                                    issued_on=today - timedelta(days=30), announce=False)
 
+    if not mediator_certificates.filter(status=Certificate.Status.SUSPENDED).exists():
+        services.certificate_suspend(certificate=mediator_certificates.filter(status="issued").last(),
+                                     suspended_by=bureau, reason="年度考核未通过，暂停持证，待复核。")
+
     counts = {status: Certificate.objects.filter(status=status).count() for status in Certificate.Status.values}
     out.write(f"  certificates: {len(programs)} programs, {sum(counts.values())} certificates "
               f"({', '.join(f'{k} {v}' for k, v in counts.items())})")

@@ -8,3 +8,7 @@ class IllegalStatusChange(CertificateError):
 
 class RequirementsNotMet(CertificateError):
     """The holder does not meet the program's requirements (or not the ones that cannot be waived)."""
+
+
+class CredentialError(Exception):
+    """A credential (or a document it names) cannot be processed: unknown context, undefined term, bad proof."""

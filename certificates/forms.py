@@ -8,9 +8,12 @@ from people.permissions import committees_visible_to, region_filter, regions_vis
 
 from .models import Program
 
+CREDENTIAL_MAX_CHARS = 60000  # a credential with its proof is ~5 KB; this leaves room and refuses floods
+
 STATUS_CHOICES = [
     ("", _("Any status")), ("valid", _("Valid")), ("expiring", _("Expiring within 60 days")),
     ("expired", _("Expired")), ("revoked", _("Revoked")), ("superseded", _("Superseded by a renewal")),
+    ("suspended", _("Suspended")),
 ]
 
 
@@ -76,16 +79,16 @@ class LookupForm(forms.Form):
 
 
 class CredentialCheckForm(forms.Form):
-    credential = forms.CharField(label=_("Credential (JWT)"), widget=forms.Textarea(attrs={"rows": 6}),
-                                 max_length=20000, required=False)
+    credential = forms.CharField(label=_("Credential (JSON or JWT)"), widget=forms.Textarea(attrs={"rows": 6}),
+                                 max_length=CREDENTIAL_MAX_CHARS, required=False)
     file = forms.FileField(label=_("or its file"), required=False)
 
     def clean(self):
         data = super().clean()
-        token = (data.get("credential") or "").strip()
-        if not token and data.get("file"):
-            token = data["file"].read(20000).decode("utf-8", "replace").strip()
-        if not token:
+        text = (data.get("credential") or "").strip()
+        if not text and data.get("file"):
+            text = data["file"].read(CREDENTIAL_MAX_CHARS).decode("utf-8", "replace").strip()
+        if not text:
             raise forms.ValidationError(_("Paste a credential or choose its file."))
-        data["token"] = token
+        data["credential_text"] = text
         return data

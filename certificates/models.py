@@ -1,6 +1,7 @@
 """Certification: programs, the certificates issued under them, their status history and public checks."""
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -117,6 +118,8 @@ class Certificate(models.Model):
         EXPIRED = "expired", _("Expired")
         REVOKED = "revoked", _("Revoked")
         SUPERSEDED = "superseded", _("Superseded")
+        # Held back for now (e.g. by an annual review), and reinstated or revoked later.
+        SUSPENDED = "suspended", _("Suspended")
 
     holder = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("holder"), on_delete=models.PROTECT,
                                related_name="certificates")
@@ -138,6 +141,11 @@ class Certificate(models.Model):
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
     pdf = models.FileField(_("PDF"), upload_to="certificates/pdf/%Y/", blank=True)
+    # The credential's subject: a random identifier with no link to the person's name or ID (see
+    # docs/credentials.md). Its bit in the bureau's status lists: list number and a randomly drawn index.
+    subject_id = models.UUIDField(_("credential subject"), default=uuid.uuid4, unique=True, editable=False)
+    status_list = models.PositiveIntegerField(_("status list"), default=0, editable=False)
+    status_index = models.PositiveIntegerField(_("status list index"), null=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -145,10 +153,12 @@ class Certificate(models.Model):
         verbose_name_plural = _("certificates")
         ordering = ["-issued_on", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["holder", "program"], condition=Q(status="issued"),
+            # A suspended certificate is still the holder's current one: it is reinstated, not issued again.
+            models.UniqueConstraint(fields=["holder", "program"], condition=Q(status__in=["issued", "suspended"]),
                                     name="one_current_certificate_per_holder_and_program"),
             models.CheckConstraint(condition=Q(expires_on__gt=models.F("issued_on")),
                                    name="certificate_expires_after_issue"),
+            models.UniqueConstraint(fields=["status_list", "status_index"], name="one_certificate_per_status_bit"),
         ]
         indexes = [models.Index(fields=["status", "expires_on"])]
 
@@ -163,8 +173,8 @@ class Certificate(models.Model):
         return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + self.verification_path()
 
     def public_status(self, today=None) -> str:
-        """What a verifier is told: valid, expired, revoked or superseded. A certificate past its date counts as
-        expired even before the nightly sweep has recorded it."""
+        """What a verifier is told: valid, expired, revoked, suspended or superseded. A certificate past its date
+        counts as expired even before the nightly sweep has recorded it."""
         if self.status == self.Status.ISSUED:
             return "expired" if self.expires_on < (today or timezone.localdate()) else "valid"
         return self.status
@@ -297,18 +307,24 @@ class BulkIssue(models.Model):
 
 
 class SigningKey(models.Model):
-    """The bureau's Ed25519 key pair for signing credentials. Generated on first use and kept in the database,
-    never in the repository. Retired keys stay published so credentials they signed still verify."""
+    """One of the bureau's key pairs for signing credentials: Ed25519 (Data Integrity proofs, EdDSA JWTs) or RSA
+    (RS256 JWTs). Generated on first use and kept in the database, never in the repository. One key per
+    algorithm is current; retired keys stay published so credentials they signed still verify."""
+
+    class Algorithm(models.TextChoices):
+        ED25519 = "EdDSA", "Ed25519"
+        RSA = "RS256", "RSA 2048"
 
     kid = models.CharField(max_length=40, unique=True)
+    algorithm = models.CharField(max_length=8, choices=Algorithm.choices, default=Algorithm.ED25519)
     private_key_pem = models.TextField(editable=False)
     public_jwk = models.JSONField(editable=False)
     is_current = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True),
-                                               name="one_current_signing_key")]
+        constraints = [models.UniqueConstraint(fields=["algorithm"], condition=Q(is_current=True),
+                                               name="one_current_signing_key_per_algorithm")]
 
     def __str__(self):
         return self.kid

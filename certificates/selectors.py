@@ -34,6 +34,7 @@ def status_filter(status: str, today=None) -> Q:
         "expired": Q(status=Status.EXPIRED) | Q(status=Status.ISSUED, expires_on__lt=today),
         "revoked": Q(status=Status.REVOKED),
         "superseded": Q(status=Status.SUPERSEDED),
+        "suspended": Q(status=Status.SUSPENDED),
     }[status]
 
 

@@ -5,6 +5,7 @@ functions guarantee the rules of the domain: one current certificate per person 
 numbers, every status move recorded, each reminder sent once."""
 
 import logging
+import secrets
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from courses.models import RotationSession
 from people.audit import audit
@@ -38,13 +40,15 @@ Status = Certificate.Status
 
 # The status pipeline as data: where each status may go next. Revoked and superseded are final.
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.ISSUED: frozenset({Status.EXPIRED, Status.REVOKED, Status.SUPERSEDED}),
+    Status.ISSUED: frozenset({Status.EXPIRED, Status.REVOKED, Status.SUPERSEDED, Status.SUSPENDED}),
+    # Suspended: reinstated (back to issued), revoked, or left to expire.
+    Status.SUSPENDED: frozenset({Status.ISSUED, Status.REVOKED, Status.EXPIRED}),
     Status.EXPIRED: frozenset({Status.REVOKED, Status.SUPERSEDED}),
     Status.REVOKED: frozenset(),
     Status.SUPERSEDED: frozenset(),
 }
-# Moves a person makes by hand must say why.
-REASON_REQUIRED = frozenset({Status.REVOKED})
+# Moves a person makes by hand must say why (a move back to issued is always a reinstatement by hand).
+REASON_REQUIRED = frozenset({Status.REVOKED, Status.SUSPENDED, Status.ISSUED})
 
 
 @transaction.atomic
@@ -126,10 +130,29 @@ def _certificate_create(
     )
     CertificateStatusChange.objects.create(certificate=certificate, new_status=Status.ISSUED, changed_by=issued_by,
                                            reason=reason.strip())
+    _status_bit_allocate(certificate)
     audit(instance=certificate, action="certificates.issue", actor=issued_by, serial=certificate.serial_number)
     if announce:
         _announce_issue(certificate)
     return certificate
+
+
+def _status_bit_allocate(certificate: Certificate) -> None:
+    """Draw the certificate's bit in the status lists at random, so neighbouring bits say nothing about who was
+    certified together. Lists are filled to half their size, which keeps draws from colliding often; a
+    collision (the database's constraint) draws again."""
+    half = settings.CREDENTIAL_STATUS_LIST_BITS // 2
+    certificate.status_list = (Certificate.objects.count() - 1) // half
+    for _attempt in range(50):
+        certificate.status_index = secrets.randbelow(settings.CREDENTIAL_STATUS_LIST_BITS)
+        try:
+            with transaction.atomic():
+                Certificate.objects.filter(pk=certificate.pk).update(status_list=certificate.status_list,
+                                                                     status_index=certificate.status_index)
+                return
+        except IntegrityError:
+            continue
+    raise CertificateError(_("No free place in the credential status list; try again."))
 
 
 def _announce_issue(certificate: Certificate) -> None:
@@ -169,7 +192,8 @@ def certificate_issue(
     a reason, which is recorded, and may waive requirements that can be waived, never the eligible roles.
     With ``announce`` the holder gets a notice and the PDF is rendered in the background after commit."""
     _lock_holder(holder)
-    current = Certificate.objects.filter(holder=holder, program=program, status=Status.ISSUED).first()
+    current = Certificate.objects.filter(holder=holder, program=program,
+                                         status__in=[Status.ISSUED, Status.SUSPENDED]).first()
     if current is not None:
         return current, False
     _check_requirements(holder=holder, program=program, issued_by=issued_by, reason=reason)
@@ -216,7 +240,8 @@ def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Ce
 
     - none, or one that expired past its renewal window: issue when the program's requirements are met;
     - current or expired, inside its renewal window: renew when the continuing-education hours are met;
-    - revoked: nothing; only bureau staff may issue again, by hand (a revocation is never undone silently)."""
+    - revoked: nothing; only bureau staff may issue again, by hand (a revocation is never undone silently);
+    - suspended: nothing; bureau staff reinstate or revoke it."""
     today = today or timezone.localdate()
     _lock_holder(holder)
     record = learner_record(holder=holder)
@@ -231,7 +256,7 @@ def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Ce
         if not record.roles & set(program.eligible_roles):
             continue
         last = latest.get(program.pk)
-        if last is not None and last.status == Status.REVOKED:
+        if last is not None and last.status in (Status.REVOKED, Status.SUSPENDED):
             continue
         renewable = last is not None and today <= renewal_window(last)[1]
         report = requirements_report(holder=holder, program=program, record=record, today=today,
@@ -251,16 +276,37 @@ def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Ce
     return created
 
 
+def _status_change_by_hand(*, certificate: Certificate, new_status: str, by: User | None, reason: str,
+                           action: str, notice_title: str = "") -> Certificate:
+    # Revoking, suspending and reinstating: the recorded move, an audit entry, and a notice to the holder.
+    certificate = certificate_set_status(certificate=certificate, new_status=new_status, changed_by=by, reason=reason)
+    audit(instance=certificate, action=action, actor=by, serial=certificate.serial_number)
+    if notice_title:
+        with translation.override(settings.LANGUAGE_CODE):
+            notice_send(person=certificate.holder, title=_(notice_title) % {"program": certificate.program.name},
+                        body=reason, url=reverse("certificates:mine"))
+    return certificate
+
+
 def certificate_revoke(*, certificate: Certificate, revoked_by: User, reason: str) -> Certificate:
     """Revoke a certificate (bureau staff, reason required). Every public form of it says revoked from now on."""
-    certificate = certificate_set_status(certificate=certificate, new_status=Status.REVOKED, changed_by=revoked_by,
-                                         reason=reason)
-    audit(instance=certificate, action="certificates.revoke", actor=revoked_by, serial=certificate.serial_number)
-    with translation.override(settings.LANGUAGE_CODE):
-        notice_send(person=certificate.holder,
-                    title=_("Your certificate has been revoked: %(program)s") % {"program": certificate.program.name},
-                    body=reason, url=reverse("certificates:mine"))
-    return certificate
+    return _status_change_by_hand(certificate=certificate, new_status=Status.REVOKED, by=revoked_by, reason=reason,
+                                  action="certificates.revoke",
+                                  notice_title=gettext_noop("Your certificate has been revoked: %(program)s"))
+
+
+def certificate_suspend(*, certificate: Certificate, suspended_by: User | None, reason: str) -> Certificate:
+    """Suspend a current certificate (reason required): its credential's suspension bit is set at once, and every
+    public form of it says suspended until it is reinstated or revoked."""
+    return _status_change_by_hand(certificate=certificate, new_status=Status.SUSPENDED, by=suspended_by,
+                                  reason=reason, action="certificates.suspend",
+                                  notice_title=gettext_noop("Your certificate has been suspended: %(program)s"))
+
+
+def certificate_reinstate(*, certificate: Certificate, reinstated_by: User | None, reason: str) -> Certificate:
+    """Lift a suspension (reason required): the certificate is issued again and its suspension bit cleared."""
+    return _status_change_by_hand(certificate=certificate, new_status=Status.ISSUED, by=reinstated_by,
+                                  reason=reason, action="certificates.reinstate")
 
 
 @transaction.atomic

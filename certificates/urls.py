@@ -7,15 +7,22 @@ urlpatterns = [
     # Public, no login: the QR code's target and its JSON form, the phone-in lookup, credential checks.
     path("verify/lookup/", views.lookup, name="lookup"),
     path("verify/credential/", views.credential_check, name="credential_check"),
-    path("verify/status/<str:code>/", views.credential_status, name="credential_status"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("verify/<str:code>/json/", views.verify_json, name="verify_json"),
+    path("verify/<str:code>/credential/", views.credential_pickup, name="credential_pickup"),
+    # What verifiers of credentials fetch: the issuer profile, its keys, achievements, status lists.
+    path("credentials/issuer/", views.issuer_profile, name="issuer_profile"),
+    path("credentials/keys/<str:kid>/", views.credential_key, name="credential_key"),
+    path("credentials/achievements/<slug:slug>/", views.achievement, name="achievement"),
+    path("credentials/status/<int:list_number>/<str:purpose>/", views.status_list, name="status_list"),
     path(".well-known/did.json", views.did_document, name="did_document"),
     path(".well-known/jwks.json", views.jwks, name="jwks"),
     # The holder.
     path("certificates/", views.mine, name="mine"),
     path("certificates/<int:pk>/pdf/", views.pdf, name="pdf"),
     path("certificates/<int:pk>/credential/", views.credential, name="credential"),
+    path("certificates/<int:pk>/credential.json", views.credential_json, name="credential_json"),
+    path("certificates/<int:pk>/wallet/", views.credential_wallet, name="credential_wallet"),
     # Bureau staff.
     path("certificates/bureau/", views.bureau_certificates, name="bureau_certificates"),
     path("certificates/bureau/programs/", views.bureau_programs, name="bureau_programs"),

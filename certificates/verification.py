@@ -42,7 +42,8 @@ def certificate_by_serial_and_name(serial_number: str, name: str) -> Certificate
 
 def status_label(status: str) -> str:
     return {"valid": _("Valid"), "expired": _("Expired"), "revoked": _("Revoked"),
-            "superseded": _("Superseded by a renewal")}[status]
+            "superseded": _("Superseded by a renewal"), "suspended": _("Suspended"),
+            "not_yet_valid": _("Not valid yet")}[status]
 
 
 def public_record(certificate: Certificate) -> dict:

@@ -1,5 +1,6 @@
 """Thin views: public checks, the learner's certificates, the bureau's register and forms."""
 
+import base64
 import tempfile
 import zipfile
 
@@ -9,17 +10,19 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import condition, require_POST
 
 from people.decorators import bureau_staff_required
 from people.permissions import can_see_person, people_visible_to
 
-from . import credentials, selectors, services
+from . import credentials, proofs, selectors, services, status_lists
 from .exceptions import CertificateError
 from .forms import BulkIssueForm, CertificateFilterForm, CredentialCheckForm, IssueForm, LookupForm, ReasonForm
-from .models import Certificate, VerificationCheck
+from .models import Certificate, Program, SigningKey, VerificationCheck
+from .pdf import qr_png
 from .verification import (
     certificate_by_code,
     certificate_by_serial_and_name,
@@ -57,16 +60,16 @@ def verify_json(request, code):
 
 @never_cache
 @rate_limited
-def credential_status(request, code):
-    """The credential's ``credentialStatus`` (1EdTech revocation list, for one credential), with its status."""
+def credential_pickup(request, code):
+    """The credential at the link (and QR code) a wallet picks it up from: JSON with its Data Integrity proof, or
+    ``?format=jwt``. It carries no name (the subject is a random identifier), so it tells a stranger no more than
+    the public check page. Revoked and superseded certificates hand out no credential."""
     certificate = _checked(request, code=code, channel=VerificationCheck.Channel.CREDENTIAL)
-    record = public_record(certificate)
-    revoked = [{"id": certificate.verification_url(), "revocationReason": _("Revoked by the issuer")}] \
-        if record["status"] == "revoked" else []
-    return JsonResponse({
-        "id": request.build_absolute_uri(), "issuer": credentials.issuer_did(), "revokedCredentials": revoked,
-        "status": record["status"], "credential": certificate.verification_url(),
-    })
+    if certificate.status in (Certificate.Status.REVOKED, Certificate.Status.SUPERSEDED):
+        return HttpResponse(status=410)
+    if request.GET.get("format") == "jwt":
+        return HttpResponse(credentials.credential_jwt(certificate), content_type="application/vc+jwt")
+    return _ld_response(credentials.credential_json(certificate))
 
 
 @never_cache
@@ -86,13 +89,18 @@ def lookup(request):
 
 @rate_limited
 def credential_check(request):
-    """Paste or upload a credential JWT; see whether its signature and status check out."""
+    """Paste or upload a credential (its JSON or its JWT); see whether its proof, dates and status check out."""
     form = CredentialCheckForm(request.POST or None, request.FILES or None)
     check = None
     if request.method == "POST" and form.is_valid():
-        check = credentials.credential_verify(form.cleaned_data["token"])
+        check = credentials.credential_verify(form.cleaned_data["credential_text"])
     return render(request, "certificates/credential_check.html", {
         "form": form, "check": check, "status_label": status_label(check.status) if check and check.status else ""})
+
+
+def _ld_response(document: dict, **kwargs) -> JsonResponse:
+    return JsonResponse(document, content_type="application/ld+json", json_dumps_params={"ensure_ascii": False},
+                        **kwargs)
 
 
 def did_document(request):
@@ -100,7 +108,32 @@ def did_document(request):
 
 
 def jwks(request):
-    return JsonResponse(credentials.jwks())
+    return JsonResponse(proofs.jwks())
+
+
+def issuer_profile(request):
+    return _ld_response(credentials.issuer_profile())
+
+
+def credential_key(request, kid):
+    key = get_object_or_404(SigningKey, kid=kid)
+    return _ld_response(proofs.key_document(key))
+
+
+def achievement(request, slug):
+    return _ld_response(credentials.achievement(get_object_or_404(Program, slug=slug)))
+
+
+@condition(etag_func=lambda request, list_number, purpose: (
+    status_lists.etag(list_number, purpose) if purpose in status_lists.PURPOSES else None))
+def status_list(request, list_number, purpose):
+    """A signed status list, as it stands now. ``no-cache``: a verifier revalidates each time (a 304 when the
+    bits have not changed), so a revocation or suspension counts from the moment it is made."""
+    if purpose not in status_lists.PURPOSES:
+        raise Http404
+    response = _ld_response(status_lists.status_list_credential(list_number, purpose))
+    patch_cache_control(response, no_cache=True, max_age=0, public=True)
+    return response
 
 
 # --- The holder
@@ -135,6 +168,26 @@ def credential(request, pk):
         "Content-Disposition": f'attachment; filename="{certificate.serial_number}.jwt"'})
 
 
+@login_required
+def credential_json(request, pk):
+    """The credential as JSON with its embedded Data Integrity proof."""
+    certificate = _own_or_visible(request, pk)
+    response = _ld_response(credentials.credential_json(certificate))
+    response["Content-Disposition"] = f'attachment; filename="{certificate.serial_number}.json"'
+    return response
+
+
+@login_required
+def credential_wallet(request, pk):
+    """The credential's link and QR code for a wallet to pick it up, and its downloads."""
+    certificate = _own_or_visible(request, pk)
+    link = request.build_absolute_uri(reverse("certificates:credential_pickup",
+                                              args=[certificate.verification_code]))
+    return render(request, "certificates/credential_wallet.html", {
+        "certificate": certificate, "link": link,
+        "qr": "data:image/png;base64," + base64.b64encode(qr_png(link)).decode()})
+
+
 # --- Bureau staff, inside their jurisdiction
 
 
@@ -158,39 +211,55 @@ def bureau_certificates(request):
         "form": form, "page": page, "query": query.urlencode()})
 
 
+# What staff may do to one certificate, by the status each action moves it to (allowed when the move is).
+BUREAU_ACTIONS = {"renew": Certificate.Status.SUPERSEDED, "suspend": Certificate.Status.SUSPENDED,
+                  "reinstate": Certificate.Status.ISSUED, "revoke": Certificate.Status.REVOKED}
+
+
+def _bureau_action_labels() -> dict[str, str]:
+    return {"renew": _("Reason for renewing"), "suspend": _("Reason for suspending"),
+            "reinstate": _("Reason for reinstating"), "revoke": _("Reason for revoking")}
+
+
+def _bureau_action(action: str, *, certificate: Certificate, user, reason: str) -> Certificate:
+    """Do ``action``; returns the certificate to show next (the new one after a renewal)."""
+    if action == "renew":
+        return services.certificate_renew(certificate=certificate, renewed_by=user, reason=reason)
+    if action == "revoke":
+        return services.certificate_revoke(certificate=certificate, revoked_by=user, reason=reason)
+    if action == "suspend":
+        return services.certificate_suspend(certificate=certificate, suspended_by=user, reason=reason)
+    return services.certificate_reinstate(certificate=certificate, reinstated_by=user, reason=reason)
+
+
 @bureau_staff_required
 def bureau_certificate(request, pk):
     certificate = selectors.certificate_detail(user=request.user, pk=pk)
     if certificate is None:
         raise Http404
-    revoke_form = ReasonForm(prefix="revoke", label=_("Reason for revoking"))
-    renew_form = ReasonForm(prefix="renew", label=_("Reason for renewing"))
-    if request.method == "POST":
-        action = request.POST.get("action")
-        form = ReasonForm(request.POST, prefix=action, label="") if action in ("revoke", "renew") else None
-        if form is not None and form.is_valid():
+    labels = _bureau_action_labels()
+    allowed = [action for action, target in BUREAU_ACTIONS.items()
+               if target in services.ALLOWED_TRANSITIONS[certificate.status]]
+    forms = {action: ReasonForm(prefix=action, label=labels[action]) for action in allowed}
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in forms:
+        form = forms[action] = ReasonForm(request.POST, prefix=action, label=labels[action])
+        if form.is_valid():
             try:
-                if action == "revoke":
-                    services.certificate_revoke(certificate=certificate, revoked_by=request.user,
-                                                reason=form.cleaned_data["reason"])
-                    messages.success(request, _("The certificate has been revoked."))
-                    return redirect("certificates:bureau_certificate", pk=certificate.pk)
-                renewed = services.certificate_renew(certificate=certificate, renewed_by=request.user,
-                                                     reason=form.cleaned_data["reason"])
-                messages.success(request, _("Renewed: the new certificate is %(serial)s.") % {
-                    "serial": renewed.serial_number})
-                return redirect("certificates:bureau_certificate", pk=renewed.pk)
+                shown = _bureau_action(action, certificate=certificate, user=request.user,
+                                       reason=form.cleaned_data["reason"])
             except CertificateError as error:
                 form.add_error(None, str(error))
-        if action == "revoke":
-            revoke_form = form
-        elif action == "renew":
-            renew_form = form
+            else:
+                messages.success(request, {
+                    "renew": _("Renewed: the new certificate is %(serial)s."),
+                    "revoke": _("The certificate has been revoked."),
+                    "suspend": _("The certificate has been suspended."),
+                    "reinstate": _("The certificate has been reinstated."),
+                }[action] % {"serial": shown.serial_number})
+                return redirect("certificates:bureau_certificate", pk=shown.pk)
     return render(request, "certificates/bureau_certificate.html", {
-        "certificate": certificate, "record": public_record(certificate),
-        "revoke_form": revoke_form, "renew_form": renew_form,
-        "can_change": certificate.status in (Certificate.Status.ISSUED, Certificate.Status.EXPIRED),
-    })
+        "certificate": certificate, "record": public_record(certificate), "forms": forms})
 
 
 @bureau_staff_required

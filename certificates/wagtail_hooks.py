@@ -60,4 +60,6 @@ def register_audit_actions(actions):
     audit.register(actions, [
         ("certificates.issue", _("Issue certificate"), _("Certificate issued")),
         ("certificates.revoke", _("Revoke certificate"), _("Certificate revoked")),
+        ("certificates.suspend", _("Suspend certificate"), _("Certificate suspended")),
+        ("certificates.reinstate", _("Reinstate certificate"), _("Certificate reinstated")),
     ])

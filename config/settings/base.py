@@ -335,6 +335,10 @@ DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
 DASHBOARD_LIVE_BUDGET_MS = env.int("DASHBOARD_LIVE_BUDGET_MS", default=200)
 
 CERTIFICATE_CHECKS_PER_MINUTE = env.int("CERTIFICATE_CHECKS_PER_MINUTE", default=30)  # per client address
+# Credentials (Open Badges 3.0): bits per status list (16 KB, the minimum the Bitstring Status List spec sets, so
+# that a list hides which credentials it holds) and the JWT signature (RS256, the Open Badges minimum, or EdDSA).
+CREDENTIAL_STATUS_LIST_BITS = 131072
+CREDENTIAL_JWT_ALGORITHM = env("CREDENTIAL_JWT_ALGORITHM", default="RS256")
 # The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP set by
 # nginx); empty means REMOTE_ADDR. Only name a header the proxy always overwrites, or clients could forge it.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")

@@ -55,6 +55,34 @@ def test_the_informant_sees_a_valid_certificate_on_the_phone(phone):
     screenshot(phone, "my-certificates-375")
 
 
+def test_the_informant_hands_the_credential_to_a_wallet_and_a_stranger_checks_it(phone, tmp_path):
+    """The QR code on the 数字凭证 page decodes (zbarimg) to the pickup link; what it serves checks out as valid."""
+    import shutil
+    import subprocess
+
+    login(phone, "informant")
+    phone.goto("/certificates/")
+    phone.locator("[data-testid=credential-wallet-link]").first.click()
+    link = phone.inner_text("[data-testid=credential-link]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    for selector in ("[data-testid=download-credential-json]", "[data-testid=download-credential-jwt]"):
+        assert phone.locator(selector).bounding_box()["height"] >= 44
+    screenshot(phone, "credential-wallet-375")
+    if shutil.which("zbarimg"):
+        qr = tmp_path / "qr.png"
+        phone.locator("[data-testid=credential-qr]").screenshot(path=str(qr))
+        decoded = subprocess.run(["zbarimg", "-q", "--raw", str(qr)], capture_output=True, text=True, check=True)
+        assert decoded.stdout.strip() == link
+    credential = phone.request.get(link).text()
+    phone.goto("/verify/credential/")
+    phone.fill("textarea[name=credential]", credential)
+    phone.click("form.stacked button[type=submit]")
+    result = phone.locator("[data-testid=credential-check]")
+    assert result.get_attribute("data-ok") == "true" and "签名有效" in result.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "credential-check-375")
+
+
 def test_the_register_and_programs_at_375(phone):
     login(phone, "bureau")
     phone.goto("/certificates/bureau/?status=expiring")

@@ -35,7 +35,23 @@ def test_the_demo_mediator_meets_everything_but_the_exam_and_a_rerun_changes_not
     assert Certificate.objects.get(holder=informant).public_status() == "valid"
     assert Certificate.objects.filter(issued_by=None).count() == 0  # seeding issued nothing by itself
 
+    assert Certificate.objects.filter(status="suspended").count() == 1  # the suspension bit has something to show
     states = sorted(Certificate.objects.values_list("serial_number", "status"))
     with django_capture_on_commit_callbacks(execute=True):
         _seed_all()
     assert sorted(Certificate.objects.values_list("serial_number", "status")) == states
+
+
+def test_the_demo_credentials_meet_open_badges_3_in_every_program_and_status():
+    from certificates import credentials
+    from tests.certificates.test_credentials import assert_open_badges_3
+
+    _seed_all()
+    seen = set()
+    for certificate in Certificate.objects.select_related("program", "holder").order_by("pk"):
+        if (certificate.program_id, certificate.status) in seen:
+            continue
+        seen.add((certificate.program_id, certificate.status))
+        assert_open_badges_3(credentials.credential_json(certificate), proof=True)
+        assert credentials.credential_verify(credentials.credential_jwt(certificate)).proof_valid
+    assert {status for _program, status in seen} == set(Certificate.Status.values)

@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from certificates import services
+from certificates import services, status_lists
 from certificates.models import Certificate, VerificationCheck
 from certificates.verification import mask_name
 from tests import factories
@@ -42,14 +42,16 @@ def test_an_unknown_code_is_404_and_logged(client, db):
     assert VerificationCheck.objects.get().certificate is None
 
 
-def test_revoked_reads_as_revoked_on_page_json_and_credential_status(client, certificate):
+def test_revoked_reads_as_revoked_on_page_json_and_status_list(client, certificate):
     services.certificate_revoke(certificate=certificate, revoked_by=factories.administrator(), reason="违纪")
     page = client.get(certificate.verification_path()).content.decode()
     assert "已撤销" in page and 'data-status="revoked"' in page
     data = client.get(reverse("certificates:verify_json", args=[certificate.verification_code])).json()
     assert data["status"] == "revoked" and data["holder"] == "张*明"
-    status = client.get(reverse("certificates:credential_status", args=[certificate.verification_code])).json()
-    assert status["status"] == "revoked" and status["revokedCredentials"][0]["id"] == certificate.verification_url()
+    certificate.refresh_from_db()
+    listed = client.get(reverse("certificates:status_list", args=[certificate.status_list, "revocation"])).json()
+    bitstring = status_lists.decode(listed["credentialSubject"]["encodedList"])
+    assert status_lists.bit_is_set(bitstring, certificate.status_index)
 
 
 def test_the_json_form_has_no_personal_details(client, certificate):
@@ -141,6 +143,43 @@ def test_renewal_from_the_bureau_page(client, certificate, county):
     assert response.url == reverse("certificates:bureau_certificate", args=[renewed.pk])
 
 
+def test_suspend_and_reinstate_from_the_bureau_page_flip_the_status_bit(client, certificate, county):
+    from certificates import status_lists
+
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    detail = reverse("certificates:bureau_certificate", args=[certificate.pk])
+    page = client.get(detail).content.decode()
+    assert 'data-testid="suspend"' in page and 'data-testid="reinstate"' not in page
+    assert "请填写原因" in client.post(detail, {"action": "suspend", "suspend-reason": ""}).content.decode()
+    client.post(detail, {"action": "suspend", "suspend-reason": "年度考核未通过"})
+    certificate.refresh_from_db()
+    assert certificate.status == "suspended" and certificate.public_status() == "suspended"
+
+    def suspension_bit():
+        listed = status_lists.status_list_credential(certificate.status_list, "suspension")
+        return status_lists.bit_is_set(status_lists.decode(listed["credentialSubject"]["encodedList"]),
+                                       certificate.status_index)
+
+    assert suspension_bit()
+    page = client.get(detail).content.decode()
+    assert 'data-testid="reinstate"' in page and 'data-testid="suspend"' not in page and "已暂停" in page
+    assert "已暂停" in client.get(certificate.verification_path()).content.decode()
+    client.post(detail, {"action": "reinstate", "reinstate-reason": "复核通过"})
+    certificate.refresh_from_db()
+    assert certificate.status == "issued" and not suspension_bit()
+    assert [c.new_status for c in certificate.status_changes.all()] == ["issued", "suspended", "issued"]
+    assert client.post(detail, {"action": "reinstate", "reinstate-reason": "再次"}).status_code == 200  # not offered
+    certificate.refresh_from_db()
+    assert certificate.status_changes.count() == 3
+
+
+def test_a_suspended_certificate_is_not_issued_again_or_renewed_automatically(certificate, holder, program):
+    services.certificate_suspend(certificate=certificate, suspended_by=factories.administrator(), reason="年度考核")
+    again, created = services.certificate_issue(holder=holder, program=program, announce=False)
+    assert again == certificate and not created
+    assert services.certificates_evaluate(holder=holder) == []
+
+
 def test_bulk_issue_page_and_zip(client, committee, program, holder, county, django_capture_on_commit_callbacks):
     factories.mediator(committee=committee, name="李四")
     client.force_login(factories.bureau_staff(jurisdiction=county))
@@ -190,13 +229,15 @@ def test_the_register_uses_a_constant_number_of_queries(client, committee, progr
 
 
 def test_well_known_documents_publish_the_key(client, certificate):
-    from certificates import credentials
+    from certificates import credentials, proofs
 
     credentials.credential_jwt(certificate)
     did = client.get("/.well-known/did.json").json()
-    assert did["id"].startswith("did:web:") and did["verificationMethod"][0]["publicKeyJwk"]["crv"] == "Ed25519"
+    assert did["id"].startswith("did:web:") and did["alsoKnownAs"] == [proofs.issuer_id()]
+    assert {m["publicKeyJwk"].get("crv") for m in did["verificationMethod"]} == {"Ed25519", None}  # and RSA
     keys = client.get("/.well-known/jwks.json").json()["keys"]
-    assert len(keys) == 1 and "d" not in keys[0]  # never the private part
+    assert {key["alg"] for key in keys} == {"EdDSA", "RS256"}
+    assert not any("d" in key or "p" in key for key in keys)  # never the private part
     json.dumps(did)
 
 
@@ -281,5 +322,5 @@ def test_the_published_key_set_is_never_empty(client, db):
 
     assert not SigningKey.objects.exists()
     keys = client.get("/.well-known/jwks.json").json()["keys"]
-    assert len(keys) == 1 and keys[0]["crv"] == "Ed25519" and "d" not in keys[0]
+    assert sorted(key["alg"] for key in keys) == ["EdDSA", "RS256"] and not any("d" in key for key in keys)
     assert client.get("/.well-known/jwks.json").json()["keys"] == keys  # made once

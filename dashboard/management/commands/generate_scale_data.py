@@ -8,10 +8,13 @@ attendance for the training figures. ``--scale 0.1`` builds a tenth of it. Rows 
 import datetime
 import random
 import time
+import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from assessments.models import Attempt, Quiz
@@ -52,6 +55,16 @@ def copy_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
                 cursor.executemany(sql, batch)
                 count += len(batch)
     return count
+
+
+def _status_bits(count: int, rng: random.Random) -> Iterable[tuple[int, int]]:
+    """(status list, index) for ``count`` certificates: random distinct indexes, each list filled to half, as
+    ``certificates.services`` allocates them, in lists of their own after those already in use."""
+    half = settings.CREDENTIAL_STATUS_LIST_BITS // 2
+    first = (Certificate.objects.aggregate(last=Max("status_list"))["last"] or 0) + 1
+    for list_number, start in enumerate(range(0, count, half), start=first):
+        for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start)):
+            yield list_number, index
 
 
 def _dt(value: datetime.datetime):
@@ -151,10 +164,13 @@ class Command(BaseCommand):
         moment = datetime.time(9)
         zone = timezone.get_current_timezone()
         copy_rows(Certificate, ["holder_id", "program_id", "issuing_region_id", "issuer_name", "serial_number",
-                                "verification_code", "issued_on", "expires_on", "status", "pdf", "created_at"],
+                                "verification_code", "issued_on", "expires_on", "status", "pdf", "created_at",
+                                "subject_id", "status_list", "status_index"],
                   ((holder, program.pk, county.pk, "规模测试旗司法局", f"SCALE-{n:07d}", new_verification_code(),
-                    _d(issued), _d(expires), status, "", _dt(timezone.now()))
-                   for n, (holder, issued, expires, status) in enumerate(rows)))
+                    _d(issued), _d(expires), status, "", _dt(timezone.now()), uuid.UUID(int=rng.getrandbits(128)).hex,
+                    *bit)
+                   for n, ((holder, issued, expires, status), bit) in enumerate(
+                       zip(rows, _status_bits(len(rows), rng), strict=True))))
         ids = Certificate.objects.filter(serial_number__startswith="SCALE-").order_by("serial_number").values_list(
             "pk", flat=True)
         for pk, (_holder, issued, expires, status) in zip(ids, rows, strict=True):
