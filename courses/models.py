@@ -27,7 +27,7 @@ from people.roles import StaffRole
 from .anonymisation import personal_data_found
 from .blocks import LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
 from .choices import Audience, Outcome, ProcedureStage, WorkingMethod
-from .scenario_graph import Graph, graph_from_stream, graph_problems
+from .scenario_graph import Graph, choice_quality, graph_from_stream, graph_problems
 
 
 class HomePage(Page):
@@ -447,6 +447,11 @@ class ScenarioRunChoice(models.Model):
 
     def __str__(self):
         return f"{self.run} · {self.position}"
+
+    @property
+    def quality(self) -> str:
+        """A ``scenario_graph.ChoiceQuality`` value: this choice against the best at its step when it was made."""
+        return choice_quality(sum(self.points.values()), self.best_total)
 
 
 # --- Rotation training (菜单式轮训): offline sessions in the townships.

@@ -29,9 +29,11 @@ from .models import (
     RotationSession,
     ScenarioPage,
     ScenarioRun,
+    ScenarioRunChoice,
     SessionAttendance,
     SessionSignup,
 )
+from .scenario_graph import Graph
 
 COVER_FILTER = "fill-480x270"
 HOURS_RANGES = {"short": Q(credit_hours__lte=2), "medium": Q(credit_hours__gt=2, credit_hours__lt=4),
@@ -192,6 +194,23 @@ def scenario_runs_for(*, user, scenario: ScenarioPage) -> list[ScenarioRun]:
     if not user.is_authenticated:
         return []
     return list(ScenarioRun.objects.filter(person=user, scenario=scenario)[:10])
+
+
+@dataclass(frozen=True)
+class DebriefLine:
+    choice: ScenarioRunChoice
+    #: What would have earned the most at that step; empty when the learner chose it (or the step is gone).
+    better: list[str]
+
+
+def scenario_debrief(*, run: ScenarioRun, graph: Graph) -> list[DebriefLine]:
+    """Each choice of a finished run next to the best one at its step, read from the scenario as it is now."""
+    lines = []
+    for choice in run.choices.all():
+        step = graph.step(choice.step_key)
+        best = [c.text for c in step.best_choices()] if step else []
+        lines.append(DebriefLine(choice=choice, better=[] if choice.choice_text in best else best))
+    return lines
 
 
 def best_scenario_percent(*, user) -> dict[int, int]:

@@ -25,7 +25,7 @@ from .exceptions import CoursesError
 from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
 from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun, SessionSignup
 from .permissions import can_manage_session
-from .scenario_graph import Ending
+from .scenario_graph import Ending, steps_to_end
 
 
 def _refused(request, error: CoursesError):
@@ -89,13 +89,16 @@ def run(request, run_id):
     if run.finished_at:
         ending = graph.nodes.get(run.ending_key)
         if isinstance(ending, Ending):
-            context.update(ending=ending, ending_outcome=Outcome(ending.outcome).label)
-        context.update(choices=choices, competencies=_competency_lines(run))
+            context.update(ending=ending, ending_outcome=ending.outcome_label or Outcome(ending.outcome).label)
+        context.update(debrief=selectors.scenario_debrief(run=run, graph=graph),
+                       competencies=_competency_lines(run))
         return render(request, "courses/run_result.html", context)
     step = graph.step(run.current_key)
     if step is None:
         raise Http404(_("This scenario was changed while you played it. Please start again."))
-    context.update(step=step, number=len(choices) + 1, options=[(i, c.text) for i, c in enumerate(step.choices)])
+    number = len(choices) + 1
+    context.update(step=step, number=number, total=number - 1 + steps_to_end(graph, step.key),
+                   options=[(i, c.text) for i, c in enumerate(step.choices)])
     return render(request, "courses/run_step.html", context)
 
 
