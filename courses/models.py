@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -513,8 +512,9 @@ class SessionSignup(models.Model):
 
 class SessionAttendance(models.Model):
     class Method(models.TextChoices):
-        QR = "qr", _("QR code")
-        ROSTER = "roster", pgettext_lazy("attendance", "Roster")
+        # How the person checked in, shown next to each attendee (not the roster section's own heading).
+        QR = "qr", _("Scanned the QR code")
+        ROSTER = "roster", _("Ticked on the roster")
 
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
                                 related_name="attendances")

@@ -382,6 +382,19 @@ def session_hours(session_ids) -> dict[int, Decimal]:
     return {row["rotationsession_id"]: row["hours"] for row in rows}
 
 
+def my_session_records(*, user, sessions: list[RotationSession]) -> None:
+    """Mark each session with what it means to ``user``: ``my_signup`` (signed up), ``my_attendance`` (how they
+    checked in, or None) and ``my_hours`` (credited when attended). Three queries whatever the number of sessions."""
+    ids = [s.pk for s in sessions]
+    signed = set(SessionSignup.objects.filter(person=user, session_id__in=ids).values_list("session_id", flat=True))
+    attended = {a.session_id: a for a in SessionAttendance.objects.filter(person=user, session_id__in=ids)}
+    hours = session_hours(list(attended))
+    for session in sessions:
+        session.my_signup = session.pk in signed
+        session.my_attendance = attended.get(session.pk)
+        session.my_hours = hours.get(session.pk) if session.my_attendance else None
+
+
 @dataclass
 class CommitteeLine:
     name: str

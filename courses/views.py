@@ -23,7 +23,7 @@ from . import selectors, services
 from .choices import Competency, Outcome
 from .exceptions import CoursesError
 from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
-from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun, SessionSignup
+from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun
 from .permissions import can_manage_session
 from .scenario_graph import Ending, steps_to_end
 
@@ -139,11 +139,12 @@ def _can_see_sessions(user) -> bool:
 def sessions(request):
     visible = selectors.sessions_visible_to(user=request.user)
     now = timezone.now()
-    mine = set(SessionSignup.objects.filter(person=request.user).values_list("session_id", flat=True))
+    upcoming = list(visible.filter(ends_at__gte=now).order_by("starts_at")[:50])
+    past = list(visible.filter(ends_at__lt=now).order_by("-starts_at")[:50])
+    selectors.my_session_records(user=request.user, sessions=upcoming + past)
     return render(request, "courses/sessions.html", {
-        "upcoming": list(visible.filter(ends_at__gte=now).order_by("starts_at")[:50]),
-        "past": list(visible.filter(ends_at__lt=now).order_by("-starts_at")[:50]),
-        "mine": mine,
+        "upcoming": upcoming,
+        "past": past,
         "now": now,
         "can_schedule": people_permissions.is_bureau_staff(request.user),
         "is_learner": people_permissions.is_learner(request.user),
@@ -195,12 +196,14 @@ def session_detail(request, session_id):
             except CoursesError as error:
                 assign_form.add_error(None, str(error))
     checkin_url = request.build_absolute_uri(reverse("courses:check_in", args=[session.checkin_code]))
+    roster = selectors.session_roster(session=session)
     return render(request, "courses/session_detail.html", {
         "session": session,
         "modules": list(session.modules.order_by("path")),
         "lecturers": list(session.lecturers.all()),
         "hours": selectors.session_hours([session.pk]).get(session.pk),
-        "roster": selectors.session_roster(session=session),
+        "roster": roster,
+        "attended_count": sum(1 for line in roster if line.attendance),
         "qr": _qr_svg(checkin_url),
         "checkin_url": checkin_url,
         "assign_form": assign_form if people_permissions.can_see_region(request.user, session.township) else None,
