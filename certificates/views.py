@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from people.decorators import bureau_staff_required
 from people.permissions import can_see_person, people_visible_to
+from people.qr import qr_svg
 
 from . import credentials, selectors, services
 from .exceptions import CertificateError
@@ -190,6 +191,7 @@ def bureau_certificate(request, pk):
         "certificate": certificate, "record": public_record(certificate),
         "revoke_form": revoke_form, "renew_form": renew_form,
         "can_change": certificate.status in (Certificate.Status.ISSUED, Certificate.Status.EXPIRED),
+        "qr": qr_svg(certificate.verification_url),
     })
 
 

@@ -3,8 +3,6 @@
 Thin: each view checks who may act (``people.decorators``, ``courses.permissions``), calls one service or selector
 and redirects or renders. Domain refusals (``CoursesError``) come back to the user as a message in their language."""
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 from people import permissions as people_permissions
 from people.decorators import bureau_staff_required, learner_required, role_required
 from people.models import User
+from people.qr import qr_svg
 
 from . import selectors, services
 from .choices import Competency, Outcome
@@ -165,11 +164,6 @@ def session_new(request):
     return render(request, "courses/session_form.html", {"form": form})
 
 
-def _qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    return image.to_string(encoding="unicode")
-
-
 @login_required
 def session_detail(request, session_id):
     session = get_object_or_404(RotationSession.objects.select_related("township"), pk=session_id)
@@ -204,7 +198,7 @@ def session_detail(request, session_id):
         "hours": selectors.session_hours([session.pk]).get(session.pk),
         "roster": roster,
         "attended_count": sum(1 for line in roster if line.attendance),
-        "qr": _qr_svg(checkin_url),
+        "qr": qr_svg(checkin_url),
         "checkin_url": checkin_url,
         "assign_form": assign_form if people_permissions.can_see_region(request.user, session.township) else None,
         "now": timezone.now(),

@@ -87,7 +87,8 @@ def _name_column(level: Level) -> Column:
 
 
 PERSON_COLUMNS = [
-    Column(_("Role"), numeric=False), Column(_("Certificate held"), numeric=False), Column(_("Valid until"), numeric=False),
+    Column(_("Role"), numeric=False), Column(_("Certificate held"), numeric=False),
+    Column(_("Valid until"), numeric=False),
     Column(_("Hours this year")), Column(_("Met the annual target"), numeric=False),
     Column(_("Pre-job training done"), numeric=False),
 ]
@@ -112,8 +113,8 @@ def figures_table(level: Level) -> Table:
     """One row per area, committee or person, then the level's total. People get their own facts."""
     if level.kind == "people":
         rows = [TableRow(cells=_person_cells(row), link=row_link(row)) for row in level.rows]
-        return Table(key="coverage", title=_("Committee members"), columns=[_name_column(level), *PERSON_COLUMNS], rows=rows,
-                     summary=[1, 2, 3, 4])
+        return Table(key="coverage", title=_("Committee members"), columns=[_name_column(level), *PERSON_COLUMNS],
+                     rows=rows, summary=[1, 2, 3, 4])
     rows = [TableRow(cells=[row.label, *_figure_cells(row.figures)], link=row_link(row)) for row in level.rows]
     rows.append(TableRow(cells=[_("Total"), *_figure_cells(level.total)], total=True))
     # A phone's card: certified %, expiring, hours target met, of how many members.
