@@ -17,6 +17,12 @@ def coverage_menu_item(request):
     return None
 
 
+@hooks.register("region_url")
+def coverage_region_url(request, region):
+    """A region named anywhere on the site drills down into its coverage."""
+    return reverse("coverage:region", args=[region.code]) if permissions.is_bureau_staff(request.user) else ""
+
+
 @hooks.register("bureau_home_panels")
 def coverage_panel(request):
     """The jurisdiction's areas with their certified %, expiring and hours figures, each a drill-down link

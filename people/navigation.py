@@ -73,6 +73,15 @@ def menu_entries(request) -> list[MenuItem | MenuGroup]:
     return entries
 
 
+def region_url(request, region) -> str:
+    """Where a region's name links, so a bureau officer can drill down wherever a region is named: the first
+    ``region_url`` hook function (given the request and the region) that returns an address; "" for none."""
+    for fn in hooks.get_hooks("region_url"):
+        if url := fn(request, region):
+            return url
+    return ""
+
+
 def home_panels(request, hook_name: str) -> list[str]:
     """Rendered HTML panels that apps contribute to a role's home page (``learner_home_panels``,
     ``bureau_home_panels``). Each hook function takes the request and returns HTML or an empty string."""

@@ -10,7 +10,7 @@ from . import permissions, roster, selectors, services
 from .decorators import bureau_staff_required, learner_required
 from .exceptions import PeopleError
 from .forms import RosterUploadForm
-from .navigation import home_panels
+from .navigation import home_panels, region_url
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +42,7 @@ def bureau_home(request):
     return render(request, "people/bureau_home.html", {
         "total": total,
         "children": children,
+        "children_links": [(row, region_url(request, row.region)) for row in children],
         "panels": home_panels(request, "bureau_home_panels"),
     })
 

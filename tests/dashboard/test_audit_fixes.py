@@ -83,3 +83,11 @@ def test_overview_table_cards_follow_the_summary_columns(world, county_staff):  
     card = table.cards()[0]
     assert [column.label for column, _value in card["front"]] == [table.columns[i].label for i in table.summary]
     assert len(card["front"]) + len(card["more"]) == len(table.columns) - 1
+
+
+def test_every_area_named_on_the_bureau_home_drills_down(world, client):
+    client.force_login(factories.bureau_staff(jurisdiction=world["county"]))
+    page = _get(client, reverse("people:bureau_home"))
+    by_area = page[:page.index('data-testid="coverage-panel"')]  # the people app's own "by area" table
+    for township in (world["jia"], world["yi"]):
+        assert f'<a href="{reverse("coverage:region", args=[township.code])}">{township.name}</a>' in by_area
