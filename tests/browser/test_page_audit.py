@@ -12,6 +12,7 @@ every page checks:
 Screenshots of every page go to test-artifacts/audit/<role>-<width>/NN-<page>.png, to be looked at."""
 
 import re
+import shutil
 from urllib.parse import urlsplit
 
 import pytest
@@ -122,7 +123,8 @@ def crawl(page, start: list[str], limit: int) -> list[str]:
 
 def audit(page, pages: list[str], *, role: str, width: str) -> list[str]:
     folder = ARTIFACTS / "audit" / f"{role}-{width}"
-    folder.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)  # only this run's pages, numbered in visiting order
+    folder.mkdir(parents=True)
     found = []
     for number, path in enumerate(pages, 1):
         page.goto(path)
