@@ -142,21 +142,21 @@ def graph_problems(graph: Graph) -> list[str]:
 
 
 def steps_to_end(graph: Graph, key: str) -> int:
-    """The fewest steps, counting ``key``'s own, from the step ``key`` to an ending (0 at an ending)."""
-    frontier, seen, distance = [key], {key}, 0
-    while frontier:
-        if any(isinstance(graph.nodes.get(k), Ending) for k in frontier):
-            return distance
-        distance += 1
-        following = []
-        for k in frontier:
-            step = graph.step(k)
-            for choice in step.choices if step else []:
-                if choice.leads_to not in seen:
-                    seen.add(choice.leads_to)
-                    following.append(choice.leads_to)
-        frontier = following
-    return distance
+    """The most steps, counting ``key``'s own, a run can still take from the step ``key`` to an ending without
+    visiting a step twice (0 at an ending). A step counter "2 of N" built on it can only shrink as a run goes on
+    (a shortcut ends early), never grow."""
+
+    def longest(node_key: str, visited: frozenset) -> int | None:
+        node = graph.nodes.get(node_key)
+        if isinstance(node, Ending):
+            return 0
+        if node is None or node_key in visited:
+            return None
+        ways = [longest(choice.leads_to, visited | {node_key}) for choice in node.choices]
+        ways = [way for way in ways if way is not None]
+        return 1 + max(ways) if ways else None
+
+    return longest(key, frozenset()) or 0
 
 
 class ChoiceQuality:

@@ -147,7 +147,7 @@ def menu_click(page, name: str) -> None:
     (a bureau officer's training entries fold under 培训)."""
     open_menu(page)
     entry = page.locator(f"#site-nav [data-menu={name}]")
-    group = page.locator("details.nav-group", has=entry)
+    group = page.locator("details.nav-group").filter(has=page.locator(f"[data-menu={name}]"))
     if group.count() and group.get_attribute("open") is None:
         group.locator("summary").click()
     entry.click()

@@ -72,11 +72,18 @@ def test_choice_quality_comes_from_the_points():
     assert choice_quality(0, 0) == ChoiceQuality.GOOD  # nothing to earn at the step
 
 
-def test_steps_to_an_ending_count_the_shortest_way():
+def test_steps_to_an_ending_count_the_longest_way_without_loops():
     graph = graph_from_stream(_stream(factories.simple_graph()))
-    assert steps_to_end(graph, "opening") == 1  # "直接宣布处理结果" ends at once
+    assert steps_to_end(graph, "opening") == 2  # via 分别谈话, though "直接宣布处理结果" ends at once
     assert steps_to_end(graph, "talk") == 1
     assert steps_to_end(graph, "agreed") == 0
+    looped = graph_from_stream(_stream([
+        factories.scenario_step("a", "甲", [("去乙", "b", "", {}), ("结束", "end", "", {})]),
+        factories.scenario_step("b", "乙", [("回甲", "a", "", {}), ("去丙", "c", "", {})]),
+        factories.scenario_step("c", "丙", [("结束", "end", "", {})]),
+        factories.scenario_ending("end", "完"),
+    ]))
+    assert steps_to_end(looped, "a") == 3 and steps_to_end(looped, "b") == 2  # the loop back is not counted
 
 
 def _stream(raw):
