@@ -2,11 +2,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from people import audit, permissions
+from people.admin_columns import yes_no_column
 from people.navigation import MenuItem
 
 from . import selectors
@@ -20,7 +20,7 @@ class ProgramViewSet(SnippetViewSet):
     menu_order = 250
     add_to_admin_menu = True
     list_display = ["name", "validity_months", "min_training_hours",
-                    BooleanColumn("is_active", label=_("open for issuing"))]
+                    yes_no_column("is_active", _("open for issuing"))]
 
 
 register_snippet(ProgramViewSet)
