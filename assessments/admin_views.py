@@ -15,6 +15,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.views import snippets as snippet_views
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from people.admin_columns import yes_no_column
 from people.models import User
 from people.roles import StaffRole
 from people.uploads import check_upload
@@ -141,7 +142,9 @@ class QuizViewSet(SnippetViewSet):
     model = Quiz
     icon = "form"
     menu_label = gettext_lazy("Quizzes and exams")
-    list_display = ["title", "kind", "module", "pass_mark", "time_limit_minutes", "is_published", "owner"]
+    # 是/否, not "True"/"False" in a Chinese list.
+    list_display = ["title", "kind", "module", "pass_mark", "time_limit_minutes",
+                    yes_no_column("is_published", gettext_lazy("published")), "owner"]
     list_filter = ["kind", "is_published", "audience"]
     search_fields = ["title"]
     edit_handler = ObjectList(Quiz.panels, base_form_class=QuizForm)

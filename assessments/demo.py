@@ -187,7 +187,9 @@ def seed(out) -> list[tuple[str, str, str]]:
             _sit(informant_exam, learner, skill=0.4 + 0.07 * n, started=day + timedelta(days=n, hours=2), rng=rng)
     informant = User.objects.filter(username="informant").first()
     if informant and (informant_exam.pk, informant.pk) not in seated:
-        _sit(informant_exam, informant, skill=0.3, started=day + timedelta(days=3), rng=rng)
+        # Passed: the demo informant holds the informant certificate (certificates/demo.py), and a failed exam
+        # next to a valid certificate told a story the demo did not mean.
+        _sit(informant_exam, informant, skill=1.0, started=day + timedelta(days=3), rng=rng)
 
     out.write(f"  assessments: {Question.objects.count()} questions, {Quiz.objects.count()} quizzes "
               f"({practice} practice), {Attempt.objects.count()} attempts")

@@ -16,7 +16,7 @@ def item_analysis_export(*, quiz: Quiz, items: list[ItemStats], file_format: str
     """One row per question: category, text, type, times drawn, facility, discrimination, and each choice with
     how often it was picked (✓ marks the right ones)."""
     data = tablib.Dataset(headers=[
-        _("Question ID"), _("Category"), _("Question"), _("Type"), _("Times drawn"), _("Facility index (%)"),
+        _("Question ID"), _("Category"), _("Question"), _("Question type"), _("Times drawn"), _("Facility index (%)"),
         _("Discrimination index"), _("Choices picked")])
     data.title = _("Item analysis")[:31]
     for item in items:

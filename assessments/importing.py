@@ -21,7 +21,7 @@ MAX_ROWS = 2000
 # (key, English header). Headers are shown translated into the user's language; English headers are accepted too.
 COLUMNS = [
     ("category", gettext_noop("Category")),
-    ("kind", gettext_noop("Type")),
+    ("kind", gettext_noop("Question type")),
     ("text", gettext_noop("Question")),
     ("A", gettext_noop("Choice A")), ("B", gettext_noop("Choice B")), ("C", gettext_noop("Choice C")),
     ("D", gettext_noop("Choice D")), ("E", gettext_noop("Choice E")), ("F", gettext_noop("Choice F")),

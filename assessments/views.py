@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from wagtail import hooks
 
 from people.decorators import learner_required, role_required
 
@@ -42,7 +43,9 @@ def quiz_detail(request, quiz_id):
     quiz = get_object_or_404(Quiz.objects.published().select_related("module"), pk=quiz_id)
     attempts = list(Attempt.objects.filter(quiz=quiz, user=request.user))
     card = selectors.quiz_card(user=request.user, quiz=quiz, attempts=attempts)
-    return render(request, "assessments/quiz_detail.html", {"card": card, "quiz": quiz})
+    # Higher apps say what else the quiz leads to (certificates: the modules a certificate also needs).
+    panels = [html for fn in hooks.get_hooks("quiz_detail_panels") if (html := fn(request, quiz))]
+    return render(request, "assessments/quiz_detail.html", {"card": card, "quiz": quiz, "panels": panels})
 
 
 @require_POST

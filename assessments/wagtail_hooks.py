@@ -71,9 +71,9 @@ def results_admin_menu_item():
 register_menu_entry(name="exams", label=_("My exams"), url_name="assessments:my_exams", order=30,
                     shown=permissions.is_learner)
 register_menu_entry(name="grading", label=_("Grading"), url_name="assessments:grading_queue", order=40,
-                    shown=selectors.may_grade)
+                    group="training", shown=selectors.may_grade)
 register_menu_entry(name="exam-results", label=_("Exam results"), url_name="assessments:results_index", order=45,
-                    shown=selectors.may_see_results)
+                    group="training", shown=selectors.may_see_results)
 
 
 @hooks.register("learner_home_panels")

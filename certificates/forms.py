@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import RotationSession
 from people.models import Region
 from people.permissions import committees_visible_to, region_filter, regions_visible_to
+from people.widgets import FilterableRadioSelect
 
 from .models import Program
 
@@ -54,9 +55,10 @@ class ReasonForm(forms.Form):
 class BulkIssueForm(forms.Form):
     """Who gets the certificate: a committee's current members, or the people who attended a rotation session."""
 
-    committee = forms.ModelChoiceField(label=_("Mediation committee"), queryset=None, required=False)
+    committee = forms.ModelChoiceField(label=_("Mediation committee"), queryset=None, required=False,
+                                       widget=FilterableRadioSelect, empty_label=None)
     session = forms.ModelChoiceField(label=_("or the attendees of a rotation session"), queryset=None,
-                                     required=False)
+                                     required=False, widget=FilterableRadioSelect, empty_label=None)
     program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.filter(is_active=True))
     reason = _reason_field(_("Reason for issuing by hand"))
 

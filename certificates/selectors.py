@@ -6,6 +6,7 @@ from datetime import timedelta
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from courses.selectors import completed_module_ids
 from people.models import Region, User
 from people.permissions import is_administrator, people_visible_to, region_filter
 from people.selectors import people_search
@@ -102,3 +103,23 @@ def bulk_issues_visible_to(user: User) -> QuerySet[BulkIssue]:
     # An empty Q (everything, for administrators) would vanish from an OR, leaving only the sessions' side.
     visible = by_committee | region_filter(user, "session__township__") if by_committee else Q()
     return BulkIssue.objects.filter(visible).select_related("program", "committee", "session")
+
+
+@dataclass
+class ExamPrerequisites:
+    """A program that requires an exam, and the modules it also requires, each with whether the learner has
+    finished it (online or at a rotation session)."""
+
+    program: Program
+    modules: list[tuple[object, bool]]
+
+
+def exam_prerequisites(*, user, quiz) -> list[ExamPrerequisites]:
+    """For an exam's intro: which certificates it counts towards and which modules they need besides. Three
+    queries."""
+    programs = list(Program.objects.filter(required_quizzes=quiz, is_active=True)
+                    .prefetch_related("required_modules").order_by("sort_order", "pk"))
+    done = completed_module_ids(user=user) if programs else set()
+    return [ExamPrerequisites(program=program, modules=[
+        (module, module.pk in done) for module in sorted(program.required_modules.all(), key=lambda m: m.path)])
+        for program in programs]

@@ -17,6 +17,7 @@ from django.views.decorators.http import condition, require_POST
 
 from people.decorators import bureau_staff_required
 from people.permissions import can_see_person, people_visible_to
+from people.qr import qr_svg
 
 from . import credentials, proofs, selectors, services, status_lists
 from .exceptions import CertificateError
@@ -259,7 +260,9 @@ def bureau_certificate(request, pk):
                 }[action] % {"serial": shown.serial_number})
                 return redirect("certificates:bureau_certificate", pk=shown.pk)
     return render(request, "certificates/bureau_certificate.html", {
-        "certificate": certificate, "record": public_record(certificate), "forms": forms})
+        "certificate": certificate, "record": public_record(certificate), "forms": forms,
+        "qr": qr_svg(certificate.verification_url()),
+    })
 
 
 @bureau_staff_required

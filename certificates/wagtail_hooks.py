@@ -6,6 +6,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from people import audit, permissions
+from people.admin_columns import yes_no_column
 from people.navigation import MenuItem
 
 from . import selectors
@@ -18,7 +19,8 @@ class ProgramViewSet(SnippetViewSet):
     menu_label = _("Certification programs")
     menu_order = 250
     add_to_admin_menu = True
-    list_display = ["name", "validity_months", "min_training_hours", "is_active"]
+    list_display = ["name", "validity_months", "min_training_hours",
+                    yes_no_column("is_active", _("open for issuing"))]
 
 
 register_snippet(ProgramViewSet)
@@ -41,6 +43,15 @@ def bureau_certificates_menu_item(request):
         return MenuItem(label=_("Certificates"), url=reverse("certificates:bureau_certificates"), order=30,
                         name="bureau-certificates")
     return None
+
+
+@hooks.register("quiz_detail_panels")
+def exam_prerequisites_panel(request, quiz):
+    """On a certification exam's page: the certificate it leads to and the modules to finish as well."""
+    rows = selectors.exam_prerequisites(user=request.user, quiz=quiz)
+    if not rows:
+        return ""
+    return render_to_string("certificates/panel_exam_prerequisites.html", {"rows": rows}, request=request)
 
 
 @hooks.register("learner_home_panels")

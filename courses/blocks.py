@@ -135,6 +135,10 @@ class ScenarioEndingBlock(blocks.StructBlock):
     key = blocks.CharBlock(label=_("Key"), max_length=40, validators=[step_key_validator])
     title = blocks.CharBlock(label=_("Title"), max_length=100)
     outcome = blocks.ChoiceBlock(label=_("Outcome"), choices=Outcome.choices)
+    # The outcome's category alone misleads: an oral agreement that falls apart is still 达成调解协议.
+    outcome_label = blocks.CharBlock(
+        label=_("Outcome as the learner reads it"), max_length=60, required=False,
+        help_text=_("E.g. 口头协议，纠纷反复. Leave empty to show the outcome's name."))
     text = blocks.TextBlock(label=_("What happens"))
 
     class Meta:

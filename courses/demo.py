@@ -70,8 +70,9 @@ def _graph(nodes) -> list[dict]:
     stream = []
     for node in nodes:
         if node[0] == "ending":
-            _kind, key, title, outcome, text = node
-            stream.append({"type": "ending", "value": {"key": key, "title": title, "outcome": outcome, "text": text}})
+            _kind, key, title, outcome, text, *label = node
+            stream.append({"type": "ending", "value": {"key": key, "title": title, "outcome": outcome, "text": text,
+                                                       "outcome_label": "".join(label)}})
             continue
         _kind, key, title, situation, statements, choices = node
         stream.append({"type": "step", "value": {

@@ -158,7 +158,8 @@ CASES = [
 ]
 
 # --- Simulated mediations. Each node: ("step", key, title, situation, [(speaker, words)], [choices]) with choices
-# (text, leads_to, feedback, {competency: points}); or ("ending", key, title, outcome, text).
+# (text, leads_to, feedback, {competency: points}); or ("ending", key, title, outcome, text[, outcome as the
+# learner reads it, where the outcome's category alone would mislead]).
 
 SCENARIOS = [
     {"slug": "family-affection", "title": "模拟调解：母子赡养纠纷（亲情融化）", "method": "family_affection",
@@ -198,7 +199,8 @@ SCENARIOS = [
          ]),
          ("ending", "agreement", "签订书面赡养协议", "agreement",
           "兄妹二人签订协议：儿子每月给付赡养费500元，承包地收益归老人，女儿负责日常照料，大额医疗费兄妹各半。调解员三个月后回访，履行良好。"),
-         ("ending", "oral", "口头协议，隐患犹在", "agreement", "儿子口头答应每月给钱，但三个月后因妹妹不出钱再次停付。没有书面协议和回访安排，纠纷反复。"),
+         ("ending", "oral", "口头协议，隐患犹在", "agreement", "儿子口头答应每月给钱，但三个月后因妹妹不出钱再次停付。没有书面协议和回访安排，纠纷反复。",
+          "口头协议，纠纷反复"),
          ("ending", "imposed", "强压签字，事后反悔", "termination", "儿子勉强签字，回家后拒不履行，称“是被逼的”。调解员只得重新调解。"),
          ("ending", "ended_early", "调解终止", "termination", "调解未能进行。老人独自回家，纠纷仍在。调解员应依第二十六条告知其他途径，但更应反思是否尽力调解。"),
      ]},
@@ -258,7 +260,7 @@ SCENARIOS = [
          ("ending", "agreement", "工资到账", "agreement",
           "总包单位三日内将18万元直接打入工人银行卡，并依法向分包追偿。工人撤离项目部，调解员回访确认工资全部到账。"),
          ("ending", "dispute_later", "付了钱，又起争议", "agreement",
-          "总包按工人报的数付款后，发现两名工人的天数与考勤不符，又引出新的纠纷。"),
+          "总包按工人报的数付款后，发现两名工人的天数与考勤不符，又引出新的纠纷。", "付了钱，留下新争议"),
          ("ending", "failed", "事态升级", "termination",
           "工人情绪失控，上到楼顶，民警和镇领导紧急处置。调解终止，纠纷转由人社部门和公安机关处理。"),
      ]},

@@ -5,6 +5,12 @@ from people import permissions as people_permissions
 from people.models import Committee, DisputeCategory, Region, User
 from people.person_picker import PersonPickerField
 from people.roles import StaffRole
+from people.widgets import (
+    FilterableCheckboxSelectMultiple,
+    FilterableRadioSelect,
+    IsoDateInput,
+    IsoDateTimeInput,
+)
 
 from .choices import Audience, Outcome, WorkingMethod
 from .models import CourseModulePage, ModuleCategory
@@ -34,13 +40,14 @@ class CaseFilterForm(forms.Form):
 
 
 class AssignModuleForm(forms.Form):
-    module = forms.ModelChoiceField(label=_("Module"), queryset=CourseModulePage.objects.live().order_by("path"))
-    due_on = forms.DateField(label=_("Due on"), widget=forms.DateInput(attrs={"type": "date"}))
+    module = forms.ModelChoiceField(label=_("Module"), queryset=CourseModulePage.objects.live().order_by("path"),
+                                    widget=FilterableRadioSelect, empty_label=None)
+    due_on = forms.DateField(label=_("Due on"), widget=IsoDateInput())
     townships = forms.ModelMultipleChoiceField(label=_("Townships"), required=False, queryset=Region.objects.none(),
-                                               widget=forms.CheckboxSelectMultiple)
+                                               widget=FilterableCheckboxSelectMultiple)
     committees = forms.ModelMultipleChoiceField(label=_("Committees"), required=False,
                                                 queryset=Committee.objects.none(),
-                                                help_text=_("Hold Ctrl (or long-press) to choose several."))
+                                                 widget=FilterableCheckboxSelectMultiple)
     people = PersonPickerField(label=_("People"), required=False)
 
     def __init__(self, *args, user, **kwargs):
@@ -61,13 +68,13 @@ class SessionForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=150)
     township = forms.ModelChoiceField(label=_("Township"), queryset=Region.objects.none())
     venue = forms.CharField(label=_("Venue"), max_length=150)
-    starts_at = forms.DateTimeField(label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    ends_at = forms.DateTimeField(label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    starts_at = forms.DateTimeField(label=_("Starts at"), widget=IsoDateTimeInput())
+    ends_at = forms.DateTimeField(label=_("Ends at"), widget=IsoDateTimeInput())
     capacity = forms.IntegerField(label=_("Capacity"), min_value=1, max_value=2000, initial=50)
-    modules = forms.ModelMultipleChoiceField(label=_("Modules"), widget=forms.CheckboxSelectMultiple,
+    modules = forms.ModelMultipleChoiceField(label=_("Modules"), widget=FilterableCheckboxSelectMultiple,
                                              queryset=CourseModulePage.objects.live().order_by("path"))
     lecturers = forms.ModelMultipleChoiceField(label=_("Lecturers"), required=False,
-                                               widget=forms.CheckboxSelectMultiple,
+                                               widget=FilterableCheckboxSelectMultiple,
                                                queryset=User.objects.filter(
                                                    groups__name=StaffRole.LECTURER).order_by("name"))
 
@@ -92,5 +99,5 @@ class SessionAssignForm(forms.Form):
 
 
 class ReportPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("From"), widget=IsoDateInput())
+    end = forms.DateField(label=_("To"), widget=IsoDateInput())

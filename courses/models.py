@@ -13,7 +13,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
@@ -27,7 +26,7 @@ from people.roles import StaffRole
 from .anonymisation import personal_data_found
 from .blocks import LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
 from .choices import Audience, Outcome, ProcedureStage, WorkingMethod
-from .scenario_graph import Graph, graph_from_stream, graph_problems
+from .scenario_graph import Graph, choice_quality, graph_from_stream, graph_problems
 
 
 class HomePage(Page):
@@ -448,6 +447,11 @@ class ScenarioRunChoice(models.Model):
     def __str__(self):
         return f"{self.run} · {self.position}"
 
+    @property
+    def quality(self) -> str:
+        """A ``scenario_graph.ChoiceQuality`` value: this choice against the best at its step when it was made."""
+        return choice_quality(sum(self.points.values()), self.best_total)
+
 
 # --- Rotation training (菜单式轮训): offline sessions in the townships.
 
@@ -508,8 +512,9 @@ class SessionSignup(models.Model):
 
 class SessionAttendance(models.Model):
     class Method(models.TextChoices):
-        QR = "qr", _("QR code")
-        ROSTER = "roster", pgettext_lazy("attendance", "Roster")
+        # How the person checked in, shown next to each attendee (not the roster section's own heading).
+        QR = "qr", _("Scanned the QR code")
+        ROSTER = "roster", _("Ticked on the roster")
         SHEET = "sheet", _("Printed sign-in sheet")  # ticked afterwards from the paper sheet (rotation app)
 
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,

@@ -43,6 +43,11 @@ class Step:
     def best_total(self) -> int:
         return max([0] + [choice.total for choice in self.choices])
 
+    def best_choices(self) -> list[Choice]:
+        """The choices earning the most here (several when they tie)."""
+        best = max(choice.total for choice in self.choices)
+        return [choice for choice in self.choices if choice.total == best]
+
 
 @dataclass(frozen=True)
 class Ending:
@@ -50,6 +55,7 @@ class Ending:
     title: str
     outcome: str
     text: str
+    outcome_label: str = ""
 
 
 @dataclass
@@ -86,7 +92,8 @@ def graph_from_stream(stream) -> Graph:
             if graph.start is None:
                 graph.start = key
         else:
-            node = Ending(key=key, title=value["title"], outcome=value["outcome"], text=value["text"])
+            node = Ending(key=key, title=value["title"], outcome=value["outcome"], text=value["text"],
+                          outcome_label=value.get("outcome_label") or "")
         if key in graph.nodes:
             graph.duplicate_keys.append(key)
         graph.nodes[key] = node
@@ -132,6 +139,37 @@ def graph_problems(graph: Graph) -> list[str]:
                 isinstance(graph.nodes[k], Ending) for k in _reachable(graph, key)):
             problems.append(_("From step “%(key)s” no ending can be reached: a loop has no way out.") % {"key": key})
     return problems
+
+
+def steps_to_end(graph: Graph, key: str) -> int:
+    """The most steps, counting ``key``'s own, a run can still take from the step ``key`` to an ending without
+    visiting a step twice (0 at an ending). A step counter "2 of N" built on it can only shrink as a run goes on
+    (a shortcut ends early), never grow."""
+
+    def longest(node_key: str, visited: frozenset) -> int | None:
+        node = graph.nodes.get(node_key)
+        if isinstance(node, Ending):
+            return 0
+        if node is None or node_key in visited:
+            return None
+        ways = [longest(choice.leads_to, visited | {node_key}) for choice in node.choices]
+        ways = [way for way in ways if way is not None]
+        return 1 + max(ways) if ways else None
+
+    return longest(key, frozenset()) or 0
+
+
+class ChoiceQuality:
+    """How a choice compares with the best one at its step, from the points alone (authors set no extra field):
+    the most a step allows is good, below it but not harmful could be better, losing points is harmful."""
+
+    GOOD, BETTER_POSSIBLE, HARMFUL = "good", "better-possible", "harmful"
+
+
+def choice_quality(total: int, best_total: int) -> str:
+    if total >= best_total:
+        return ChoiceQuality.GOOD
+    return ChoiceQuality.HARMFUL if total < 0 else ChoiceQuality.BETTER_POSSIBLE
 
 
 def percent(earned: int, possible: int) -> int:

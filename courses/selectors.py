@@ -29,9 +29,11 @@ from .models import (
     RotationSession,
     ScenarioPage,
     ScenarioRun,
+    ScenarioRunChoice,
     SessionAttendance,
     SessionSignup,
 )
+from .scenario_graph import Graph
 
 COVER_FILTER = "fill-480x270"
 HOURS_RANGES = {"short": Q(credit_hours__lte=2), "medium": Q(credit_hours__gt=2, credit_hours__lt=4),
@@ -192,6 +194,23 @@ def scenario_runs_for(*, user, scenario: ScenarioPage) -> list[ScenarioRun]:
     if not user.is_authenticated:
         return []
     return list(ScenarioRun.objects.filter(person=user, scenario=scenario)[:10])
+
+
+@dataclass(frozen=True)
+class DebriefLine:
+    choice: ScenarioRunChoice
+    #: What would have earned the most at that step; empty when the learner chose it (or the step is gone).
+    better: list[str]
+
+
+def scenario_debrief(*, run: ScenarioRun, graph: Graph) -> list[DebriefLine]:
+    """Each choice of a finished run next to the best one at its step, read from the scenario as it is now."""
+    lines = []
+    for choice in run.choices.all():
+        step = graph.step(choice.step_key)
+        best = [c.text for c in step.best_choices()] if step else []
+        lines.append(DebriefLine(choice=choice, better=[] if choice.choice_text in best else best))
+    return lines
 
 
 def best_scenario_percent(*, user) -> dict[int, int]:
@@ -361,6 +380,19 @@ def session_hours(session_ids) -> dict[int, Decimal]:
     rows = (RotationSession.modules.through.objects.filter(rotationsession_id__in=session_ids)
             .values("rotationsession_id").annotate(hours=Sum("coursemodulepage__credit_hours")))
     return {row["rotationsession_id"]: row["hours"] for row in rows}
+
+
+def my_session_records(*, user, sessions: list[RotationSession]) -> None:
+    """Mark each session with what it means to ``user``: ``my_signup`` (signed up), ``my_attendance`` (how they
+    checked in, or None) and ``my_hours`` (credited when attended). Three queries whatever the number of sessions."""
+    ids = [s.pk for s in sessions]
+    signed = set(SessionSignup.objects.filter(person=user, session_id__in=ids).values_list("session_id", flat=True))
+    attended = {a.session_id: a for a in SessionAttendance.objects.filter(person=user, session_id__in=ids)}
+    hours = session_hours(list(attended))
+    for session in sessions:
+        session.my_signup = session.pk in signed
+        session.my_attendance = attended.get(session.pk)
+        session.my_hours = hours.get(session.pk) if session.my_attendance else None
 
 
 @dataclass

@@ -3,8 +3,6 @@
 Thin: each view checks who may act (``people.decorators``, ``courses.permissions``), calls one service or selector
 and redirects or renders. Domain refusals (``CoursesError``) come back to the user as a message in their language."""
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,14 +16,15 @@ from django.views.decorators.http import require_POST
 from people import permissions as people_permissions
 from people.decorators import bureau_staff_required, learner_required, role_required
 from people.models import User
+from people.qr import qr_svg
 
 from . import selectors, services
 from .choices import Competency, Outcome
 from .exceptions import CoursesError
 from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
-from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun, SessionSignup
+from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun
 from .permissions import can_manage_session
-from .scenario_graph import Ending
+from .scenario_graph import Ending, steps_to_end
 
 
 def _refused(request, error: CoursesError):
@@ -89,13 +88,16 @@ def run(request, run_id):
     if run.finished_at:
         ending = graph.nodes.get(run.ending_key)
         if isinstance(ending, Ending):
-            context.update(ending=ending, ending_outcome=Outcome(ending.outcome).label)
-        context.update(choices=choices, competencies=_competency_lines(run))
+            context.update(ending=ending, ending_outcome=ending.outcome_label or Outcome(ending.outcome).label)
+        context.update(debrief=selectors.scenario_debrief(run=run, graph=graph),
+                       competencies=_competency_lines(run))
         return render(request, "courses/run_result.html", context)
     step = graph.step(run.current_key)
     if step is None:
         raise Http404(_("This scenario was changed while you played it. Please start again."))
-    context.update(step=step, number=len(choices) + 1, options=[(i, c.text) for i, c in enumerate(step.choices)])
+    number = len(choices) + 1
+    context.update(step=step, number=number, total=number - 1 + steps_to_end(graph, step.key),
+                   options=[(i, c.text) for i, c in enumerate(step.choices)])
     return render(request, "courses/run_step.html", context)
 
 
@@ -136,11 +138,12 @@ def _can_see_sessions(user) -> bool:
 def sessions(request):
     visible = selectors.sessions_visible_to(user=request.user)
     now = timezone.now()
-    mine = set(SessionSignup.objects.filter(person=request.user).values_list("session_id", flat=True))
+    upcoming = list(visible.filter(ends_at__gte=now).order_by("starts_at")[:50])
+    past = list(visible.filter(ends_at__lt=now).order_by("-starts_at")[:50])
+    selectors.my_session_records(user=request.user, sessions=upcoming + past)
     return render(request, "courses/sessions.html", {
-        "upcoming": list(visible.filter(ends_at__gte=now).order_by("starts_at")[:50]),
-        "past": list(visible.filter(ends_at__lt=now).order_by("-starts_at")[:50]),
-        "mine": mine,
+        "upcoming": upcoming,
+        "past": past,
         "now": now,
         "can_schedule": people_permissions.is_bureau_staff(request.user),
         "is_learner": people_permissions.is_learner(request.user),
@@ -159,11 +162,6 @@ def session_new(request):
             messages.success(request, _("Session scheduled."))
             return redirect("courses:session", session_id=session.pk)
     return render(request, "courses/session_form.html", {"form": form})
-
-
-def _qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    return image.to_string(encoding="unicode")
 
 
 @login_required
@@ -192,13 +190,15 @@ def session_detail(request, session_id):
             except CoursesError as error:
                 assign_form.add_error(None, str(error))
     checkin_url = request.build_absolute_uri(reverse("courses:check_in", args=[session.checkin_code]))
+    roster = selectors.session_roster(session=session)
     return render(request, "courses/session_detail.html", {
         "session": session,
         "modules": list(session.modules.order_by("path")),
         "lecturers": list(session.lecturers.all()),
         "hours": selectors.session_hours([session.pk]).get(session.pk),
-        "roster": selectors.session_roster(session=session),
-        "qr": _qr_svg(checkin_url),
+        "roster": roster,
+        "attended_count": sum(1 for line in roster if line.attendance),
+        "qr": qr_svg(checkin_url),
         "checkin_url": checkin_url,
         "assign_form": assign_form if people_permissions.can_see_region(request.user, session.township) else None,
         "now": timezone.now(),

@@ -64,17 +64,17 @@ for _signal in (page_published, page_unpublished, post_page_move, post_delete):
 @hooks.register("register_site_menu_item")
 def training_menu_item(request):
     url = _section_urls(request).get(CourseMenuPage._meta.model_name)
-    return MenuItem(label=_("Training menu"), url=url, order=20, name="menu") if url else None
+    return MenuItem(label=_("Training menu"), url=url, order=20, name="menu", group="training") if url else None
 
 
 @hooks.register("register_site_menu_item")
 def case_library_item(request):
     url = _section_urls(request).get(CaseReviewLibraryPage._meta.model_name)
-    return MenuItem(label=_("Case reviews"), url=url, order=30, name="cases") if url else None
+    return MenuItem(label=_("Case reviews"), url=url, order=30, name="cases", group="training") if url else None
 
 
 register_menu_entry(
-    name="sessions", label=_("Rotation sessions"), url_name="courses:sessions", order=40,
+    name="sessions", label=_("Rotation sessions"), url_name="courses:sessions", order=40, group="training",
     shown=lambda user: (people_permissions.is_bureau_staff(user) or people_permissions.is_lecturer(user)
                         or people_permissions.is_learner(user)),
 )

@@ -346,6 +346,8 @@ class Row:
     committee: Committee | None = None
     person: User | None = None
     note: str = ""
+    #: On a committee's page (rows are people): the person's latest-expiring valid certificate.
+    certificate: Certificate | None = None
 
 
 @dataclass
@@ -401,14 +403,19 @@ def region_level(
 def committee_level(
     *, user: User, committee: Committee, filters: Filters, targets: Targets, today: datetime.date | None = None
 ) -> Level:
-    """A committee's members, one row each. Five queries."""
+    """A committee's members, one row each, with each one's valid certificate. Six queries."""
     today = today or timezone.localdate()
     scope = filters.narrow(Membership.objects.active(today).filter(committee=committee)).order_by()
     figures = level_figures(region=committee.region, group_by="person", filters=filters,
                             targets=targets, today=today, memberships=scope)
     people = User.objects.filter(pk__in=scope.values("person_id")).order_by("name", "pk")
-    rows = [Row(label=person.name, person=person, figures=figures.get(f"@{person.pk}", Figures()))
-            for person in people]
+    certificates = {}
+    for certificate in (Certificate.objects.filter(holder__in=people, status=Certificate.Status.ISSUED,
+                                                   expires_on__gte=today)
+                        .select_related("program").order_by("expires_on")):
+        certificates[certificate.holder_id] = certificate  # the latest expiry wins
+    rows = [Row(label=person.name, person=person, figures=figures.get(f"@{person.pk}", Figures()),
+                certificate=certificates.get(person.pk)) for person in people]
     return Level(title=committee.name, total=figures.get(TOTAL, Figures()), rows=rows, grades=grade_names(),
                  kind="people")
 

@@ -14,6 +14,7 @@ from .selectors import Activity, Level, RedFlags, Row, TrendPoint
 class Column:
     label: str
     numeric: bool = True
+    suffix: str = ""  # shown after the value on the page (not in downloads)
 
 
 @dataclass
@@ -31,6 +32,8 @@ class Table:
     rows: list[TableRow] = field(default_factory=list)
     note: str = ""
     count: int | None = None  # all the rows there are, when ``rows`` holds only the first of them
+    #: Columns (by index) a phone shows on each row's card; the others fold under "All figures". Empty: no cards.
+    summary: list[int] = field(default_factory=list)
 
     @property
     def size(self) -> int:
@@ -45,10 +48,20 @@ class Table:
         return [(row, [(cell, column.numeric) for cell, column in zip(row.cells, self.columns, strict=True)])
                 for row in self.rows]
 
+    def cards(self) -> list[dict]:
+        """On a phone, each row as a card: its name, the ``summary`` figures, then the rest (tap to open)."""
+        cards = []
+        for row in self.rows:
+            pairs = [(column, cell) for column, cell in zip(self.columns[1:], row.cells[1:], strict=True)]
+            front = [pairs[i - 1] for i in self.summary]
+            cards.append({"row": row, "name": row.cells[0], "front": front,
+                          "more": [pair for i, pair in enumerate(pairs, 1) if i not in self.summary]})
+        return cards
+
 
 FIGURE_COLUMNS = [
     Column(_("Members")), Column(_("Mediators")), Column(_("Informants")), Column(_("Full-time")),
-    Column(_("Part-time")), Column(_("Women")), Column(_("Certified")), Column(_("Certified %")),
+    Column(_("Part-time")), Column(_("Women")), Column(_("Certified")), Column(_("Certified %"), suffix="%"),
     Column(_("Expiring within 90 days")), Column(_("Expired")), Column(_("Never trained")),
     Column(_("Hours this year (average)")), Column(_("Met the annual target")), Column(_("Pre-job training done")),
 ]
@@ -73,11 +86,50 @@ def _name_column(level: Level) -> Column:
                    "people": _("Name")}[level.kind], numeric=False)
 
 
+PERSON_COLUMNS = [
+    Column(_("Role"), numeric=False), Column(_("Certificate held"), numeric=False),
+    Column(_("Valid until"), numeric=False),
+    Column(_("Hours this year")), Column(_("Met the annual target"), numeric=False),
+    Column(_("Pre-job training done"), numeric=False),
+]
+
+
+def _yes_no(value) -> str:
+    return _("Yes") if value else _("No")
+
+
+def _person_cells(row: Row) -> list:
+    """A person's own facts, not totals of one (人数 1, 调解员 0/1 said nothing)."""
+    figures, certificate = row.figures, row.certificate
+    role = _("Mediator") if figures.mediators else _("Informant")
+    if certificate is not None:
+        held, until = certificate.program.name, date_format(certificate.expires_on, "Y-m-d")
+    else:
+        held, until = (_("Expired") if figures.expired else _("None")), "—"
+    return [row.label, role, held, until, figures.hours, _yes_no(figures.hours_met), _yes_no(figures.prejob_done)]
+
+
 def figures_table(level: Level) -> Table:
-    """One row per area, committee or person, then the level's total."""
+    """One row per area, committee or person, then the level's total. People get their own facts."""
+    if level.kind == "people":
+        rows = [TableRow(cells=_person_cells(row), link=row_link(row)) for row in level.rows]
+        return Table(key="coverage", title=_("Committee members"), columns=[_name_column(level), *PERSON_COLUMNS],
+                     rows=rows, summary=[1, 2, 3, 4])
     rows = [TableRow(cells=[row.label, *_figure_cells(row.figures)], link=row_link(row)) for row in level.rows]
     rows.append(TableRow(cells=[_("Total"), *_figure_cells(level.total)], total=True))
-    return Table(key="coverage", title=_("Coverage"), columns=[_name_column(level), *FIGURE_COLUMNS], rows=rows)
+    # A phone's card: certified %, expiring, hours target met, of how many members.
+    return Table(key="coverage", title=_("Coverage"), columns=[_name_column(level), *FIGURE_COLUMNS], rows=rows,
+                 summary=[8, 9, 13, 1])
+
+
+def overview_table(level: Level) -> Table:
+    """The bureau home's short table: each area's headcount and the three figures a bureau acts on."""
+    figures = [(FIGURE_COLUMNS[0], "headcount"), (FIGURE_COLUMNS[7], "certified_percent"),
+               (FIGURE_COLUMNS[8], "expiring"), (FIGURE_COLUMNS[12], "hours_met")]
+    rows = [TableRow(cells=[row.label, *(getattr(row.figures, name) for _column, name in figures)],
+                     link=row_link(row)) for row in level.rows]
+    return Table(key="overview", title=_("Certification by area"), rows=rows, summary=[2, 3, 4, 1],
+                 columns=[_name_column(level), *(column for column, _name in figures)])
 
 
 def grades_table(level: Level) -> Table:

@@ -6,6 +6,9 @@ from wagtail import hooks
 from people import permissions
 from people.navigation import MenuItem
 
+from . import selectors, services, tables
+from .views import targets_for
+
 
 @hooks.register("register_site_menu_item")
 def coverage_menu_item(request):
@@ -14,8 +17,21 @@ def coverage_menu_item(request):
     return None
 
 
+@hooks.register("region_url")
+def coverage_region_url(request, region):
+    """A region named anywhere on the site drills down into its coverage."""
+    return reverse("coverage:region", args=[region.code]) if permissions.is_bureau_staff(request.user) else ""
+
+
 @hooks.register("bureau_home_panels")
 def coverage_panel(request):
-    if permissions.is_bureau_staff(request.user):
-        return render_to_string("dashboard/panel_bureau.html", request=request)
-    return ""
+    """The jurisdiction's areas with their certified %, expiring and hours figures, each a drill-down link
+    (the kept snapshot the dashboard itself reads, so the home page costs what a dashboard view costs)."""
+    if not permissions.is_bureau_staff(request.user):
+        return ""
+    area = selectors.home_region(user=request.user)
+    filters = selectors.Filters()
+    found = services.region_snapshot(region=area, filters=filters, targets=targets_for(request))
+    level = selectors.region_rows(user=request.user, region=area, filters=filters, figures=found.figures)
+    return render_to_string("dashboard/panel_bureau.html", {
+        "region": area, "table": tables.overview_table(level)}, request=request)

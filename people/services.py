@@ -6,6 +6,7 @@ import secrets
 import uuid
 from dataclasses import asdict
 from datetime import date, timedelta
+from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -182,9 +183,24 @@ def roles_sync() -> None:
         group.permissions.add(*Permission.objects.filter(query))
 
 
+def email_sender() -> str:
+    """The From header: "<bureau name> · 调解员学院" (bureau settings of the default site) on the address of
+    ``DEFAULT_FROM_EMAIL``, so a mediator's inbox says who writes, in Chinese, whatever the deployment set."""
+    from django.conf import settings
+    from wagtail.models import Site
+
+    from .models import BureauSettings
+
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    site = Site.objects.filter(is_default_site=True).first()
+    bureau = BureauSettings.for_site(site).bureau_name if site else ""
+    academy = _("Mediator Academy")
+    return formataddr((f"{bureau} · {academy}" if bureau else academy, address))
+
+
 def email_send(*, subject: str, body: str, recipients: list[str], html_body: str | None = None) -> None:
-    """Send one email (called by the background task)."""
-    send_mail(subject, body, None, recipients, html_message=html_body)
+    """Send one email (called by the background task) from ``email_sender()``."""
+    send_mail(subject, body, email_sender(), recipients, html_message=html_body)
 
 
 def notice_send(*, person: User, title: str, body: str = "", url: str = "", email: bool = True) -> Notice:

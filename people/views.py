@@ -20,7 +20,7 @@ from .decorators import bureau_staff_required, learner_required
 from .exceptions import PeopleError
 from .forms import ActivationForm, ResetCodeForm, ResetCodeRequestForm, RosterUploadForm, SlipForm
 from .models import AccessCode
-from .navigation import home_panels
+from .navigation import home_panels, region_url
 from .person_picker import person_label
 from .slips import SLIPS_PER_FILE, activation_url, render_slips_pdf
 
@@ -54,6 +54,7 @@ def bureau_home(request):
     return render(request, "people/bureau_home.html", {
         "total": total,
         "children": children,
+        "children_links": [(row, region_url(request, row.region)) for row in children],
         "panels": home_panels(request, "bureau_home_panels"),
     })
 

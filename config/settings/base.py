@@ -194,6 +194,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "site" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+SERVE_MEDIA = False  # Django serves MEDIA_ROOT itself (the demo); production leaves it to the web server
 # Serve static files straight from the apps and site/static when collectstatic has not run (demo, tests).
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
@@ -208,7 +209,8 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if env("EMAIL_FILE_PATH", default=""):  # for filemail://, an absolute folder (the URL form loses the leading /)
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mediator Academy <noreply@localhost>")
+# Only the address counts: the sender's name is the bureau's, from its settings (people.services.email_sender).
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- SMS (people/sms.py): a backend class like EMAIL_BACKEND. Empty: no SMS, codes go out on printed login slips.
 # Development prints messages (console); production names people.sms.HttpGatewayBackend and the gateway below.

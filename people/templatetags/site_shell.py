@@ -1,6 +1,6 @@
 from django import template
 
-from people.navigation import menu_for
+from people.navigation import menu_entries
 
 register = template.Library()
 
@@ -8,4 +8,4 @@ register = template.Library()
 @register.simple_tag(takes_context=True)
 def site_menu(context):
     request = context.get("request")
-    return menu_for(request) if request is not None else []
+    return menu_entries(request) if request is not None else []

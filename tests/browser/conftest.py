@@ -140,3 +140,14 @@ def open_menu(page) -> None:
     toggle = page.locator(".menu-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false":
         toggle.click()
+
+
+def menu_click(page, name: str) -> None:
+    """Follow the menu entry ``name`` as a user does: unfold the phone menu, and the entry's group in a long menu
+    (a bureau officer's training entries fold under 培训)."""
+    open_menu(page)
+    entry = page.locator(f"#site-nav [data-menu={name}]")
+    group = page.locator("details.nav-group").filter(has=page.locator(f"[data-menu={name}]"))
+    if group.count() and group.get_attribute("open") is None:
+        group.locator("summary").click()
+    entry.click()

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import ROOT, SERVER, login, open_menu, screenshot
+from tests.browser.conftest import ROOT, SERVER, login, menu_click, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +107,7 @@ def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(phone
 
 def test_bureau_staff_see_results_and_item_analysis_of_the_exam(desktop):
     login(desktop, "bureau")
-    desktop.click("[data-menu=exam-results]")
+    menu_click(desktop, "exam-results")
     desktop.get_by_role("link", name="人民调解员培训合格考试").click()
     text = desktop.inner_text("main")
     assert "分数分布" in text and "试题分析" in text and "难度系数" in text and "区分度" in text

@@ -345,12 +345,11 @@ def test_bureau_runs_a_session_from_scheduling_to_certificates_and_revokes_one(j
         if number == 1:
             j.shot("attendee-checked-in", attendee)
     page.reload()
-    assert page.locator("main tr", has_text="扫码签到").count() == 2
+    assert page.locator("[data-testid=attendance-method]", has_text="扫码签到").count() == 2
     j.shot("session-attended")
 
     page.goto("/certificates/bureau/bulk/")
-    session = page.locator("select[name=session] option", has_text=title)
-    page.select_option("select[name=session]", session.get_attribute("value"))
+    page.locator("label", has_text=title).locator("input[name=session]").check()  # a tap on the session's row
     page.select_option("select[name=program]", label="人民调解员培训合格证书")
     page.fill("textarea[name=reason]", "参加菜单式轮训并经考核合格，统一发证")
     j.shot("bulk-form")

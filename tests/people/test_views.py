@@ -80,6 +80,9 @@ def test_bureau_home_counts_its_subtree_in_a_constant_number_of_queries(client, 
     # Ten times the committees costs no more queries (panels of other apps included).
     for _n in range(30):
         factories.mediator(committee=factories.CommitteeFactory(region=first))
+    # The coverage panel's kept figures are now out of date: the first view recomputes them (dashboard tests
+    # count that); from the next view on, the page reads them again.
+    client.get(reverse("people:bureau_home"))
     assert count_queries(lambda: client.get(reverse("people:bureau_home"))) == small <= 20
 
 
