@@ -1,7 +1,9 @@
 import json
 
+import jwt
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from certificates import services
@@ -134,11 +136,18 @@ def test_staff_cannot_issue_to_someone_outside_their_jurisdiction(client, holder
 
 
 def test_renewal_from_the_bureau_page(client, certificate, county):
-    client.force_login(factories.bureau_staff(jurisdiction=county))
+    staff = factories.bureau_staff(jurisdiction=county)
+    client.force_login(staff)
     response = client.post(reverse("certificates:bureau_certificate", args=[certificate.pk]),
                            {"action": "renew", "renew-reason": "继续教育学时已满"})
     renewed = Certificate.objects.get(supersedes=certificate)
     assert response.url == reverse("certificates:bureau_certificate", args=[renewed.pk])
+    certificate.refresh_from_db()
+    assert (certificate.status, renewed.status) == ("superseded", "issued")
+    change = certificate.status_changes.last()
+    assert (change.old_status, change.new_status, change.changed_by, change.reason) == (
+        "issued", "superseded", staff, "继续教育学时已满")
+    assert renewed.serial_number != certificate.serial_number
 
 
 def test_bulk_issue_page_and_zip(client, committee, program, holder, county, django_capture_on_commit_callbacks):
@@ -192,12 +201,36 @@ def test_the_register_uses_a_constant_number_of_queries(client, committee, progr
 def test_well_known_documents_publish_the_key(client, certificate):
     from certificates import credentials
 
-    credentials.credential_jwt(certificate)
+    token = credentials.credential_jwt(certificate)
+    kid = jwt.get_unverified_header(token)["kid"]
     did = client.get("/.well-known/did.json").json()
-    assert did["id"].startswith("did:web:") and did["verificationMethod"][0]["publicKeyJwk"]["crv"] == "Ed25519"
+    assert did["id"].startswith("did:web:") and kid in did["assertionMethod"]
+    method = next(m for m in did["verificationMethod"] if m["id"] == kid)
     keys = client.get("/.well-known/jwks.json").json()["keys"]
-    assert len(keys) == 1 and "d" not in keys[0]  # never the private part
-    json.dumps(did)
+    assert len(keys) == 1 and "d" not in keys[0] and "d" not in method["publicKeyJwk"]  # never the private part
+    # A verifier who has only the published documents checks the credential's signature with them.
+    for jwk in (method["publicKeyJwk"], keys[0]):
+        assert jwk["crv"] == "Ed25519"
+        key = jwt.PyJWK(jwk, algorithm="EdDSA").key
+        claims = jwt.decode(token, key=key, algorithms=["EdDSA"], options={"verify_aud": False})
+        assert claims["jti"] == certificate.verification_url()
+
+
+def test_the_credential_check_page_refuses_a_forged_credential_pasted_or_uploaded(client, certificate):
+    from certificates import credentials
+
+    header, payload, signature = credentials.credential_jwt(certificate).split(".")
+    claims = json.loads(jwt.utils.base64url_decode(payload))
+    claims["vc"]["credentialSubject"]["achievement"]["name"] = "伪造的证书"
+    forged = f"{header}.{jwt.utils.base64url_encode(json.dumps(claims).encode()).decode()}.{signature}"
+    url = reverse("certificates:credential_check")
+    page = client.post(url, {"credential": forged}).content.decode()
+    assert 'data-ok="false"' in page and "签名无效" in page
+    upload = SimpleUploadedFile("forged.jwt", forged.encode())
+    page = client.post(url, {"credential": "", "file": upload}).content.decode()
+    assert 'data-ok="false"' in page and "签名无效" in page
+    page = client.post(url, {"credential": ""}).content.decode()
+    assert "请粘贴凭证内容或选择凭证文件" in page and "data-ok" not in page
 
 
 def test_bureau_staff_edit_programs_in_the_wagtail_admin(client, county, program):
