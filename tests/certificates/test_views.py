@@ -1,3 +1,4 @@
+import datetime
 import json
 
 import jwt
@@ -5,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates import services
 from certificates.models import Certificate, VerificationCheck
@@ -316,3 +318,45 @@ def test_the_published_key_set_is_never_empty(client, db):
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert len(keys) == 1 and keys[0]["crv"] == "Ed25519" and "d" not in keys[0]
     assert client.get("/.well-known/jwks.json").json()["keys"] == keys  # made once
+
+
+def test_the_public_check_and_its_json_for_expired_and_superseded_certificates(client, certificate):
+    verify_json = reverse("certificates:verify_json", args=[certificate.verification_code])
+    # Past its date: expired at once, before the nightly sweep records it, and after.
+    Certificate.objects.filter(pk=certificate.pk).update(
+        issued_on=timezone.localdate() - datetime.timedelta(days=800),
+        expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    for sweep in (False, True):
+        if sweep:
+            assert services.certificates_expire_due() == 1
+        page = client.get(certificate.verification_path()).content.decode()
+        assert 'data-status="expired"' in page and "已过期" in page and "张*明" in page and "有效</" not in page
+        data = client.get(verify_json).json()
+        assert (data["status"], data["status_label"], data["holder"]) == ("expired", "已过期", "张*明")
+    # Renewed: the old certificate reads superseded, the new one valid.
+    renewed = services.certificate_renew(certificate=certificate, renewed_by=factories.administrator(),
+                                         reason="继续教育学时已满", announce=False)
+    page = client.get(certificate.verification_path()).content.decode()
+    assert 'data-status="superseded"' in page and "已换发新证" in page
+    data = client.get(verify_json).json()
+    assert (data["status"], data["status_label"]) == ("superseded", "已换发新证")
+    data = client.get(reverse("certificates:verify_json", args=[renewed.verification_code])).json()
+    assert (data["status"], data["serial_number"]) == ("valid", renewed.serial_number)
+
+
+def test_staff_outside_the_jurisdiction_cannot_revoke_or_renew_by_post(client, certificate, townships):
+    detail = reverse("certificates:bureau_certificate", args=[certificate.pk])
+    client.force_login(factories.bureau_staff(jurisdiction=townships[1]))
+    assert client.post(detail, {"action": "revoke", "revoke-reason": "越权撤销"}).status_code == 404
+    assert client.post(detail, {"action": "renew", "renew-reason": "越权换发"}).status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.status == "issued" and certificate.status_changes.count() == 1
+    assert Certificate.objects.count() == 1
+    # The same posts from staff of the certificate's township do both (so the refusal above is the jurisdiction's).
+    client.force_login(factories.bureau_staff(jurisdiction=townships[0]))
+    assert client.post(detail, {"action": "renew", "renew-reason": "学时已满"}).status_code == 302
+    renewed = Certificate.objects.get(supersedes=certificate)
+    renewed_detail = reverse("certificates:bureau_certificate", args=[renewed.pk])
+    assert client.post(renewed_detail, {"action": "revoke", "revoke-reason": "冒名"}).status_code == 302
+    renewed.refresh_from_db()
+    assert renewed.status == "revoked"
