@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import services
+from courses import selectors, services
 from courses.models import CourseModulePage, Enrolment, RotationSession, SessionAttendance
 from tests import factories
 
@@ -129,6 +129,20 @@ def test_qr_check_in_page_and_roster(client, townships):
     outsider = factories.bureau_staff(jurisdiction=townships[1])
     client.force_login(outsider)
     assert client.get(reverse("courses:session", args=[session.pk])).status_code == 403
+
+
+def test_qr_check_in_after_the_session_ended_is_refused_and_credits_nothing(client, townships):
+    module = factories.course_module(credit_hours=2)
+    ended = timezone.now() - datetime.timedelta(hours=4)  # three hours long: ended an hour ago
+    session = factories.rotation_session(township=townships[0], modules=[module], starts_at=ended, hours=3)
+    learner = factories.mediator(committee=factories.CommitteeFactory(region=townships[0]))
+    client.force_login(learner)
+    response = client.post(reverse("courses:check_in", args=[session.checkin_code]), follow=True)
+    window = (f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}–"
+              f"{timezone.localtime(session.ends_at):%H:%M}")
+    assert f"只能在轮训进行期间签到（{window}）" in response.content.decode()
+    assert not SessionAttendance.objects.exists()
+    assert module.pk not in selectors.completed_module_ids(user=learner)
 
 
 def test_session_report_counts_participants_by_committee(client, townships):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from dashboard import selectors, services
 from dashboard.models import RegionSnapshot
 from dashboard.selectors import Filters, Targets
+from people import services as people_services
 from people.models import User
 from tests import factories
 
@@ -47,6 +48,31 @@ def test_a_change_under_the_region_shows_on_the_next_view(world, program, today)
     changed = RegionSnapshot.objects.filter(changed_at__gte=timezone.now() - datetime.timedelta(minutes=1))
     assert set(changed.values_list("region__name", flat=True)) == {county.name, jia.name}  # not 乙镇
     assert (certified(county), certified(jia), certified(yi)) == (4, 3, 1)
+
+
+def test_a_member_moving_between_townships_shows_on_both(world):
+    county, jia, yi = world["county"], world["jia"], world["yi"]
+
+    def headcounts():
+        return [services.region_snapshot(region=region, filters=Filters(), targets=TARGETS).figures["*"].headcount
+                for region in (county, jia, yi)]
+
+    assert headcounts() == [10, 6, 3]
+    woman = User.objects.get(name=f"{jia.name}0村调解员甲")
+    membership = woman.memberships.get(left_on__isnull=True)
+    # As the roster import moves a member: the old membership ends, a new one starts.
+    people_services.membership_end(membership=membership)
+    moved = people_services.membership_start(person=woman, committee=world["committees"][2], role=membership.role)
+    assert headcounts() == [10, 5, 4]
+    # As the admin's membership form moves one: the same row, another committee. Both townships change.
+    moved.committee = world["committees"][1]
+    moved.save()
+    assert headcounts() == [10, 6, 3]
+    # A committee moved to the other township in the admin takes its members' figures along.
+    committee = world["committees"][2]
+    committee.region = factories.region(parent=jia, name=f"{jia.name}新村")
+    committee.save()
+    assert headcounts() == [10, 9, 0]
 
 
 def test_a_big_region_is_served_while_the_worker_computes_it(world, program, today, settings,
