@@ -6,7 +6,7 @@ COPY) are caught by the snapshots' maximum age instead. Answer saves and similar
 come here."""
 
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from assessments.models import Attempt
 from certificates.models import Certificate, CertificateStatusChange
@@ -29,18 +29,33 @@ PERSON_OF = {
 }
 
 
+# A row edited in place can leave its place: a membership moved to another committee, a committee to another
+# region (the admin's forms allow both). Where it was is remembered before the save, so that place is marked too.
+MOVABLE = {Membership: "committee_id", Committee: "region_id"}
+
+
+def remember_place(sender, instance, update_fields=None, **kwargs) -> None:
+    field = MOVABLE[sender]
+    if instance.pk is None or (update_fields is not None and field not in update_fields):
+        return  # a new row has no old place; a save of other fields keeps it (no query then)
+    instance._dashboard_place_before = sender.objects.filter(pk=instance.pk).values_list(field, flat=True).first()
+
+
 def person_changed(sender, instance, **kwargs) -> None:
     """A person's record changed: every region they serve or served in (and those above) is out of date."""
     person_id = PERSON_OF[sender](instance)
     served = Q(memberships__person_id=person_id)
     if isinstance(instance, Membership):  # a deleted membership is gone from its person's memberships
         served |= Q(pk=instance.committee_id)
+        if before := getattr(instance, "_dashboard_place_before", None):
+            served |= Q(pk=before)
     paths = set(Committee.objects.filter(served).values_list("region__path", flat=True))
     region_snapshots_mark_changed(region_paths=paths)
 
 
 def committee_changed(sender, instance, **kwargs) -> None:
-    paths = set(Region.objects.filter(pk=instance.region_id).values_list("path", flat=True))
+    regions = {instance.region_id, getattr(instance, "_dashboard_place_before", None)} - {None}
+    paths = set(Region.objects.filter(pk__in=regions).values_list("path", flat=True))
     region_snapshots_mark_changed(region_paths=paths)
 
 
@@ -53,6 +68,8 @@ def connect() -> None:
     for model in PERSON_OF:
         post_save.connect(person_changed, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
         post_delete.connect(person_changed, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-delete")
+    for model in MOVABLE:
+        pre_save.connect(remember_place, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-pre-save")
     for model, receiver in ((Committee, committee_changed), (RotationSession, session_changed)):
         post_save.connect(receiver, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-delete")

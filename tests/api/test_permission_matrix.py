@@ -5,10 +5,14 @@ The world: county 东旗 with townships 甲镇 and 乙镇, and another county �
 members and a roster import. Township staff work in 甲镇, county staff in 东旗. "Inside" is 甲镇 for everyone;
 "outside" is 乙镇 for township staff and 西旗 for the others (an administrator has no outside)."""
 
+import io
+import json
 from dataclasses import dataclass, field
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import JsonResponse
 from django.urls import reverse
 
 from people import services
@@ -147,6 +151,20 @@ def login(client, world, role):
         client.force_login(world.users[role])
 
 
+def readable_body(response) -> str:
+    """The response's text as a person would read it: an XLSX (compressed) as the text of its cells, JSON with its
+    escaped characters decoded (``JsonResponse`` writes 甲 as \\u7532), anything else as it is."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/vnd.openxmlformats-officedocument.spreadsheetml"):
+        workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        return "\n".join(str(cell) for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)
+                         for cell in row if cell is not None)
+    if "json" in content_type:
+        return json.dumps(json.loads(content), ensure_ascii=False)
+    return content.decode(errors="replace")
+
+
 def matrix_problems(client, world, *, request, status, forbidden) -> list[str]:
     """Every role, inside and outside its area: ``request(area)`` must answer ``status(role, inside)`` and its body
     must name nothing in ``forbidden(role, area)``. Returns what went wrong, in words (the matrix tests of every
@@ -160,7 +178,7 @@ def matrix_problems(client, world, *, request, status, forbidden) -> list[str]:
             want = status(role, where == "inside")
             if response.status_code != want:
                 wrong.append(f"{role} {where}: {response.status_code}, expected {want}")
-            body = response.content.decode(errors="replace")
+            body = readable_body(response)
             if leaked := {name for name in forbidden(role, area) if name in body}:
                 wrong.append(f"{role} {where}: the response names {sorted(leaked)}")
     return wrong
@@ -195,6 +213,18 @@ def test_uploading_a_roster_inside_and_outside_the_jurisdiction(client, world, r
         assert record.status == (RosterImport.Status.VALIDATED if allowed else RosterImport.Status.REFUSED), role
         page = client.get(response["Location"]).content.decode()
         assert not {name for name in world.forbidden_names(role) if name in page}
+
+
+def test_the_leak_check_reads_spreadsheets_and_escaped_json(client, world):
+    """What the matrix looks for in a body is found in an XLSX and in a ``JsonResponse`` (escaped) as well."""
+    login(client, world, "county")
+    inside = world.areas["甲"]
+    export = client.get(reverse("coverage:committee", args=[inside.committee.pk]), {"export": "coverage"})
+    assert inside.members[1].name.encode() not in export.content  # compressed: invisible to a plain search
+    assert inside.members[1].name in readable_body(export)
+    status = client.get(reverse("people:roster_import_status", args=[inside.roster_import.pk]))
+    assert isinstance(status, JsonResponse) and "甲".encode() not in status.content
+    assert inside.roster_import.get_status_display() in readable_body(status)
 
 
 def test_a_staff_list_shows_exactly_the_jurisdiction(client, world):

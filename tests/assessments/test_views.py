@@ -43,9 +43,10 @@ def test_exam_pages_need_a_learner(client, county):
     assert client.post(reverse("assessments:attempt_start", args=[quiz.pk])).status_code == 403
 
 
-def test_the_exam_page_never_carries_keys_or_feedback(client, learner):
+@pytest.mark.parametrize("layout", Quiz.Layout.values)
+def test_the_exam_page_never_carries_keys_or_feedback(client, learner, layout):
     questions = [af.question(), af.question(kind=Question.Kind.MULTIPLE), af.question(kind=Question.Kind.TRUE_FALSE)]
-    quiz = af.quiz(questions=questions, time_limit_minutes=30)
+    quiz = af.quiz(questions=questions, time_limit_minutes=30, layout=layout)
     client.force_login(learner)
     response = client.post(reverse("assessments:attempt_start", args=[quiz.pk]))
     attempt = Attempt.objects.get()
@@ -54,6 +55,9 @@ def test_the_exam_page_never_carries_keys_or_feedback(client, learner):
     assert "人民调解委员会委员每届任期几年" in page and "偏袒一方" in page and "剩余时间" in page
     for secret in ("反馈:", "解析：", "is_correct", "《人民调解法》第九条", "correct"):
         assert secret not in page, secret
+    # The review (where keys may be shown, by the quiz's policy) is closed while the attempt is open.
+    review = client.get(reverse("assessments:attempt_review", args=[attempt.pk]))
+    assert review.status_code == 302 and review["Location"] == reverse("assessments:attempt_take", args=[attempt.pk])
 
 
 def test_answers_are_saved_one_by_one_and_shown_again_after_a_reload(client, learner):
@@ -134,6 +138,23 @@ def test_bad_and_late_answers_get_clear_chinese_errors(client, learner):
     # Opening the page after the deadline closes the attempt and shows the result.
     response = client.get(reverse("assessments:attempt_take", args=[attempt.pk]), follow=True)
     assert "超时自动交卷" in response.content.decode()
+
+
+def test_a_full_form_submitted_after_the_deadline_drops_the_late_answers_and_says_so(client, learner):
+    """Without JavaScript nothing is saved as the learner goes: the whole form arrives with the submit."""
+    questions = [af.question() for _ in range(2)]
+    attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions, time_limit_minutes=5))
+    client.force_login(learner)
+    assert post_answer(client, attempt, position=1, choices=af.correct_ids(questions[0])).status_code == 200
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    form = {}
+    for position, question in enumerate(questions, start=1):
+        form |= {f"q{position}-present": "1", f"q{position}": af.correct_ids(question)}
+    response = client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), form, follow=True)
+    assert "考试时间已到" in response.content.decode()
+    attempt.refresh_from_db()
+    assert not attempt.is_open and attempt.percent == 50  # the answer saved in time counts, the late one does not
+    assert attempt.questions.get(position=2).response in (None, {})
 
 
 def test_another_learners_attempt_is_out_of_reach(client, learner):

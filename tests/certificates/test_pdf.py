@@ -48,9 +48,25 @@ def test_pdftotext_reads_the_chinese_name(certificate, tmp_path):
     assert "张晓明" in text and "司法局" in text
 
 
-def test_render_is_idempotent_and_force_renders_again(certificate):
+def _stored_text(certificate) -> str:
+    with certificate.pdf.open("rb") as pdf:
+        return PdfReader(io.BytesIO(pdf.read())).pages[0].extract_text()
+
+
+def test_render_is_idempotent_and_force_renders_again(certificate, django_capture_on_commit_callbacks):
     first = services.certificate_pdf_render(certificate=certificate)
     name = first.pdf.name
-    assert services.certificate_pdf_render(certificate=certificate).pdf.name == name
-    again = services.certificate_pdf_render(certificate=certificate, force=True)
-    assert again.pdf.storage.exists(again.pdf.name)
+    assert "张晓明" in _stored_text(first)
+    # The PDF is drawn from the data: after a change, only a forced render shows it.
+    certificate.holder.name = "张晓明明"
+    certificate.holder.save(update_fields=["name"])
+    kept = services.certificate_pdf_render(certificate=certificate)
+    assert kept.pdf.name == name and "张晓明明" not in _stored_text(kept)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.certificate_pdf_render(certificate=certificate, force=True)
+    assert "张晓明明" in _stored_text(again)
+    stored = again.pdf.storage
+    # A new file under a new name, recorded on the row; the old file is removed once the new name is committed.
+    assert again.pdf.name != name and stored.exists(again.pdf.name) and not stored.exists(name)
+    certificate.refresh_from_db()
+    assert certificate.pdf.name == again.pdf.name

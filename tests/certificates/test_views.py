@@ -1,8 +1,12 @@
+import datetime
 import json
 
+import jwt
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from certificates import services, status_lists
 from certificates.models import Certificate, VerificationCheck
@@ -136,11 +140,18 @@ def test_staff_cannot_issue_to_someone_outside_their_jurisdiction(client, holder
 
 
 def test_renewal_from_the_bureau_page(client, certificate, county):
-    client.force_login(factories.bureau_staff(jurisdiction=county))
+    staff = factories.bureau_staff(jurisdiction=county)
+    client.force_login(staff)
     response = client.post(reverse("certificates:bureau_certificate", args=[certificate.pk]),
                            {"action": "renew", "renew-reason": "继续教育学时已满"})
     renewed = Certificate.objects.get(supersedes=certificate)
     assert response.url == reverse("certificates:bureau_certificate", args=[renewed.pk])
+    certificate.refresh_from_db()
+    assert (certificate.status, renewed.status) == ("superseded", "issued")
+    change = certificate.status_changes.last()
+    assert (change.old_status, change.new_status, change.changed_by, change.reason) == (
+        "issued", "superseded", staff, "继续教育学时已满")
+    assert renewed.serial_number != certificate.serial_number
 
 
 def test_suspend_and_reinstate_from_the_bureau_page_flip_the_status_bit(client, certificate, county):
@@ -231,14 +242,35 @@ def test_the_register_uses_a_constant_number_of_queries(client, committee, progr
 def test_well_known_documents_publish_the_key(client, certificate):
     from certificates import credentials, proofs
 
-    credentials.credential_jwt(certificate)
+    token = credentials.credential_jwt(certificate)
+    kid = jwt.get_unverified_header(token)["kid"]
     did = client.get("/.well-known/did.json").json()
     assert did["id"].startswith("did:web:") and did["alsoKnownAs"] == [proofs.issuer_id()]
     assert {m["publicKeyJwk"].get("crv") for m in did["verificationMethod"]} == {"Ed25519", None}  # and RSA
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert {key["alg"] for key in keys} == {"EdDSA", "RS256"}
     assert not any("d" in key or "p" in key for key in keys)  # never the private part
-    json.dumps(did)
+    # A verifier who has only the published key set checks the credential's signature with it.
+    jwk = next(key for key in keys if key["kid"] == kid)
+    claims = jwt.decode(token, key=jwt.PyJWK(jwk).key, algorithms=[jwk["alg"]], options={"verify_aud": False})
+    assert claims["jti"] == certificate.verification_url()
+
+
+def test_the_credential_check_page_refuses_a_forged_credential_pasted_or_uploaded(client, certificate):
+    from certificates import credentials
+
+    header, payload, signature = credentials.credential_jwt(certificate).split(".")
+    claims = json.loads(jwt.utils.base64url_decode(payload))
+    claims["credentialSubject"]["achievement"]["name"] = "伪造的证书"
+    forged = f"{header}.{jwt.utils.base64url_encode(json.dumps(claims).encode()).decode()}.{signature}"
+    url = reverse("certificates:credential_check")
+    page = client.post(url, {"credential": forged}).content.decode()
+    assert 'data-ok="false"' in page and "签名无效" in page
+    upload = SimpleUploadedFile("forged.jwt", forged.encode())
+    page = client.post(url, {"credential": "", "file": upload}).content.decode()
+    assert 'data-ok="false"' in page and "签名无效" in page
+    page = client.post(url, {"credential": ""}).content.decode()
+    assert "请粘贴凭证内容或选择凭证文件" in page and "data-ok" not in page
 
 
 def test_bureau_staff_edit_programs_in_the_wagtail_admin(client, county, program):
@@ -324,3 +356,45 @@ def test_the_published_key_set_is_never_empty(client, db):
     keys = client.get("/.well-known/jwks.json").json()["keys"]
     assert sorted(key["alg"] for key in keys) == ["EdDSA", "RS256"] and not any("d" in key for key in keys)
     assert client.get("/.well-known/jwks.json").json()["keys"] == keys  # made once
+
+
+def test_the_public_check_and_its_json_for_expired_and_superseded_certificates(client, certificate):
+    verify_json = reverse("certificates:verify_json", args=[certificate.verification_code])
+    # Past its date: expired at once, before the nightly sweep records it, and after.
+    Certificate.objects.filter(pk=certificate.pk).update(
+        issued_on=timezone.localdate() - datetime.timedelta(days=800),
+        expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    for sweep in (False, True):
+        if sweep:
+            assert services.certificates_expire_due() == 1
+        page = client.get(certificate.verification_path()).content.decode()
+        assert 'data-status="expired"' in page and "已过期" in page and "张*明" in page and "有效</" not in page
+        data = client.get(verify_json).json()
+        assert (data["status"], data["status_label"], data["holder"]) == ("expired", "已过期", "张*明")
+    # Renewed: the old certificate reads superseded, the new one valid.
+    renewed = services.certificate_renew(certificate=certificate, renewed_by=factories.administrator(),
+                                         reason="继续教育学时已满", announce=False)
+    page = client.get(certificate.verification_path()).content.decode()
+    assert 'data-status="superseded"' in page and "已换发新证" in page
+    data = client.get(verify_json).json()
+    assert (data["status"], data["status_label"]) == ("superseded", "已换发新证")
+    data = client.get(reverse("certificates:verify_json", args=[renewed.verification_code])).json()
+    assert (data["status"], data["serial_number"]) == ("valid", renewed.serial_number)
+
+
+def test_staff_outside_the_jurisdiction_cannot_revoke_or_renew_by_post(client, certificate, townships):
+    detail = reverse("certificates:bureau_certificate", args=[certificate.pk])
+    client.force_login(factories.bureau_staff(jurisdiction=townships[1]))
+    assert client.post(detail, {"action": "revoke", "revoke-reason": "越权撤销"}).status_code == 404
+    assert client.post(detail, {"action": "renew", "renew-reason": "越权换发"}).status_code == 404
+    certificate.refresh_from_db()
+    assert certificate.status == "issued" and certificate.status_changes.count() == 1
+    assert Certificate.objects.count() == 1
+    # The same posts from staff of the certificate's township do both (so the refusal above is the jurisdiction's).
+    client.force_login(factories.bureau_staff(jurisdiction=townships[0]))
+    assert client.post(detail, {"action": "renew", "renew-reason": "学时已满"}).status_code == 302
+    renewed = Certificate.objects.get(supersedes=certificate)
+    renewed_detail = reverse("certificates:bureau_certificate", args=[renewed.pk])
+    assert client.post(renewed_detail, {"action": "revoke", "revoke-reason": "冒名"}).status_code == 302
+    renewed.refresh_from_db()
+    assert renewed.status == "revoked"

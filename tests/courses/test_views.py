@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from courses import services
-from courses.models import CourseModulePage, Enrolment, SessionAttendance
+from courses import selectors, services
+from courses.models import CourseModulePage, Enrolment, RotationSession, SessionAttendance
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -131,6 +131,20 @@ def test_qr_check_in_page_and_roster(client, townships):
     assert client.get(reverse("courses:session", args=[session.pk])).status_code == 403
 
 
+def test_qr_check_in_after_the_session_ended_is_refused_and_credits_nothing(client, townships):
+    module = factories.course_module(credit_hours=2)
+    ended = timezone.now() - datetime.timedelta(hours=4)  # three hours long: ended an hour ago
+    session = factories.rotation_session(township=townships[0], modules=[module], starts_at=ended, hours=3)
+    learner = factories.mediator(committee=factories.CommitteeFactory(region=townships[0]))
+    client.force_login(learner)
+    response = client.post(reverse("courses:check_in", args=[session.checkin_code]), follow=True)
+    window = (f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}–"
+              f"{timezone.localtime(session.ends_at):%H:%M}")
+    assert f"只能在轮训进行期间签到（{window}）" in response.content.decode()
+    assert not SessionAttendance.objects.exists()
+    assert module.pk not in selectors.completed_module_ids(user=learner)
+
+
 def test_session_report_counts_participants_by_committee(client, townships):
     staff = factories.bureau_staff(jurisdiction=townships[0])
     committee = factories.CommitteeFactory(region=townships[0])
@@ -151,13 +165,26 @@ def test_bureau_staff_schedule_a_session_from_the_form(client, townships):
     module = factories.course_module()
     client.force_login(staff)
     start = timezone.localtime() + datetime.timedelta(days=5)
+    lecturer = factories.lecturer(name="讲师王")
     data = {"title": "轮训", "township": townships[0].pk, "venue": "会议室", "capacity": 30, "modules": [module.pk],
+            "lecturers": [lecturer.pk],
             "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": start.strftime("%Y-%m-%dT%H:%M")}
     response = client.post(reverse("courses:session_new"), data)
     assert "结束时间必须晚于开始时间" in response.content.decode()
+    assert not RotationSession.objects.exists()
     data["ends_at"] = (start + datetime.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(reverse("courses:session_new"), data)
-    assert response.status_code == 302
+    session = RotationSession.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("courses:session", args=[session.pk])
+    # What was typed, in the site's time zone (the form's minutes are local time), and who scheduled it.
+    start = start.replace(second=0, microsecond=0)
+    assert (session.title, session.township, session.venue, session.capacity, session.created_by) == (
+        "轮训", townships[0], "会议室", 30, staff)
+    assert (session.starts_at, session.ends_at) == (start, start + datetime.timedelta(hours=3))
+    assert list(session.modules.all()) == [module] and list(session.lecturers.all()) == [lecturer]
+    # A township outside the jurisdiction is not offered, so the form refuses it and nothing is scheduled.
+    response = client.post(reverse("courses:session_new"), {**data, "township": townships[1].pk})
+    assert response.status_code == 200 and RotationSession.objects.count() == 1
 
 
 def test_the_case_library_lists_and_filters_published_cases(client):

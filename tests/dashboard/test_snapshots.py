@@ -2,14 +2,17 @@
 (at once for small regions, by the worker for big ones), never lost to a change that lands mid-computation."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, connections
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard import services
+from dashboard import selectors, services
 from dashboard.models import RegionSnapshot
 from dashboard.selectors import Filters, Targets
+from people import services as people_services
 from people.models import User
 from tests import factories
 
@@ -47,6 +50,31 @@ def test_a_change_under_the_region_shows_on_the_next_view(world, program, today)
     assert (certified(county), certified(jia), certified(yi)) == (4, 3, 1)
 
 
+def test_a_member_moving_between_townships_shows_on_both(world):
+    county, jia, yi = world["county"], world["jia"], world["yi"]
+
+    def headcounts():
+        return [services.region_snapshot(region=region, filters=Filters(), targets=TARGETS).figures["*"].headcount
+                for region in (county, jia, yi)]
+
+    assert headcounts() == [10, 6, 3]
+    woman = User.objects.get(name=f"{jia.name}0村调解员甲")
+    membership = woman.memberships.get(left_on__isnull=True)
+    # As the roster import moves a member: the old membership ends, a new one starts.
+    people_services.membership_end(membership=membership)
+    moved = people_services.membership_start(person=woman, committee=world["committees"][2], role=membership.role)
+    assert headcounts() == [10, 5, 4]
+    # As the admin's membership form moves one: the same row, another committee. Both townships change.
+    moved.committee = world["committees"][1]
+    moved.save()
+    assert headcounts() == [10, 6, 3]
+    # A committee moved to the other township in the admin takes its members' figures along.
+    committee = world["committees"][2]
+    committee.region = factories.region(parent=jia, name=f"{jia.name}新村")
+    committee.save()
+    assert headcounts() == [10, 9, 0]
+
+
 def test_a_big_region_is_served_while_the_worker_computes_it(world, program, today, settings,
                                                              django_capture_on_commit_callbacks):
     county = world["county"]
@@ -76,6 +104,39 @@ def test_a_change_during_a_computation_is_not_lost(world, today):
     snapshot.changed_at = snapshot.computed_at - datetime.timedelta(seconds=1)
     assert not snapshot.is_out_of_date(now, max_age_seconds=900)
     assert snapshot.is_out_of_date(now + datetime.timedelta(seconds=901), max_age_seconds=900)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="needs a second connection committing mid-computation: PostgreSQL (DATABASE_URL=postgres://…)")
+def test_a_change_committed_by_another_connection_during_a_computation_is_not_lost(
+        transactional_db, world, program, today, monkeypatch, settings):
+    settings.DASHBOARD_LIVE_BUDGET_MS = 60_000  # the next view computes at once, however slow this machine is
+    county = world["county"]
+    assert certified(county) == 3
+    snapshot = RegionSnapshot.objects.get(region=county)
+    real = selectors.region_figures_compute
+
+    def another_learner_certified():
+        try:
+            holder = factories.mediator(committee=world["committees"][0], name="计算中取证的调解员")
+            certificate(holder=holder, program=program, issued_on=today,
+                        expires_on=today + datetime.timedelta(days=700))
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def computed_then_changed(**kwargs):
+        figures = real(**kwargs)  # everything read …
+        thread = threading.Thread(target=another_learner_certified)  # … then another connection commits a change
+        thread.start()
+        thread.join()
+        return figures
+
+    monkeypatch.setattr(selectors, "region_figures_compute", computed_then_changed)
+    services.region_snapshot_refresh(snapshot=snapshot)  # the worker's computation
+    monkeypatch.undo()
+    snapshot.refresh_from_db()
+    assert snapshot.data and snapshot.is_out_of_date(timezone.now(), max_age_seconds=900)  # kept figures lack it
+    assert certified(county) == 4  # so the next view computes again and shows it
 
 
 def test_figures_of_another_day_are_computed_again_even_for_a_big_region(world, settings):

@@ -1,4 +1,7 @@
+import csv
 import io
+from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
 
 import openpyxl
 import pytest
@@ -43,26 +46,80 @@ def test_flags_page_lists_the_labor_committee(world, county_staff, client):
     assert "测试旗劳动争议人民调解委员会" in body
 
 
+class _TableReader(HTMLParser):
+    """The text of every cell of the page's table ``key`` (inside ``<section data-table="key">``), row by row."""
+
+    def __init__(self, key: str):
+        super().__init__()
+        self.key, self.inside, self.rows, self.cell = key, False, [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "section" and dict(attrs).get("data-table") == self.key:
+            self.inside = True
+        elif self.inside and tag == "tr":
+            self.rows.append([])
+        elif self.inside and tag in ("td", "th"):
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.inside = False
+        elif self.inside and tag in ("td", "th") and self.cell is not None:
+            self.rows[-1].append(self.cell.strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def page_table(html: str, key: str) -> list[list[str]]:
+    reader = _TableReader(key)
+    reader.feed(html)
+    return reader.rows
+
+
+def same_cells(rows) -> list[list]:
+    """Cells compared by value: a number on the page (text) equals the same number in a spreadsheet."""
+    def value(cell):
+        text = "" if cell is None else str(cell)
+        try:
+            return Decimal(text).normalize()
+        except InvalidOperation:
+            return text
+    return [[value(cell) for cell in row] for row in rows]
+
+
 @pytest.mark.parametrize("key", ["coverage", "grades", "trend", "activity"])
-def test_every_region_table_exports_as_xlsx_and_csv(world, county_staff, client, key):
+def test_every_region_table_exports_as_xlsx_and_csv_as_the_page_shows_it(world, county_staff, client, key):
     url = reverse("coverage:region", args=[world["county"].code])
+    shown = page_table(client.get(url, {"role": "mediator"}).content.decode(), key)
+    assert len(shown) > 1 and all(len(row) == len(shown[0]) for row in shown), shown
     response = client.get(url, {"export": key, "format": "xlsx", "role": "mediator"})
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.values)
-    assert len(rows) > 1
-    response = client.get(url, {"export": key, "format": "csv"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert same_cells(rows) == same_cells(shown)
+    response = client.get(url, {"export": key, "format": "csv", "role": "mediator"})
     assert response.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert same_cells(rows) == same_cells(shown)
     assert client.get(url, {"export": key, "format": "pdf"}).status_code == 404
 
 
 def test_coverage_export_matches_the_page(world, county_staff, client):
-    response = client.get(reverse("coverage:region", args=[world["county"].code]),
-                          {"export": "coverage", "format": "xlsx"})
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    url = reverse("coverage:region", args=[world["county"].code])
+    shown = page_table(client.get(url).content.decode(), "coverage")
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "coverage", "format": "xlsx"}).content))
+                .active.values)
+    assert same_cells(rows) == same_cells(shown)
     assert rows[0][0] == "地区或调委会"
     assert [r[0] for r in rows[1:]] == ["甲镇", "乙镇", "测试旗劳动争议人民调解委员会", "合计"]
     assert rows[-1][1] == 10
+    # A filter narrows the page and its download alike.
+    shown = page_table(client.get(url, {"role": "informant"}).content.decode(), "coverage")
+    rows = list(openpyxl.load_workbook(io.BytesIO(client.get(
+        url, {"export": "coverage", "format": "xlsx", "role": "informant"}).content)).active.values)
+    assert same_cells(rows) == same_cells(shown) and rows[-1][1] == 3
 
 
 def test_flag_tables_export(world, county_staff, client):

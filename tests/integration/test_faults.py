@@ -96,33 +96,42 @@ def test_work_queued_while_redis_is_down_is_sent_when_it_is_back(celery_worker_p
 
 def test_a_dropped_database_connection_gives_a_chinese_error_page_and_writes_nothing(client, transactional_db,
                                                                                        monkeypatch):
-    """The backend serving the request is terminated from another connection just before the write."""
+    """Renewing writes twice (the old certificate becomes superseded, then the new one is made): the backend
+    serving the request is terminated from another connection between the two. Neither write may remain."""
     import psycopg
     from django.urls import reverse
 
-    from people import services as people_services
+    from certificates.models import CertificateStatusChange
 
-    person = factories.mediator(email="zhao@example.com")
-    notice = people_services.notice_send(person=person, title="新课程上线", email=False)
-    client.force_login(person)
+    program, (holder,) = _holders(1)
+    certificate, _created = services.certificate_issue(holder=holder, program=program, announce=False)
+    client.force_login(factories.bureau_staff(jurisdiction=holder.memberships.get().committee.region))
     settings_dict = connection.settings_dict
     dsn = (f"host={settings_dict['HOST'] or '127.0.0.1'} port={settings_dict['PORT'] or 5432} "
            f"user={settings_dict['USER']} dbname={settings_dict['NAME']}")
-    real = people_services.notices_mark_read
+    real = services._certificate_create
+    seen = {}
 
-    def cut_then_write(**kwargs):
+    def cut_then_create(**kwargs):
+        # The first write has run inside the request's transaction; the connection dies before the second.
+        seen["superseded"] = Certificate.objects.get(pk=certificate.pk).status
         pid = connection.cursor().connection.info.backend_pid
         with psycopg.connect(dsn, autocommit=True) as other:
             other.execute("SELECT pg_terminate_backend(%s)", [pid])
         return real(**kwargs)
 
-    monkeypatch.setattr(people_services, "notices_mark_read", cut_then_write)
+    monkeypatch.setattr(services, "_certificate_create", cut_then_create)
     client.raise_request_exception = False
-    response = client.post(reverse("people:notices_read"))
+    response = client.post(reverse("certificates:bureau_certificate", args=[certificate.pk]),
+                           {"action": "renew", "renew-reason": "继续教育学时已满"})
+    assert seen == {"superseded": Certificate.Status.SUPERSEDED}  # the cut came between the two writes
     assert response.status_code == 500 and "服务器出现问题" in response.content.decode()
     connection.close()
-    notice.refresh_from_db()
-    assert notice.read_at is None  # the write never happened
+    certificate.refresh_from_db()
+    assert certificate.status == Certificate.Status.ISSUED  # the first write was rolled back with the second
+    assert list(Certificate.objects.values_list("pk", flat=True)) == [certificate.pk]
+    assert list(CertificateStatusChange.objects.filter(certificate=certificate).values_list(
+        "new_status", flat=True)) == [Certificate.Status.ISSUED]
 
 
 # --- The app server restarted while learners save answers

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
@@ -35,9 +37,22 @@ def test_role_and_jurisdiction_changes_are_audited_with_the_actor(county):
     assert entries[0].data["jurisdiction"] == county.code
 
 
+def _report_rows(page: str) -> list[list[str]]:
+    """The site history report's rows as the text of their cells (object, type, action, by whom, …)."""
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        cells = [re.sub(r"<[^>]+>|\s+", "", cell) for cell in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+        rows.append(cells)
+    return rows
+
+
 def test_the_site_history_report_shows_audit_entries_in_chinese(client):
-    person = factories.mediator()
+    person = factories.mediator(name="审计对象")
+    client.post(reverse("login"), {"username": person.username, "password": "wrong"})
     client.post(reverse("login"), {"username": person.username, "password": factories.PASSWORD})
-    client.force_login(factories.administrator(is_superuser=True))
+    client.post(reverse("logout"))
+    client.force_login(factories.administrator(is_superuser=True, name="管理员甲"))  # audited too: not what we look for
     page = client.get("/admin/reports/site-history/").content.decode()
-    assert "登录" in page
+    # The person's own entries: the object is the person, and so is the actor (a failed login has none).
+    own = [cells[2:4] for cells in _report_rows(page) if cells[:1] == ["审计对象"]]
+    assert own == [["已退出登录", "审计对象"], ["已登录", "审计对象"], ["登录尝试失败", "系统"]], own

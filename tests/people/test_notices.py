@@ -1,8 +1,10 @@
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
 from people import services
+from people.models import Notice
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +31,22 @@ def test_notices_are_private(client):
     assert "仅本人可见" not in client.get(reverse("people:notices")).content.decode()
 
 
-def test_module_factory_builds_pages_under_the_menu():
-    module = factories.course_module(credit_hours=3)
-    assert module.get_parent().specific.__class__.__name__ == "CourseMenuPage" and module.live
+def test_marking_read_touches_only_ones_own_unread_notices(client, django_capture_on_commit_callbacks):
+    owner, other = factories.mediator(email="owner@example.com"), factories.mediator(email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notice_send(person=owner, title="新课程上线", body="第一行\n第二行", url="/learn/")
+        mine = services.notice_send(person=other, title="他人的通知")
+    # Only a person with an email address is emailed, and the link in it is a full address.
+    assert [m.to for m in mail.outbox] == [["owner@example.com"]]
+    assert f"{settings.WAGTAILADMIN_BASE_URL}/learn/" in mail.outbox[0].body
+    client.force_login(owner)
+    page = client.get(reverse("people:notices")).content.decode()
+    assert '<a href="/learn/">新课程上线</a>' in page and "第一行<br>第二行" in page and page.count("unread") == 1
+    assert client.get(reverse("people:notices_read")).status_code == 405  # a link cannot mark them read
+    assert Notice.objects.filter(person=owner, read_at__isnull=True).exists()
+    client.post(reverse("people:notices_read"))
+    assert not Notice.objects.filter(person=owner, read_at__isnull=True).exists()
+    mine.refresh_from_db()
+    assert mine.read_at is None  # someone else's notice stays unread
+    page = client.get(reverse("people:notices")).content.decode()
+    assert "新课程上线" in page and 'class="card unread"' not in page

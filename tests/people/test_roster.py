@@ -327,6 +327,42 @@ def test_the_import_is_all_or_nothing(staff, village, monkeypatch, django_captur
     assert counts() == before
 
 
+def test_a_database_constraint_failing_mid_import_marks_it_failed_with_nothing_written(
+        staff, village, monkeypatch, django_capture_on_commit_callbacks):
+    record = upload(staff, csv_bytes([row(village, name=f"成员{i}", phone=f"1390000000{i}") for i in range(5)]))
+    calls = []
+    real = services.membership_start
+
+    def duplicate_on_the_fourth(**kwargs):
+        membership = real(**kwargs)
+        calls.append(1)
+        if len(calls) == 4:  # a second open membership of the same person: the database's constraint refuses it
+            Membership.objects.create(person=membership.person, committee=membership.committee,
+                                      role=membership.role, joined_on=membership.joined_on)
+        return membership
+
+    monkeypatch.setattr(services, "membership_start", duplicate_on_the_fourth)
+    before = counts()
+    record = run(record, staff, django_capture_on_commit_callbacks)
+    assert len(calls) == 4
+    assert record.status == RosterImport.Status.FAILED and record.failure
+    assert [h["status"] for h in record.history][-2:] == ["running", "failed"]
+    assert counts() == before
+
+
+def test_an_import_left_running_by_a_crashed_worker_runs_again(staff, village, django_capture_on_commit_callbacks):
+    record = upload(staff, csv_bytes([row(village, name=f"成员{i}", phone=f"1390000000{i}") for i in range(3)]))
+    services.roster_import_set_status(roster_import=record, status=RosterImport.Status.QUEUED)
+    # The worker marked it running, then died before its import transaction committed (so nothing was written).
+    services.roster_import_set_status(roster_import=record, status=RosterImport.Status.RUNNING)
+    assert Membership.objects.count() == 0
+    record = services.roster_import_run(import_id=record.pk)  # the task delivered again
+    assert record.status == RosterImport.Status.DONE and Membership.objects.count() == 3
+    assert [h["status"] for h in record.history].count("running") == 1  # not moved to running a second time
+    services.roster_import_run(import_id=record.pk)  # and once done, left alone
+    assert Membership.objects.count() == 3
+
+
 def test_the_data_is_checked_again_when_the_import_runs(staff, village, django_capture_on_commit_callbacks):
     record = upload(staff, csv_bytes([row(village)]))
     services.staff_role_grant(user=staff, role=services.StaffRole.BUREAU_STAFF,

@@ -3,6 +3,7 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from people.models import Membership, User
 from tests import factories
@@ -124,8 +125,12 @@ def test_password_reset_sends_the_link_by_email(client, django_capture_on_commit
 
 def test_logout_is_a_post(client):
     client.force_login(factories.mediator())
+    # A link (a GET, which any page could embed as an image) does not sign anyone out.
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.get(reverse("people:learner_home")).status_code == 200
     assert client.post(reverse("logout")).status_code == 302
-    assert client.get(reverse("people:home")).status_code == 302
+    response = client.get(reverse("people:learner_home"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
 def test_404_page_is_chinese(client):
@@ -158,9 +163,25 @@ class TestAdminScoping:
 
     def test_bureau_staff_edit_memberships_only_in_their_region(self, client, townships):
         first, second = townships
+        inside = factories.MembershipFactory(committee=factories.CommitteeFactory(region=first))
         outside = factories.MembershipFactory(committee=factories.CommitteeFactory(region=second))
         client.force_login(factories.bureau_staff(jurisdiction=first))
+
+        def ended(membership):
+            """The edit form as the page posts it, with the membership ended today."""
+            membership.refresh_from_db()
+            return {"person": membership.person_id, "committee": membership.committee_id, "role": membership.role,
+                    "employment": membership.employment, "position": membership.position,
+                    "grade": membership.grade_id or "", "joined_on": membership.joined_on.isoformat(),
+                    "left_on": timezone.localdate().isoformat()}
+
+        # The same form ends a membership inside the region (so the refusal below is not a bad form) …
+        response = client.post(f"/admin/snippets/people/membership/edit/{inside.pk}/", ended(inside))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert Membership.objects.get(pk=inside.pk).left_on == timezone.localdate()
+        # … but not outside it, whether opened or posted.
         assert client.get(f"/admin/snippets/people/membership/edit/{outside.pk}/").status_code in (302, 403)
+        client.post(f"/admin/snippets/people/membership/edit/{outside.pk}/", ended(outside))
         assert Membership.objects.filter(pk=outside.pk, left_on__isnull=True).exists()
 
     def test_learners_cannot_reach_the_admin(self, client):
