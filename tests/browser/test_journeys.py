@@ -285,7 +285,7 @@ import json, uuid
 from people import services
 from people.models import Committee, Region
 village = Region.objects.get(name='林原村')
-committee = services.committee_create(region=village, name='林原村第' + uuid.uuid4().hex[:6] + '调解小组',
+committee = services.committee_create(region=village, name='林原村第' + str(uuid.uuid4().int % 10**6) + '调解小组',
                                       kind=Committee.Kind.VILLAGE)
 people = []
 for name in {names!r}:
@@ -387,7 +387,7 @@ from assessments.models import Question, Quiz, QuizQuestion
 from people import services as people
 from people.models import Committee, User
 lecturer = User.objects.get(username={lecturer!r})
-quiz = Quiz.objects.create(title='调解实务简答 ' + uuid.uuid4().hex[:6], kind=Quiz.Kind.PRACTICE, pass_mark=60,
+quiz = Quiz.objects.create(title='调解实务简答 ' + str(uuid.uuid4().int % 10**6), kind=Quiz.Kind.PRACTICE, pass_mark=60,
                            is_published=True, owner=lecturer)
 for order, question in enumerate(Question.objects.filter(kind='essay').order_by('pk')[:2]):
     QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=order)
@@ -448,7 +448,7 @@ def _approve(j: Journey, reviewer, edit_link: str):
 
 @WIDTHS
 def test_lecturer_writes_a_module_and_a_case_review_that_pass_moderation_then_grades_essays(journey, width):
-    tag = f"{'甲' if width == 'phone' else '乙'}{uuid.uuid4().hex[:4]}"  # titles and slugs of its own
+    tag = f"{'甲' if width == 'phone' else '乙'}{uuid.uuid4().int % 10**6}"  # titles and slugs of its own
     lecturer = LECTURERS[width]
     learner = f"{'乔' if width == 'phone' else '莫'}文静"
     waiting = _shell(ESSAYS_WAITING.format(lecturer=lecturer, name=learner))

@@ -60,7 +60,7 @@ def test_lecturer_lands_in_the_chinese_content_admin(desktop):
 def test_a_wrong_password_is_refused_in_chinese(phone):
     login(phone, "mediator", "wrong-password")
     assert "/accounts/login/" in phone.url
-    assert "请输入一个正确的" in phone.inner_text("main")
+    assert "登录信息不正确" in phone.inner_text("main")
 
 
 def test_a_learner_is_refused_the_bureau_home(phone):
