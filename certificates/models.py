@@ -14,6 +14,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from people.files import private_name, private_storage
 from people.models import Membership, Region
 
 
@@ -108,6 +109,12 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+def certificate_pdf_name(instance, filename: str) -> str:
+    """Where a certificate's PDF is kept in private storage: a random name, nothing a stranger could guess from
+    a serial number, a year or a person."""
+    return private_name("certificates", ".pdf")
+
+
 class Certificate(models.Model):
     """One certificate held by one person. Rows are never deleted; status moves through
     ``certificates.services.certificate_set_status`` only, which records each move."""
@@ -137,7 +144,9 @@ class Certificate(models.Model):
                                       on_delete=models.PROTECT, related_name="superseded_by")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    pdf = models.FileField(_("PDF"), upload_to="certificates/pdf/%Y/", blank=True)
+    # Private: served only by the holder's and the bureau's checked download views (people/files.py).
+    pdf = models.FileField(_("PDF"), upload_to=certificate_pdf_name, storage=private_storage, blank=True,
+                           max_length=200)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

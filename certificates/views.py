@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from people.decorators import bureau_staff_required
+from people.files import private_file_response
 from people.permissions import can_see_person, people_visible_to
 
 from . import credentials, selectors, services
@@ -123,8 +124,8 @@ def _own_or_visible(request, pk) -> Certificate:
 def pdf(request, pk):
     """The PDF, rendered now if it has not been yet (demo certificates are rendered on first download)."""
     certificate = services.certificate_pdf_render(certificate=_own_or_visible(request, pk))
-    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial_number}.pdf",
-                        content_type="application/pdf")
+    return private_file_response(certificate.pdf, filename=f"{certificate.serial_number}.pdf",
+                                 content_type="application/pdf")
 
 
 @login_required

@@ -184,8 +184,16 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 # Serve static files straight from the apps and site/static when collectstatic has not run (demo, tests).
 WHITENOISE_USE_FINDERS = True
+# Personal files (certificate PDFs…) live apart from public media, outside the proxy's /media/, and leave only
+# through views that check the holder or jurisdiction (people/files.py). The proxy may send them itself:
+# PRIVATE_FILES_PROXY = "x-accel-redirect" (nginx, internal location PRIVATE_FILES_ACCEL_PREFIX aliasing
+# PRIVATE_MEDIA_ROOT) or "x-sendfile"; empty means Django streams them.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private"))
+PRIVATE_FILES_PROXY = env("PRIVATE_FILES_PROXY", default="")
+PRIVATE_FILES_ACCEL_PREFIX = env("PRIVATE_FILES_ACCEL_PREFIX", default="/private-files/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
