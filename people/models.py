@@ -161,7 +161,9 @@ class Committee(index.Indexed, models.Model):
     )
     established_on = models.DateField(_("established on"), null=True, blank=True)
 
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    # Admin searches (list, chooser) stay inside the searcher's jurisdiction: people.permissions filters
+    # committees by their region, which the search backend must know as a filter field.
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name"), index.FilterField("region")]
 
     class Meta:
         verbose_name = _("mediation committee")
