@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from people import permissions
 from people.models import Membership
 
-from .models import Attempt, AttemptQuestion, Choice, Question, Quiz
+from .models import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizDrawRule
 from .scoring import CENT, picked_ids
 
 # --- Who may do what
@@ -164,6 +164,21 @@ def learner_attempts(*, user) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user).select_related("quiz").order_by("-started_at", "-pk")
 
 
+def exam_only_questions() -> QuerySet[Question]:
+    """The questions of every exam-only pool (a certification exam's draw rule marked "exam only"): practice
+    quizzes never draw them."""
+    rules = QuizDrawRule.objects.filter(exam_only=True, quiz__kind=Quiz.Kind.CERTIFICATION).select_related("category")
+    pools = Q(pk__in=[])
+    for rule in rules:
+        pool = Q()
+        if rule.category_id:
+            pool &= Q(category__path__startswith=rule.category.path)
+        if rule.tag:
+            pool &= Q(pk__in=Question.objects.filter(tags__name=rule.tag).values("pk"))
+        pools |= pool
+    return Question.objects.filter(pools)
+
+
 # --- Taking an attempt: what the browser may see before submission
 
 
@@ -172,7 +187,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @dataclass
 class SheetChoice:
-    id: int
+    token: str  # opaque, per attempt (AttemptQuestion.choice_tokens): never the database id
     letter: str
     text: str
     picked: bool
@@ -213,9 +228,10 @@ def attempt_sheet(*, attempt: Attempt) -> list[SheetItem]:
     items = []
     for row in rows:
         picked = picked_ids(row.response)
+        tokens = {choice_id: token for token, choice_id in row.choice_tokens().items()}
         items.append(SheetItem(
             position=row.position, text=row.question.text, kind=row.question.kind, points=row.question.points,
-            choices=[SheetChoice(id=cid, letter=letter, text=texts[cid], picked=cid in picked)
+            choices=[SheetChoice(token=tokens[cid], letter=letter, text=texts[cid], picked=cid in picked)
                      for letter, cid in zip(LETTERS, [c for c in row.choice_order if c in texts], strict=False)],
             essay_text=(row.response or {}).get("text", ""), answered=is_answered(row.response),
             flagged=row.flagged))

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from people.decorators import bureau_staff_required
 from people.files import private_file_response
+from people.network import client_ip
 from people.permissions import can_see_person, people_visible_to
 
 from . import credentials, selectors, services
@@ -24,7 +25,6 @@ from .models import Certificate, VerificationCheck
 from .verification import (
     certificate_by_code,
     certificate_by_serial_and_name,
-    client_ip,
     public_record,
     rate_limited,
     status_label,

@@ -6,7 +6,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from .audit import audit, client_address
+from .audit import audit
+from .network import client_ip
 
 
 @receiver(post_migrate)
@@ -18,13 +19,13 @@ def sync_staff_roles(sender, **kwargs):
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
-    audit(instance=user, action="academy.login", actor=user, ip=client_address(request))
+    audit(instance=user, action="academy.login", actor=user, ip=client_ip(request))
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit(instance=user, action="academy.logout", actor=user, ip=client_address(request))
+        audit(instance=user, action="academy.logout", actor=user, ip=client_ip(request))
 
 
 @receiver(user_login_failed)
@@ -32,4 +33,4 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     # Only failures against a real account are recorded; unknown usernames would let anyone fill the log.
     user = get_user_model().objects.filter(username=credentials.get("username", "")).first()
     if user is not None:
-        audit(instance=user, action="academy.login_failed", ip=client_address(request))
+        audit(instance=user, action="academy.login_failed", ip=client_ip(request))

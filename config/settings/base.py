@@ -165,6 +165,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False
+AXES_CLIENT_IP_CALLABLE = "people.network.client_ip"  # the product's one client-address rule
 
 # --- Language: Simplified Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -264,7 +265,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "people.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["people.network.ClientAddressAnonThrottle"],  # CLIENT_IP_HEADER, not X-F-F
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="60/minute")},
 }
 SPECTACULAR_SETTINGS = {
@@ -319,4 +320,5 @@ DASHBOARD_LIVE_BUDGET_MS = env.int("DASHBOARD_LIVE_BUDGET_MS", default=200)
 CERTIFICATE_CHECKS_PER_MINUTE = env.int("CERTIFICATE_CHECKS_PER_MINUTE", default=30)  # per client address
 # The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP set by
 # nginx); empty means REMOTE_ADDR. Only name a header the proxy always overwrites, or clients could forge it.
+# One rule for pages, API throttle, login throttling and audit log: people.network.client_ip.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
