@@ -21,11 +21,13 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from people.spreadsheets import refuse_formula
+
 
 class QuestionCategory(MP_Node):
     """A topic of the question bank, in a tree (人民调解法 → 调解协议). Random draws take a category's subtree."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=100)
 
     node_order_by = ["name"]
 

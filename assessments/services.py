@@ -269,12 +269,16 @@ def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now) -> tuple[Att
                 row.score = Decimal(0)
         total += row.score or 0
     AttemptQuestion.objects.bulk_update(rows, ["score"], batch_size=1000)
-    attempt.submitted_at = now
-    attempt.closed_by_timeout = by_timeout
+    # A submit that arrives after the deadline (a tab left open, a late click) did not beat the clock: the attempt
+    # was closed by the deadline, at the deadline, whoever pressed the button.
+    late = attempt.deadline is not None and now >= attempt.deadline
+    closed_at = attempt.deadline if late else now
+    attempt.submitted_at = closed_at
+    attempt.closed_by_timeout = by_timeout or late
     _apply_totals(attempt, total, essays_pending)
     status = Attempt.Status.AWAITING_GRADING if essays_pending else Attempt.Status.COMPLETED
-    attempt_set_status(attempt=attempt, status=status, by=None if by_timeout else attempt.user, now=now,
-                       reason="timeout" if by_timeout else "submitted")
+    attempt_set_status(attempt=attempt, status=status, by=None if attempt.closed_by_timeout else attempt.user,
+                       now=closed_at, reason="timeout" if attempt.closed_by_timeout else "submitted")
     _announce_if_passed(attempt, now)
     return attempt, True
 

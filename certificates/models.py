@@ -16,6 +16,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from people.files import private_name, private_storage
 from people.models import Membership, Region
+from people.spreadsheets import refuse_formula
 
 
 class Program(ClusterableModel):
@@ -24,7 +25,7 @@ class Program(ClusterableModel):
 
     Requirements are evaluated in one place, ``certificates.requirements.requirements_report``."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=100, unique=True)
     slug = models.SlugField(_("short name"), max_length=60, unique=True,
                             help_text=_("A stable identifier used in links and in the credential."))
     description = models.TextField(_("description"), blank=True,

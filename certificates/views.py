@@ -132,6 +132,11 @@ def pdf(request, pk):
 def credential(request, pk):
     """The Open Badges 3.0 credential as a signed JWT file, for the holder's wallet or a verifier."""
     certificate = _own_or_visible(request, pk)
+    if certificate.status in (Certificate.Status.REVOKED, Certificate.Status.SUPERSEDED):
+        # A fresh signature would dress a withdrawn certificate up as good; its public check says what became of it.
+        messages.error(request, _("This certificate has been revoked or replaced, so its digital credential is no "
+                                  "longer issued."))
+        return redirect(certificate.verification_path())
     return HttpResponse(credentials.credential_jwt(certificate), content_type="application/jwt", headers={
         "Content-Disposition": f'attachment; filename="{certificate.serial_number}.jwt"'})
 

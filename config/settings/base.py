@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs between machines comes from the environment."""
 
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -240,7 +241,19 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "调解员学院 Mediator Academy"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+def served_base_url(argv: list[str]) -> str:
+    """Where a demo is reached when WAGTAILADMIN_BASE_URL is not set: the address ``manage.py runserver`` serves
+    on (``bin/demo`` passes ``$PORT``), so the QR code, the DID and the status URLs of a demo on another port work."""
+    host, port = "127.0.0.1", env("PORT", default="8000")
+    if len(argv) > 1 and argv[1] == "runserver":
+        address = next((arg for arg in argv[2:] if not arg.startswith("-")), "")
+        if address:
+            given_host, _colon, port = address.rpartition(":")
+            host = given_host if given_host not in ("", "0", "0.0.0.0", "[::]") else host  # noqa: S104
+    return f"http://{host}:{port}"
+
+
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=served_base_url(sys.argv))
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # nothing outside the machine may be reached
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip"]
