@@ -2,6 +2,7 @@
 
 import secrets
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -108,6 +109,10 @@ class ProgramScenario(models.Model):
 def new_verification_code() -> str:
     """128 random bits, URL-safe: what the QR code and the public check carry. Never guessable or sequential."""
     return secrets.token_urlsafe(16)
+
+
+def seal_name(instance, filename: str) -> str:
+    return private_name("seals", ".png")
 
 
 def certificate_pdf_name(instance, filename: str) -> str:
@@ -328,8 +333,11 @@ class SigningKey(models.Model):
 class CertificateSettings(BaseSiteSetting):
     """What the printed certificate carries besides the bureau's name (people's ``BureauSettings``)."""
 
-    seal = models.ForeignKey("wagtailimages.Image", verbose_name=_("seal image"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+",
+    # The seal's own file in private storage, not a shared library image: anyone with image rights (lecturers)
+    # could overwrite a library image. Only those who may change these settings (the bureau's administrators)
+    # replace it, and Wagtail records each change in the log.
+    seal = models.ImageField(_("seal image"), upload_to=seal_name, storage=private_storage, blank=True,
+                             max_length=200,
                              help_text=_("A PNG of the bureau's seal with a transparent background."))
     signatory_name = models.CharField(_("signatory"), max_length=50, blank=True)
     signatory_title = models.CharField(_("signatory's title"), max_length=50, blank=True, default="局长")
@@ -338,7 +346,7 @@ class CertificateSettings(BaseSiteSetting):
         default="本证书可扫描二维码或登录平台核验真伪。",
         help_text=_("A line printed under the certificate, e.g. how to check it."))
 
-    panels = [FieldPanel("seal"), FieldPanel("signatory_name"), FieldPanel("signatory_title"),
+    panels = [FieldPanel("seal", widget=forms.FileInput), FieldPanel("signatory_name"), FieldPanel("signatory_title"),
               FieldPanel("footer_note")]
 
     class Meta:

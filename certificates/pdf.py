@@ -3,18 +3,21 @@ restyle it) rendered by xhtml2pdf, with WenQuanYi Micro Hei embedded so Chinese 
 
 import base64
 import io
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import qrcode
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from PIL import Image as PILImage
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from xhtml2pdf import default as xhtml2pdf_default
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from people.files import private_storage
 
 from .exceptions import CertificateError
 from .models import Certificate, CertificateSettings
@@ -47,13 +50,25 @@ def qr_png(url: str) -> bytes:
 
 
 def _seal_uri(certificate_settings: CertificateSettings) -> str:
-    if not certificate_settings.seal_id:
+    if not certificate_settings.seal:
         return ""
-    # A small JPEG on white (made once, then reused): reportlab embeds a JPEG as it is, while a PNG with
-    # transparency is recompressed with a mask on every render (~30 ms).
-    rendition = certificate_settings.seal.get_rendition("max-240x240|bgcolor-ffffff|format-jpeg|jpegquality-90")
-    with rendition.file.open("rb") as seal:
-        return _data_uri(seal.read(), "image/jpeg")
+    return _data_uri(_seal_jpeg(certificate_settings.seal.name), "image/jpeg")
+
+
+@lru_cache(maxsize=4)
+def _seal_jpeg(name: str) -> bytes:
+    """A small JPEG of the seal on white, made once per process and seal file (a new seal has a new name):
+    reportlab embeds a JPEG as it is, while a PNG with transparency is recompressed with a mask on every render
+    (~30 ms)."""
+    with private_storage().open(name, "rb") as source:
+        seal = PILImage.open(source)
+        seal.load()
+    seal.thumbnail((240, 240))
+    on_white = PILImage.new("RGB", seal.size, "white")
+    on_white.paste(seal, mask=seal.convert("RGBA").getchannel("A"))
+    buffer = io.BytesIO()
+    on_white.save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
 
 
 def render_certificate_pdf(certificate: Certificate) -> bytes:
