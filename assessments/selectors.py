@@ -278,6 +278,7 @@ class Review:
     attempt: Attempt
     items: list[ReviewItem] = field(default_factory=list)
     shows_answers: bool = False
+    withheld: int = 0  # practice questions since moved into an exam-only pool: not shown
 
 
 def _outcome(score: Decimal | None, max_score: Decimal) -> str:
@@ -296,6 +297,12 @@ def attempt_review(*, attempt: Attempt) -> Review:
         return Review(attempt=attempt)
     full = policy == Quiz.ReviewPolicy.FULL
     rows = list(attempt.questions.select_related("question"))
+    withheld = set()
+    if attempt.quiz.kind == Quiz.Kind.PRACTICE:
+        # Drawn before its pool became exam only: a practice review must not show the exam's answers.
+        withheld = set(exam_only_questions().filter(pk__in=[r.question_id for r in rows])
+                       .values_list("pk", flat=True))
+        rows = [row for row in rows if row.question_id not in withheld]
     choices = {c.pk: c for c in Choice.objects.filter(question_id__in=[r.question_id for r in rows])}
     items = []
     for row in rows:
@@ -312,7 +319,7 @@ def attempt_review(*, attempt: Attempt) -> Review:
             explanation=question.explanation if full else "",
             legal_reference=question.legal_reference if full else "",
             grader_comment=row.grader_comment))
-    return Review(attempt=attempt, items=items, shows_answers=full)
+    return Review(attempt=attempt, items=items, shows_answers=full, withheld=len(withheld))
 
 
 # --- Grading

@@ -143,3 +143,20 @@ def test_the_demo_s_exams_draw_only_from_exam_only_pools_that_practice_never_see
     for practice in Quiz.objects.filter(kind=Quiz.Kind.PRACTICE):
         attempt = services.attempt_start(user=factories.mediator(), quiz=practice)
         assert not set(attempt.questions.values_list("question", flat=True)) & reserved
+
+
+def test_a_practice_review_withholds_questions_that_later_joined_an_exam_only_pool(client):
+    law_questions = [af.question(category=("人民调解法",)) for _ in range(3)]
+    practice = af.quiz(questions=law_questions, kind=Quiz.Kind.PRACTICE, module=factories.course_module(),
+                       review_policy=Quiz.ReviewPolicy.FULL)
+    learner = factories.mediator()
+    attempt = services.attempt_start(user=learner, quiz=practice)
+    services.attempt_submit(attempt_id=attempt.pk, user=learner)
+    law_questions[0].tags.add("考试题库")  # the bureau moves it into the exam's pool afterwards
+    law_questions[0].save()  # cluster tags are written by save()
+    exam = af.quiz(kind=Quiz.Kind.CERTIFICATION)
+    QuizDrawRule.objects.create(quiz=exam, tag="考试题库", count=1, exam_only=True)
+    client.force_login(learner)
+    page = client.get(reverse("assessments:attempt_review", args=[attempt.pk])).content.decode()
+    assert law_questions[0].text not in page and law_questions[1].text in page
+    assert 'data-testid="withheld"' in page
