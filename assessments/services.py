@@ -54,8 +54,8 @@ def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
     bank = Question.objects.all()
     if quiz.kind == Quiz.Kind.PRACTICE:
         bank = bank.exclude(pk__in=selectors.exam_only_questions().values("pk"))
-    fixed = quiz.fixed_questions.select_related("question").order_by("sort_order")
-    allowed = set(bank.filter(pk__in=fixed.values("question")).values_list("pk", flat=True))
+    fixed = list(quiz.fixed_questions.select_related("question").order_by("sort_order"))
+    allowed = set(bank.filter(pk__in=[row.question_id for row in fixed]).values_list("pk", flat=True))
     drawn = [row.question for row in fixed if row.question_id in allowed]
     taken = {q.pk for q in drawn}
     for rule in quiz.draw_rules.select_related("category").order_by("sort_order"):
