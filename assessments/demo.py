@@ -19,6 +19,9 @@ from .demo_questions import ESSAY, ESSAYS, QUESTIONS
 from .models import Attempt, Question, QuestionCategory, Quiz, QuizDrawRule, QuizQuestion
 from .services import QuestionDraft
 
+# Half of each category's questions (every other one) form the exams' pool: the exams draw only from it and mark
+# it exam only, so practice quizzes (which show full answers) use the other half.
+EXAM_POOL = "考试题库"
 MEDIATOR_EXAM = "人民调解员培训合格考试"
 INFORMANT_EXAM = "矛盾纠纷信息员合格考试"
 
@@ -67,7 +70,9 @@ ESSAY_ANSWERS = {
 def _bank(author) -> dict[str, QuestionCategory]:
     """Create the questions not yet in the bank (found by their text)."""
     existing = set(Question.objects.values_list("text", flat=True))
+    seen_in_category: dict[str, int] = {}
     for path, kind, text, choices, answer, explanation, reference, difficulty in QUESTIONS:
+        seen_in_category[path] = seen_in_category.get(path, 0) + 1
         if text in existing:
             continue
         if kind == Question.Kind.TRUE_FALSE:
@@ -78,6 +83,7 @@ def _bank(author) -> dict[str, QuestionCategory]:
         services.question_create(author=author, draft=QuestionDraft(
             category=path.split("/"), kind=kind, text=text, choices=options, explanation=explanation,
             legal_reference=reference, difficulty=difficulty,
+            tags=(EXAM_POOL,) if seen_in_category[path] % 2 else (),
             points=Decimal(2) if kind == Question.Kind.MULTIPLE else Decimal(1)))
     for text, rubric, points in ESSAYS:
         if text not in existing:
@@ -94,8 +100,10 @@ def _quiz(title: str, *, draws: list[tuple[QuestionCategory, int]], fixed=(), **
     quiz = Quiz.objects.create(title=title, is_published=True, **fields)
     for i, question in enumerate(fixed):
         QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=i)
+    exam = quiz.kind == Quiz.Kind.CERTIFICATION
     for i, (category, count) in enumerate(draws):
-        QuizDrawRule.objects.create(quiz=quiz, category=category, count=count, sort_order=i)
+        QuizDrawRule.objects.create(quiz=quiz, category=category, count=count, sort_order=i,
+                                    tag=EXAM_POOL if exam else "", exam_only=exam)
     return quiz
 
 
@@ -145,8 +153,8 @@ def seed(out) -> list[tuple[str, str, str]]:
         INFORMANT_EXAM, audience=Quiz.Audience.INFORMANTS, time_limit_minutes=30, owner=lecturers.get("lecturer2"),
         layout=Quiz.Layout.ONE_PER_PAGE,
         description="考试共20道题，每页一题，限时30分钟，60分及格，最多可考3次。",
-        draws=[(categories["信息员实务"], 8), (categories["人民调解法/总则与原则"], 3),
-               (categories["人民调解法/调解程序"], 4), (categories["职业道德与纪律"], 3),
+        draws=[(categories["信息员实务"], 5), (categories["人民调解法/总则与原则"], 4),
+               (categories["人民调解法/调解程序"], 5), (categories["职业道德与纪律"], 4),
                (categories["枫桥经验与多元解纷"], 2)], **common)
 
     practice = 0

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -20,11 +21,13 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from people.spreadsheets import refuse_formula
+
 
 class QuestionCategory(MP_Node):
     """A topic of the question bank, in a tree (人民调解法 → 调解协议). Random draws take a category's subtree."""
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=100)
 
     node_order_by = ["name"]
 
@@ -257,8 +260,13 @@ class QuizDrawRule(Orderable):
         related_name="+", help_text=_("Includes its subcategories. Leave empty for the whole bank."))
     tag = models.CharField(_("tag"), max_length=100, blank=True)
     count = models.PositiveSmallIntegerField(_("number of questions"), validators=[MinValueValidator(1)])
+    exam_only = models.BooleanField(
+        _("exam only"), default=False,
+        help_text=_("For certification exams: the questions of this pool are never used by practice quizzes, so "
+                    "their answers are never shown before the exam."))
 
-    panels = [FieldRowPanel([FieldPanel("category"), FieldPanel("tag"), FieldPanel("count")])]
+    panels = [FieldRowPanel([FieldPanel("category"), FieldPanel("tag"), FieldPanel("count"),
+                             FieldPanel("exam_only")])]
 
     class Meta(Orderable.Meta):
         constraints = [models.CheckConstraint(condition=Q(count__gte=1), name="draw_rule_count_positive")]
@@ -331,6 +339,13 @@ class Attempt(models.Model):
         return max(0, int((self.deadline - (now or timezone.now())).total_seconds()))
 
 
+def choice_token(attempt_id: int, choice_id: int) -> str:
+    """What the browser gets instead of a choice's database id: a keyed hash of the attempt and the choice. It
+    differs in every attempt and carries no order, so neither the values nor their sorting hint at the key
+    (ids follow authoring order, and authors tend to write the right answer early)."""
+    return salted_hmac("assessments.choice-token", f"{attempt_id}:{choice_id}").hexdigest()[:20]
+
+
 class AttemptQuestion(models.Model):
     """One drawn question of an attempt: where it stands, how its choices were shuffled, what was answered, and
     what it scored. ``response`` is ``{"choices": [ids]}`` or ``{"text": "..."}``; null while unanswered."""
@@ -365,6 +380,10 @@ class AttemptQuestion(models.Model):
 
     def __str__(self):
         return f"{self.attempt} · {self.position}"
+
+    def choice_tokens(self) -> dict[str, int]:
+        """Token → choice id for this drawn question, in the attempt's own (shuffled) order."""
+        return {choice_token(self.attempt_id, choice_id): choice_id for choice_id in self.choice_order}
 
 
 class AttemptStatusChange(models.Model):

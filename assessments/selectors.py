@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from people import permissions
 from people.models import Membership
 
-from .models import Attempt, AttemptQuestion, Choice, Question, Quiz
+from .models import Attempt, AttemptQuestion, Choice, Question, Quiz, QuizDrawRule
 from .scoring import CENT, picked_ids
 
 # --- Who may do what
@@ -164,6 +164,21 @@ def learner_attempts(*, user) -> QuerySet[Attempt]:
     return Attempt.objects.filter(user=user).select_related("quiz").order_by("-started_at", "-pk")
 
 
+def exam_only_questions() -> QuerySet[Question]:
+    """The questions of every exam-only pool (a certification exam's draw rule marked "exam only"): practice
+    quizzes never draw them."""
+    rules = QuizDrawRule.objects.filter(exam_only=True, quiz__kind=Quiz.Kind.CERTIFICATION).select_related("category")
+    pools = Q(pk__in=[])
+    for rule in rules:
+        pool = Q()
+        if rule.category_id:
+            pool &= Q(category__path__startswith=rule.category.path)
+        if rule.tag:
+            pool &= Q(pk__in=Question.objects.filter(tags__name=rule.tag).values("pk"))
+        pools |= pool
+    return Question.objects.filter(pools)
+
+
 # --- Taking an attempt: what the browser may see before submission
 
 
@@ -172,7 +187,7 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 @dataclass
 class SheetChoice:
-    id: int
+    token: str  # opaque, per attempt (AttemptQuestion.choice_tokens): never the database id
     letter: str
     text: str
     picked: bool
@@ -213,9 +228,10 @@ def attempt_sheet(*, attempt: Attempt) -> list[SheetItem]:
     items = []
     for row in rows:
         picked = picked_ids(row.response)
+        tokens = {choice_id: token for token, choice_id in row.choice_tokens().items()}
         items.append(SheetItem(
             position=row.position, text=row.question.text, kind=row.question.kind, points=row.question.points,
-            choices=[SheetChoice(id=cid, letter=letter, text=texts[cid], picked=cid in picked)
+            choices=[SheetChoice(token=tokens[cid], letter=letter, text=texts[cid], picked=cid in picked)
                      for letter, cid in zip(LETTERS, [c for c in row.choice_order if c in texts], strict=False)],
             essay_text=(row.response or {}).get("text", ""), answered=is_answered(row.response),
             flagged=row.flagged))
@@ -262,6 +278,7 @@ class Review:
     attempt: Attempt
     items: list[ReviewItem] = field(default_factory=list)
     shows_answers: bool = False
+    withheld: int = 0  # practice questions since moved into an exam-only pool: not shown
 
 
 def _outcome(score: Decimal | None, max_score: Decimal) -> str:
@@ -280,6 +297,12 @@ def attempt_review(*, attempt: Attempt) -> Review:
         return Review(attempt=attempt)
     full = policy == Quiz.ReviewPolicy.FULL
     rows = list(attempt.questions.select_related("question"))
+    withheld = set()
+    if attempt.quiz.kind == Quiz.Kind.PRACTICE:
+        # Drawn before its pool became exam only: a practice review must not show the exam's answers.
+        withheld = set(exam_only_questions().filter(pk__in=[r.question_id for r in rows])
+                       .values_list("pk", flat=True))
+        rows = [row for row in rows if row.question_id not in withheld]
     choices = {c.pk: c for c in Choice.objects.filter(question_id__in=[r.question_id for r in rows])}
     items = []
     for row in rows:
@@ -296,7 +319,7 @@ def attempt_review(*, attempt: Attempt) -> Review:
             explanation=question.explanation if full else "",
             legal_reference=question.legal_reference if full else "",
             grader_comment=row.grader_comment))
-    return Review(attempt=attempt, items=items, shows_answers=full)
+    return Review(attempt=attempt, items=items, shows_answers=full, withheld=len(withheld))
 
 
 # --- Grading

@@ -49,10 +49,17 @@ def attempt_set_status(*, attempt: Attempt, status: str, by=None, reason: str = 
 # --- Starting
 
 def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
-    drawn = [fixed.question for fixed in quiz.fixed_questions.select_related("question").order_by("sort_order")]
+    """The questions of a new attempt. A practice quiz never gets a question of an exam-only pool (its answers
+    would be shown in the practice review before the exam)."""
+    bank = Question.objects.all()
+    if quiz.kind == Quiz.Kind.PRACTICE:
+        bank = bank.exclude(pk__in=selectors.exam_only_questions().values("pk"))
+    fixed = list(quiz.fixed_questions.select_related("question").order_by("sort_order"))
+    allowed = set(bank.filter(pk__in=[row.question_id for row in fixed]).values_list("pk", flat=True))
+    drawn = [row.question for row in fixed if row.question_id in allowed]
     taken = {q.pk for q in drawn}
     for rule in quiz.draw_rules.select_related("category").order_by("sort_order"):
-        pool = Question.objects.exclude(pk__in=taken)
+        pool = bank.exclude(pk__in=taken)
         if rule.category_id:
             pool = pool.filter(category__path__startswith=rule.category.path)
         if rule.tag:
@@ -148,8 +155,13 @@ def ensure_accepting_answers(attempt: Attempt, now) -> None:
 
 @transaction.atomic
 def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] | None = None,
-                   text: str | None = None, flagged: bool | None = None, now=None) -> AttemptQuestion:
+                   choice_tokens: list[str] | None = None, text: str | None = None, flagged: bool | None = None,
+                   now=None) -> AttemptQuestion:
     """Save one answer (and/or the review flag) exactly as given, on the server, at once.
+
+    A browser answers with ``choice_tokens``, the opaque per-attempt values its page showed
+    (``AttemptQuestion.choice_tokens``); ``choices`` are choice ids, for callers inside the server (demo data,
+    benchmarks).
 
     At most three statements: one SELECT that reads the drawn question with its attempt and question type and locks
     the attempt's row (so an answer cannot slip in while the attempt is being submitted), one UPDATE of the answer,
@@ -168,6 +180,11 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
     if row is None:
         raise AssessmentError(_("There is no such question in this attempt."))
     ensure_accepting_answers(row.attempt, now)
+    if choice_tokens is not None:
+        known = row.choice_tokens()
+        if not isinstance(choice_tokens, list) or not all(isinstance(t, str) and t in known for t in choice_tokens):
+            raise InvalidResponse(_("That answer does not fit this question."))
+        choices = [known[token] for token in choice_tokens]
     fields = {}
     if choices is not None or text is not None:
         fields.update(response=_clean_response(row, choices, text), answered_at=now)
@@ -252,12 +269,16 @@ def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now) -> tuple[Att
                 row.score = Decimal(0)
         total += row.score or 0
     AttemptQuestion.objects.bulk_update(rows, ["score"], batch_size=1000)
-    attempt.submitted_at = now
-    attempt.closed_by_timeout = by_timeout
+    # A submit that arrives after the deadline (a tab left open, a late click) did not beat the clock: the attempt
+    # was closed by the deadline, at the deadline, whoever pressed the button.
+    late = attempt.deadline is not None and now >= attempt.deadline
+    closed_at = attempt.deadline if late else now
+    attempt.submitted_at = closed_at
+    attempt.closed_by_timeout = by_timeout or late
     _apply_totals(attempt, total, essays_pending)
     status = Attempt.Status.AWAITING_GRADING if essays_pending else Attempt.Status.COMPLETED
-    attempt_set_status(attempt=attempt, status=status, by=None if by_timeout else attempt.user, now=now,
-                       reason="timeout" if by_timeout else "submitted")
+    attempt_set_status(attempt=attempt, status=status, by=None if attempt.closed_by_timeout else attempt.user,
+                       now=closed_at, reason="timeout" if attempt.closed_by_timeout else "submitted")
     _announce_if_passed(attempt, now)
     return attempt, True
 

@@ -99,7 +99,7 @@ def _answer_from_post(data, position: int) -> dict:
     if f"t{position}" in data:
         answer["text"] = data.get(f"t{position}", "")
     elif f"q{position}" in data or f"q{position}-present" in data:
-        answer["choices"] = data.getlist(f"q{position}")
+        answer["choice_tokens"] = data.getlist(f"q{position}")
     if f"f{position}-present" in data:
         answer["flagged"] = f"f{position}" in data
     return answer
@@ -108,7 +108,8 @@ def _answer_from_post(data, position: int) -> dict:
 @require_POST
 @login_required
 def attempt_answer(request, attempt_id):
-    """Save one answer. JavaScript posts JSON ``{position, choices | text, flagged}`` and gets JSON back; without
+    """Save one answer. JavaScript posts JSON ``{position, choices | text, flagged}`` (choices as the page's opaque
+    tokens) and gets JSON back; without
     JavaScript the one-per-page form posts here and moves on to the next question.
 
     Only the attempt's owner reaches it (the service looks the attempt up with the user), so the learner role
@@ -118,7 +119,9 @@ def attempt_answer(request, attempt_id):
         if is_json:
             data = json.loads(request.body or b"{}")
             position = int(data["position"])
-            answer = {key: data[key] for key in ("choices", "text", "flagged") if key in data}
+            answer = {key: data[key] for key in ("text", "flagged") if key in data}
+            if "choices" in data:  # the page's opaque choice tokens
+                answer["choice_tokens"] = data["choices"]
         else:
             position = int(request.POST["position"])
             answer = _answer_from_post(request.POST, position)
@@ -148,11 +151,11 @@ def _as_saved(row, answer: dict) -> bool:
     saved = row.response or {}  # null until first answered
     if "text" in answer:
         return answer["text"].strip() == saved.get("text", "")
-    try:
-        picked = sorted({int(choice) for choice in answer.get("choices", [])})
-    except ValueError:
+    known = row.choice_tokens()
+    tokens = answer.get("choice_tokens", [])
+    if not all(token in known for token in tokens):
         return False  # let the service refuse it
-    return picked == saved.get("choices", [])
+    return sorted({known[token] for token in tokens}) == saved.get("choices", [])
 
 
 @require_POST
@@ -163,7 +166,7 @@ def attempt_submit(request, attempt_id):
     if attempt.is_open:
         try:
             # attempt_id deferred would be a query a row
-            for row in attempt.questions.only("attempt", "position", "response", "flagged"):
+            for row in attempt.questions.only("attempt", "position", "choice_order", "response", "flagged"):
                 answer = _answer_from_post(request.POST, row.position)
                 if answer and not _as_saved(row, answer):
                     services.attempt_answer(attempt_id=attempt.pk, user=request.user, position=row.position,

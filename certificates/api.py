@@ -13,11 +13,12 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from people.network import client_ip
 from people.pagination import StandardPagination
 
 from . import selectors, services
 from .models import Certificate, VerificationCheck
-from .verification import certificate_by_code, client_ip, public_record
+from .verification import certificate_by_code, public_record
 
 
 class PublicRecordSerializer(serializers.Serializer):

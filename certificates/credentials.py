@@ -61,7 +61,8 @@ def did_document() -> dict:
 def _image(caption: str) -> dict:
     """The bureau's seal when one is set in the admin, otherwise the site's emblem."""
     seal = site_setting(CertificateSettings).seal
-    return {"id": absolute(seal.file.url if seal else static("img/logo.svg")), "type": "Image", "caption": caption}
+    return {"id": absolute(reverse("certificates:issuer_seal") if seal else static("img/logo.svg")), "type": "Image",
+            "caption": caption}
 
 
 def _issuer_summary(name: str) -> dict:

@@ -10,7 +10,7 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.images import ImageFile
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -81,18 +81,13 @@ def _seal_png(text: str) -> bytes:
 
 
 def _settings() -> None:
-    from wagtail.images.models import Image
-
     bureau = services.site_setting(BureauSettings)
     if bureau.pk and bureau.bureau_name == BureauSettings._meta.get_field("bureau_name").default:
         bureau.bureau_name = BUREAU_NAME
         bureau.save(update_fields=["bureau_name"])
     certificate_settings = services.site_setting(CertificateSettings)
-    if certificate_settings.pk and not certificate_settings.seal_id:
-        seal = Image(title=f"{BUREAU_NAME}公章")
-        seal.file = ImageFile(io.BytesIO(_seal_png(BUREAU_NAME)), name="seal.png")
-        seal.save()
-        certificate_settings.seal = seal
+    if certificate_settings.pk and not certificate_settings.seal:
+        certificate_settings.seal.save("seal.png", ContentFile(_seal_png(BUREAU_NAME)), save=False)
         certificate_settings.signatory_name = "王建军"
         certificate_settings.save()
 

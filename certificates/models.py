@@ -3,6 +3,7 @@
 import secrets
 import uuid
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,7 +16,9 @@ from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from people.files import private_name, private_storage
 from people.models import Membership, Region
+from people.spreadsheets import refuse_formula
 
 
 class Program(ClusterableModel):
@@ -24,7 +27,7 @@ class Program(ClusterableModel):
 
     Requirements are evaluated in one place, ``certificates.requirements.requirements_report``."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=100, unique=True)
     slug = models.SlugField(_("short name"), max_length=60, unique=True,
                             help_text=_("A stable identifier used in links and in the credential."))
     description = models.TextField(_("description"), blank=True,
@@ -109,6 +112,16 @@ def new_verification_code() -> str:
     return secrets.token_urlsafe(16)
 
 
+def seal_name(instance, filename: str) -> str:
+    return private_name("seals", ".png")
+
+
+def certificate_pdf_name(instance, filename: str) -> str:
+    """Where a certificate's PDF is kept in private storage: a random name, nothing a stranger could guess from
+    a serial number, a year or a person."""
+    return private_name("certificates", ".pdf")
+
+
 class Certificate(models.Model):
     """One certificate held by one person. Rows are never deleted; status moves through
     ``certificates.services.certificate_set_status`` only, which records each move."""
@@ -140,7 +153,9 @@ class Certificate(models.Model):
                                       on_delete=models.PROTECT, related_name="superseded_by")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("issued by"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="+")
-    pdf = models.FileField(_("PDF"), upload_to="certificates/pdf/%Y/", blank=True)
+    # Private: served only by the holder's and the bureau's checked download views (people/files.py).
+    pdf = models.FileField(_("PDF"), upload_to=certificate_pdf_name, storage=private_storage, blank=True,
+                           max_length=200)
     # The credential's subject: a random identifier with no link to the person's name or ID (see
     # docs/credentials.md). Its bit in the bureau's status lists: list number and a randomly drawn index.
     subject_id = models.UUIDField(_("credential subject"), default=uuid.uuid4, unique=True, editable=False)
@@ -164,6 +179,12 @@ class Certificate(models.Model):
 
     def __str__(self):
         return f"{self.program} · {self.holder} · {self.serial_number}"
+
+    @property
+    def hands_out_credential(self) -> bool:
+        """A revoked or replaced certificate is not handed out freshly signed: a new signature would dress it up as
+        good. (A suspended one is: its credential carries the suspension bit.)"""
+        return self.status not in (self.Status.REVOKED, self.Status.SUPERSEDED)
 
     def verification_path(self) -> str:
         return reverse("certificates:verify", args=[self.verification_code])
@@ -334,8 +355,11 @@ class SigningKey(models.Model):
 class CertificateSettings(BaseSiteSetting):
     """What the printed certificate carries besides the bureau's name (people's ``BureauSettings``)."""
 
-    seal = models.ForeignKey("wagtailimages.Image", verbose_name=_("seal image"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+",
+    # The seal's own file in private storage, not a shared library image: anyone with image rights (lecturers)
+    # could overwrite a library image. Only those who may change these settings (the bureau's administrators)
+    # replace it, and Wagtail records each change in the log.
+    seal = models.ImageField(_("seal image"), upload_to=seal_name, storage=private_storage, blank=True,
+                             max_length=200,
                              help_text=_("A PNG of the bureau's seal with a transparent background."))
     signatory_name = models.CharField(_("signatory"), max_length=50, blank=True)
     signatory_title = models.CharField(_("signatory's title"), max_length=50, blank=True, default="局长")
@@ -344,7 +368,7 @@ class CertificateSettings(BaseSiteSetting):
         default="本证书可扫描二维码或登录平台核验真伪。",
         help_text=_("A line printed under the certificate, e.g. how to check it."))
 
-    panels = [FieldPanel("seal"), FieldPanel("signatory_name"), FieldPanel("signatory_title"),
+    panels = [FieldPanel("seal", widget=forms.FileInput), FieldPanel("signatory_name"), FieldPanel("signatory_title"),
               FieldPanel("footer_note")]
 
     class Meta:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("verify/<str:code>/credential/", views.credential_pickup, name="credential_pickup"),
     # What verifiers of credentials fetch: the issuer profile, its keys, achievements, status lists.
     path("credentials/issuer/", views.issuer_profile, name="issuer_profile"),
+    path("credentials/issuer/seal.jpg", views.issuer_seal, name="issuer_seal"),
     path("credentials/keys/<str:kid>/", views.credential_key, name="credential_key"),
     path("credentials/achievements/<slug:slug>/", views.achievement, name="achievement"),
     path("credentials/status/<int:list_number>/<str:purpose>/", views.status_list, name="status_list"),

@@ -11,6 +11,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from people.network import client_ip
+
 from .models import Certificate
 
 
@@ -60,15 +62,6 @@ def public_record(certificate: Certificate) -> dict:
         "issuer": certificate.issuer_name,
         "checked_at": timezone.localtime().isoformat(timespec="seconds"),
     }
-
-
-def client_ip(request) -> str:
-    """The client's address: REMOTE_ADDR, or the header a trusted proxy sets (``CLIENT_IP_HEADER``)."""
-    if settings.CLIENT_IP_HEADER:
-        forwarded = request.META.get(settings.CLIENT_IP_HEADER, "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def rate_limited(view):

@@ -12,22 +12,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import condition, require_POST
 
 from people.decorators import bureau_staff_required
+from people.files import private_file_response
+from people.network import client_ip
 from people.permissions import can_see_person, people_visible_to
 from people.qr import qr_svg
 
 from . import credentials, proofs, selectors, services, status_lists
 from .exceptions import CertificateError
 from .forms import BulkIssueForm, CertificateFilterForm, CredentialCheckForm, IssueForm, LookupForm, ReasonForm
-from .models import Certificate, Program, SigningKey, VerificationCheck
-from .pdf import qr_png
+from .models import Certificate, CertificateSettings, Program, SigningKey, VerificationCheck
+from .pdf import qr_png, seal_jpeg
+from .services import site_setting
 from .verification import (
     certificate_by_code,
     certificate_by_serial_and_name,
-    client_ip,
     public_record,
     rate_limited,
     status_label,
@@ -66,7 +68,7 @@ def credential_pickup(request, code):
     ``?format=jwt``. It carries no name (the subject is a random identifier), so it tells a stranger no more than
     the public check page. Revoked and superseded certificates hand out no credential."""
     certificate = _checked(request, code=code, channel=VerificationCheck.Channel.CREDENTIAL)
-    if certificate.status in (Certificate.Status.REVOKED, Certificate.Status.SUPERSEDED):
+    if not certificate.hands_out_credential:
         return HttpResponse(status=410)
     if request.GET.get("format") == "jwt":
         return HttpResponse(credentials.credential_jwt(certificate), content_type="application/vc+jwt")
@@ -116,6 +118,16 @@ def issuer_profile(request):
     return _ld_response(credentials.issuer_profile())
 
 
+@cache_control(public=True, max_age=3600)
+def issuer_seal(request):
+    """The bureau's seal as the issuer's image in credentials. The seal's file is private so that only the bureau's
+    administrators can replace it; the seal itself is printed on every certificate, so showing it is public."""
+    certificate_settings = site_setting(CertificateSettings)
+    if not certificate_settings.seal:
+        raise Http404
+    return HttpResponse(seal_jpeg(certificate_settings.seal.name), content_type="image/jpeg")
+
+
 def credential_key(request, kid):
     key = get_object_or_404(SigningKey, kid=kid)
     return _ld_response(proofs.key_document(key))
@@ -157,14 +169,23 @@ def _own_or_visible(request, pk) -> Certificate:
 def pdf(request, pk):
     """The PDF, rendered now if it has not been yet (demo certificates are rendered on first download)."""
     certificate = services.certificate_pdf_render(certificate=_own_or_visible(request, pk))
-    return FileResponse(certificate.pdf.open("rb"), as_attachment=True, filename=f"{certificate.serial_number}.pdf",
-                        content_type="application/pdf")
+    return private_file_response(certificate.pdf, filename=f"{certificate.serial_number}.pdf",
+                                 content_type="application/pdf")
+
+
+def _credential_refused(request, certificate):
+    """Where a withdrawn certificate's credential was asked for: its public check says what became of it."""
+    messages.error(request, _("This certificate has been revoked or replaced, so its digital credential is no "
+                              "longer issued."))
+    return redirect(certificate.verification_path())
 
 
 @login_required
 def credential(request, pk):
     """The Open Badges 3.0 credential as a signed JWT file, for the holder's wallet or a verifier."""
     certificate = _own_or_visible(request, pk)
+    if not certificate.hands_out_credential:
+        return _credential_refused(request, certificate)
     return HttpResponse(credentials.credential_jwt(certificate), content_type="application/jwt", headers={
         "Content-Disposition": f'attachment; filename="{certificate.serial_number}.jwt"'})
 
@@ -173,6 +194,8 @@ def credential(request, pk):
 def credential_json(request, pk):
     """The credential as JSON with its embedded Data Integrity proof."""
     certificate = _own_or_visible(request, pk)
+    if not certificate.hands_out_credential:
+        return _credential_refused(request, certificate)
     response = _ld_response(credentials.credential_json(certificate))
     response["Content-Disposition"] = f'attachment; filename="{certificate.serial_number}.json"'
     return response
@@ -182,6 +205,8 @@ def credential_json(request, pk):
 def credential_wallet(request, pk):
     """The credential's link and QR code for a wallet to pick it up, and its downloads."""
     certificate = _own_or_visible(request, pk)
+    if not certificate.hands_out_credential:
+        return _credential_refused(request, certificate)
     link = request.build_absolute_uri(reverse("certificates:credential_pickup",
                                               args=[certificate.verification_code]))
     return render(request, "certificates/credential_wallet.html", {

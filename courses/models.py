@@ -4,6 +4,7 @@ Pages (authored by lecturers, approved by bureau staff): the home page, the trai
 course modules, their lessons and simulated mediation scenarios, and the case review library. Records (written only
 by ``courses.services``): enrolments, lesson completions, scenario runs, rotation sessions, sign-ups and attendance."""
 
+import random
 import secrets
 
 from django import forms
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -421,6 +423,15 @@ class ScenarioRun(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.scenario}"
+
+    def choice_order(self, step_key: str, count: int) -> list[int]:
+        """The order this run shows a step's ``count`` choices in (indexes into the step's authored list).
+        Authors tend to write the best choice first; shuffled per run and step by a keyed hash, the order says
+        nothing, and stays the same when the page is reloaded."""
+        order = list(range(count))
+        seed = salted_hmac("courses.scenario-choice-order", f"{self.pk}:{step_key}").digest()
+        random.Random(seed).shuffle(order)  # noqa: S311  (unpredictable through the keyed seed)
+        return order
 
 
 class ScenarioRunChoice(models.Model):

@@ -76,8 +76,13 @@ def run(request, run_id):
     run = get_object_or_404(ScenarioRun.objects.select_related("scenario"), pk=run_id, person=request.user)
     if request.method == "POST":
         try:
-            services.scenario_run_choose(run=run, step_key=request.POST.get("step", ""),
-                                         choice_index=int(request.POST.get("choice", "-1")))
+            # The page numbers the choices in the run's shuffled order; the service wants the authored index.
+            step_key = request.POST.get("step", "")
+            step = run.scenario.parsed_graph().step(step_key)
+            shown = int(request.POST.get("choice", "-1"))
+            order = run.choice_order(step_key, len(step.choices)) if step else []
+            choice_index = order[shown] if 0 <= shown < len(order) else -1
+            services.scenario_run_choose(run=run, step_key=step_key, choice_index=choice_index)
         except (CoursesError, ValueError) as error:
             if isinstance(error, CoursesError):
                 _refused(request, error)
@@ -95,9 +100,10 @@ def run(request, run_id):
     step = graph.step(run.current_key)
     if step is None:
         raise Http404(_("This scenario was changed while you played it. Please start again."))
+    order = run.choice_order(step.key, len(step.choices))
     number = len(choices) + 1
     context.update(step=step, number=number, total=number - 1 + steps_to_end(graph, step.key),
-                   options=[(i, c.text) for i, c in enumerate(step.choices)])
+                   options=[(shown, step.choices[index].text) for shown, index in enumerate(order)])
     return render(request, "courses/run_step.html", context)
 
 

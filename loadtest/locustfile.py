@@ -38,7 +38,7 @@ RAMP = float(os.environ.get("LOADTEST_RAMP", "0"))
 SESSIONS = os.environ.get("LOADTEST_SESSIONS", "")
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="q(\d+)" value="(\d+)"')
+CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="q(\d+)" value="([0-9a-f]+)"')
 POSITION = re.compile(r'<input type="hidden" name="position" value="(\d+)">')
 QUESTIONS = re.compile(r"data-nav=\"(\d+)\"")
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -154,7 +154,7 @@ class QuizTaker(FastHttpUser):
         total = len(QUESTIONS.findall(html))
         form = {"csrfmiddlewaretoken": csrf, "position": str(total)}
         for position in range(first, total + 1):
-            choices = [int(value) for pos, value in CHOICE.findall(html) if int(pos) == position]
+            choices = [value for pos, value in CHOICE.findall(html) if int(pos) == position]
             picked = [random.choice(choices)] if choices else []  # noqa: S311
             think()
             self.save_answer(f"{attempt_url}answer/", csrf, {"position": position, "choices": picked,

@@ -35,8 +35,3 @@ def register(actions, entries) -> None:
 def audit(*, instance, action: str, actor=None, **data) -> None:
     """Record that ``actor`` did ``action`` to ``instance``; ``data`` is kept as JSON (no secrets, no raw IDs)."""
     log(instance=instance, action=action, user=actor, data=data)
-
-
-def client_address(request) -> str:
-    # REMOTE_ADDR is the proxy in production; gunicorn is told to trust X-Forwarded-For from it (README).
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""

@@ -10,6 +10,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.search import index
 
+from .spreadsheets import refuse_formula
+
 
 class Region(MP_Node):
     """An administrative area. The tree runs county/banner → township/sumu/street → village/gacha/community;
@@ -22,7 +24,7 @@ class Region(MP_Node):
         TOWNSHIP = "township", _("Township / sumu / street")
         VILLAGE = "village", _("Village / gacha / community")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=100)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     code = models.CharField(
         _("division code"), max_length=12, unique=True,
@@ -94,7 +96,7 @@ class User(AbstractUser):
 
     first_name = None
     last_name = None
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=50)
     gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNSPECIFIED)
     phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
     national_id_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -154,7 +156,7 @@ class Committee(index.Indexed, models.Model):
         ENTERPRISE = "enterprise", _("Enterprise")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), validators=[refuse_formula], max_length=100)
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="committees")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     specialty = models.CharField(
@@ -163,7 +165,9 @@ class Committee(index.Indexed, models.Model):
     )
     established_on = models.DateField(_("established on"), null=True, blank=True)
 
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    # Admin searches (list, chooser) stay inside the searcher's jurisdiction: people.permissions filters
+    # committees by their region, which the search backend must know as a filter field.
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name"), index.FilterField("region")]
 
     class Meta:
         verbose_name = _("mediation committee")

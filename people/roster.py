@@ -34,15 +34,13 @@ from django.utils.translation import gettext_lazy
 
 from . import national_id
 from .models import PHONE_PATTERN, Committee, Membership, User
+from .spreadsheets import looks_like_formula
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_ERRORS = 300  # a file with more errors is wrong throughout; the first few hundred say how
 SHEET_NAME = "名册"
 INSTRUCTIONS_SHEET_NAME = "填写说明"
-# Leading characters that make a spreadsheet treat a cell as a formula (CSV/formula injection). Full-width forms
-# too: some Chinese input methods type them.
-FORMULA_STARTS = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 
 
 @dataclass(frozen=True)
@@ -367,7 +365,7 @@ def _formula_errors(line: int, cells: dict[str, Cell]) -> list[RowError]:
     return [
         RowError(line, key, _("Values may not begin with =, +, - or @ (spreadsheet formulas are not accepted): "
                               "“%(value)s”. Paste the plain value instead.") % {"value": _text(value)[:40]})
-        for key, value in cells.items() if _text(value).startswith(FORMULA_STARTS)
+        for key, value in cells.items() if looks_like_formula(_text(value))
     ]
 
 

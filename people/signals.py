@@ -5,7 +5,8 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
-from .audit import audit, client_address
+from .audit import audit
+from .network import client_ip
 
 
 @receiver(post_migrate)
@@ -17,13 +18,13 @@ def sync_staff_roles(sender, **kwargs):
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
-    audit(instance=user, action="academy.login", actor=user, ip=client_address(request))
+    audit(instance=user, action="academy.login", actor=user, ip=client_ip(request))
 
 
 @receiver(user_logged_out)
 def audit_logout(sender, request, user, **kwargs):
     if user is not None:
-        audit(instance=user, action="academy.logout", actor=user, ip=client_address(request))
+        audit(instance=user, action="academy.logout", actor=user, ip=client_ip(request))
 
 
 @receiver(user_login_failed)
@@ -33,4 +34,4 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
 
     user = person_for_identifier(credentials.get("username", ""))
     if user is not None:
-        audit(instance=user, action="academy.login_failed", ip=client_address(request))
+        audit(instance=user, action="academy.login_failed", ip=client_ip(request))

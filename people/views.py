@@ -1,5 +1,3 @@
-import csv
-import io
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,14 +13,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import permissions, roster, selectors, services, sms
-from .audit import client_address
 from .decorators import bureau_staff_required, learner_required
 from .exceptions import PeopleError
 from .forms import ActivationForm, ResetCodeForm, ResetCodeRequestForm, RosterUploadForm, SlipForm
 from .models import AccessCode
 from .navigation import home_panels, region_url
+from .network import client_ip
 from .person_picker import person_label
 from .slips import SLIPS_PER_FILE, activation_url, render_slips_pdf
+from .spreadsheets import spreadsheet_export
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -165,7 +164,7 @@ def roster_template(request, file_format: str):
 
 def _code_rate_limited(request) -> HttpResponse | None:
     """The Chinese 429 page once an address has tried too many wrong codes (``CODE_FAILURES_PER_ADDRESS``)."""
-    if services.access_code_failure_count(address=client_address(request)) < settings.CODE_FAILURES_PER_ADDRESS:
+    if services.access_code_failure_count(address=client_ip(request)) < settings.CODE_FAILURES_PER_ADDRESS:
         return None
     response = render(request, "registration/too_many_codes.html", status=429)
     response["Retry-After"] = str(settings.CODE_FAILURE_WINDOW_SECONDS)
@@ -182,7 +181,7 @@ def activate(request):
         try:
             access_code = services.activation_code_check(code=form.cleaned_data["code"])
         except PeopleError as error:
-            services.access_code_failure_record(address=client_address(request))
+            services.access_code_failure_record(address=client_ip(request))
             form.add_error("code", str(error))
         else:
             form.check_new_password(access_code.person)
@@ -236,7 +235,7 @@ def password_reset_sms_confirm(request):
                     identifier=form.cleaned_data["identifier"], code=form.cleaned_data["code"],
                     password=form.cleaned_data["new_password1"])
             except PeopleError as error:
-                services.access_code_failure_record(address=client_address(request))
+                services.access_code_failure_record(address=client_ip(request))
                 form.add_error("code", str(error))
             else:
                 request.session.pop("reset_identifier", None)
@@ -353,16 +352,14 @@ def never_signed_in_csv(request):
     if found is None:
         raise Http404
     title, people = found
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Name"), _("Mobile phone"), _("Committee"), _("Activation code issued")])
     issued = set(AccessCode.objects.filter(person__in=people, purpose=AccessCode.Purpose.ACTIVATION)
                  .values_list("person_id", flat=True))
-    for row in selectors.slip_rows(people):
-        person = row["person"]
-        writer.writerow([person.name, person.masked_phone, row["committee"],
-                         _("Yes") if person.pk in issued else _("No")])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    rows = ([row["person"].name, row["person"].masked_phone, row["committee"],
+             _("Yes") if row["person"].pk in issued else _("No")] for row in selectors.slip_rows(people))
+    content, content_type = spreadsheet_export(
+        headers=[_("Name"), _("Mobile phone"), _("Committee"), _("Activation code issued")], rows=rows,
+        file_format="csv")
+    response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"未登录人员-{title}.csv")
     return response
 

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs between machines comes from the environment."""
 
+import sys
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -177,6 +178,7 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_CALLABLE = "people.auth.lockout_key"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False
+AXES_CLIENT_IP_CALLABLE = "people.network.client_ip"  # the product's one client-address rule
 
 # --- Language: Simplified Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -197,8 +199,16 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(BASE_DIR / "media"))
 SERVE_MEDIA = False  # Django serves MEDIA_ROOT itself (the demo); production leaves it to the web server
 # Serve static files straight from the apps and site/static when collectstatic has not run (demo, tests).
 WHITENOISE_USE_FINDERS = True
+# Personal files (certificate PDFs…) live apart from public media, outside the proxy's /media/, and leave only
+# through views that check the holder or jurisdiction (people/files.py). The proxy may send them itself:
+# PRIVATE_FILES_PROXY = "x-accel-redirect" (nginx, internal location PRIVATE_FILES_ACCEL_PREFIX aliasing
+# PRIVATE_MEDIA_ROOT) or "x-sendfile"; empty means Django streams them.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private"))
+PRIVATE_FILES_PROXY = env("PRIVATE_FILES_PROXY", default="")
+PRIVATE_FILES_ACCEL_PREFIX = env("PRIVATE_FILES_ACCEL_PREFIX", default="/private-files/")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -259,7 +269,19 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 # --- Wagtail
 WAGTAIL_SITE_NAME = "调解员学院 Mediator Academy"
-WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default="http://127.0.0.1:8000")
+def served_base_url(argv: list[str]) -> str:
+    """Where a demo is reached when WAGTAILADMIN_BASE_URL is not set: the address ``manage.py runserver`` serves
+    on (``bin/demo`` passes ``$PORT``), so the QR code, the DID and the status URLs of a demo on another port work."""
+    host, port = "127.0.0.1", env("PORT", default="8000")
+    if len(argv) > 1 and argv[1] == "runserver":
+        address = next((arg for arg in argv[2:] if not arg.startswith("-")), "")
+        if address:
+            given_host, _colon, port = address.rpartition(":")
+            host = given_host if given_host not in ("", "0", "0.0.0.0", "[::]") else host  # noqa: S104
+    return f"http://{host}:{port}"
+
+
+WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=served_base_url(sys.argv))
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # nothing outside the machine may be reached
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip"]
@@ -284,7 +306,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "people.pagination.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["people.network.ClientAddressAnonThrottle"],  # CLIENT_IP_HEADER, not X-F-F
     "DEFAULT_THROTTLE_RATES": {"anon": env("API_ANON_RATE", default="60/minute")},
 }
 SPECTACULAR_SETTINGS = {
@@ -343,4 +365,5 @@ CREDENTIAL_STATUS_LIST_BITS = 131072
 CREDENTIAL_JWT_ALGORITHM = env("CREDENTIAL_JWT_ALGORITHM", default="RS256")
 # The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP set by
 # nginx); empty means REMOTE_ADDR. Only name a header the proxy always overwrites, or clients could forge it.
+# One rule for pages, API throttle, login throttling and audit log: people.network.client_ip.
 CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")

@@ -18,6 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = False
 WHITENOISE_USE_FINDERS = False  # collectstatic runs at deploy
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

@@ -16,8 +16,10 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=False)
 # The test process runs tasks in-process; the integration tests switch to Redis and a real worker themselves.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/mediator-academy-test-media")  # noqa: S108
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default="/tmp/mediator-academy-test-private")  # noqa: S108
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Browser tests submit Wagtail forms explicitly; background autosave would race them (it creates the draft page

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Attempt, Question, Quiz
+from assessments.models import Attempt, Question, Quiz, choice_token
 from tests import factories
 from tests.assessments import factories as af
 
@@ -18,7 +18,14 @@ def learner():
     return factories.mediator(name="李桂英")
 
 
+def tokens(attempt, ids) -> list[str]:
+    """What the answer page would have sent for these choices: the attempt's opaque tokens."""
+    return [choice_token(attempt.pk, choice_id) for choice_id in ids]
+
+
 def post_answer(client, attempt, **payload):
+    if "choices" in payload:
+        payload["choices"] = tokens(attempt, payload["choices"])
     return client.post(reverse("assessments:attempt_answer", args=[attempt.pk]), json.dumps(payload),
                        content_type="application/json")
 
@@ -114,7 +121,8 @@ def test_submitting_the_whole_page_writes_only_the_answers_that_changed(client, 
         post_answer(client, attempt, position=position, choices=right[position - 1])
     form = {"position": "3"}
     for position in (1, 2, 3):
-        form |= {f"q{position}-present": "1", f"f{position}-present": "1", f"q{position}": right[position - 1]}
+        form |= {f"q{position}-present": "1", f"f{position}-present": "1",
+                 f"q{position}": tokens(attempt, right[position - 1])}
     with CaptureQueriesContext(connection) as captured:
         client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), form)
     saves = [q["sql"] for q in captured.captured_queries
@@ -174,8 +182,8 @@ def test_one_question_per_page_works_without_javascript(client, learner):
     # Every question is in the page (JavaScript moves between them); all but the current one are hidden.
     assert 'id="q2">' in page and 'id="q1" hidden>' in page and 'id="q3" hidden>' in page
     response = client.post(reverse("assessments:attempt_answer", args=[attempt.pk]), {
-        "position": 2, "q2-present": "1", "q2": af.correct_ids(questions[1]), "f2-present": "1", "f2": "on",
-        "go": "next"})
+        "position": 2, "q2-present": "1", "q2": tokens(attempt, af.correct_ids(questions[1])), "f2-present": "1",
+        "f2": "on", "go": "next"})
     assert response["Location"].endswith("?q=3")
     row = attempt.questions.get(position=2)
     assert row.response == {"choices": af.correct_ids(questions[1])} and row.flagged
@@ -198,7 +206,8 @@ def test_review_follows_the_policy(client, learner, policy, shown, hidden):
     client.force_login(learner)
     five_years = q2.choices.get(text="五年").pk
     client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), {
-        "q1-present": "1", "q1": af.correct_ids(q1), "q2-present": "1", "q2": [five_years]})
+        "q1-present": "1", "q1": tokens(attempt, af.correct_ids(q1)), "q2-present": "1",
+        "q2": tokens(attempt, [five_years])})
     page = client.get(reverse("assessments:attempt_review", args=[attempt.pk])).content.decode()
     for text in shown:
         assert text in page, text

@@ -107,9 +107,9 @@ print(json.dumps({{'username': person.username}}))
 
 ANSWER_KEY = """
 import json
-from assessments.models import Attempt
+from assessments.models import Attempt, choice_token
 attempt = Attempt.objects.get(user__username={username!r}, status='in_progress')
-print(json.dumps({{row.position: [c.pk for c in row.question.choices.all() if c.is_correct]
+print(json.dumps({{row.position: [choice_token(attempt.pk, c.pk) for c in row.question.choices.all() if c.is_correct]
                   for row in attempt.questions.select_related('question').prefetch_related('question__choices')}}))
 """
 
@@ -118,15 +118,15 @@ def _learner(name: str, role: str, studied: list[str]) -> str:
     return _shell(LEARNER.format(name=name, role=role, studied=studied))["username"]
 
 
-def _answer(page, fieldset, correct: list[int]):
+def _answer(page, fieldset, correct: list[str]):
     """Give the right answer and wait until the server has saved it."""
     if fieldset.get_attribute("data-kind") == "essay":
         with page.expect_response(lambda r: "/answer/" in r.url and r.request.method == "POST"):
             fieldset.locator("textarea").fill("先分别谈话稳定情绪，再依法讲理，促成双方自愿达成协议，并制作调解协议书。")
         return
-    for choice_id in correct:
+    for token in correct:
         with page.expect_response(lambda r: "/answer/" in r.url and r.request.method == "POST") as saved:
-            fieldset.locator(f"label.choice:has(input[value='{choice_id}'])").click()
+            fieldset.locator(f"label.choice:has(input[value='{token}'])").click()
         assert saved.value.status == 200, saved.value.text()
 
 

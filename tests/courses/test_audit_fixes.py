@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from courses import services
 from courses.forms import AssignModuleForm, ReportPeriodForm, SessionForm
-from courses.models import SessionAttendance
+from courses.models import ScenarioRun, SessionAttendance
 from courses.scenario_graph import ChoiceQuality, choice_quality, graph_from_stream, steps_to_end
 from tests import factories
 
@@ -114,17 +114,23 @@ def test_a_run_shows_quality_step_counter_outcome_label_and_the_best_choice(clie
     scenario = factories.scenario(module=factories.course_module(), graph=_long_graph())
     client.force_login(learner)
     run_url = client.post(reverse("courses:scenario_start", args=[scenario.pk]))["Location"]
+    run = ScenarioRun.objects.get(person=learner, scenario=scenario)
+
+    def shown(step_key, authored_index):
+        """Choices are shown in the run's own shuffled order (issue #11): post the position the page shows."""
+        return str(run.choice_order(step_key, 2).index(authored_index))
+
     with translation.override("zh-hans"):
         page = client.get(run_url).content.decode()
         assert "第 1 步，共 3 步" in page
-        client.post(run_url, {"step": "opening", "choice": "1"})  # the harmful one
+        client.post(run_url, {"step": "opening", "choice": shown("opening", 1)})  # the harmful one
         page = client.get(run_url).content.decode()
         assert 'data-quality="harmful"' in page and "做法不当" in page and "feedback-harmful" in page
         assert "第 2 步，共 3 步" in page
-        client.post(run_url, {"step": "talk", "choice": "0"})  # the best one
+        client.post(run_url, {"step": "talk", "choice": shown("talk", 0)})  # the best one
         page = client.get(run_url).content.decode()
         assert 'data-quality="good"' in page and "做法得当" in page
-        client.post(run_url, {"step": "sign", "choice": "1"})  # fair, ends orally
+        client.post(run_url, {"step": "sign", "choice": shown("sign", 1)})  # fair, ends orally
         page = client.get(run_url).content.decode()
     # The lecturer's label, not the outcome's category (达成调解协议), and a red tag for a poor score.
     assert "口头协议，纠纷反复" in page and "达成调解协议" not in page and "tag-bad" in page

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -97,11 +98,16 @@ def test_the_scenario_player_never_sends_feedback_before_a_choice(client):
     page = client.get(run_url).content.decode()
     assert "先倾听双方陈述" in page
     assert "倾听让双方平静下来" not in page and "listening" not in page and "leads_to" not in page
-    client.post(run_url, {"step": "opening", "choice": "0"})
+    run = learner.scenario_runs.get()
+
+    def shown(step_key, authored_index):  # where the run's shuffled page shows an authored choice
+        return str(run.choice_order(step_key, 2).index(authored_index))
+
+    client.post(run_url, {"step": "opening", "choice": shown("opening", 0)})
     page = client.get(run_url).content.decode()
     assert "倾听让双方平静下来" in page  # the chosen one's feedback, now
     assert "分别谈话缓和了对立" not in page  # the next step's feedback stays on the server
-    client.post(run_url, {"step": "talk", "choice": "0"})
+    client.post(run_url, {"step": "talk", "choice": shown("talk", 0)})
     page = client.get(run_url).content.decode()
     assert "达成协议" in page and "100%" in page and "倾听" in page
     other = factories.mediator()
@@ -208,3 +214,30 @@ def test_the_menu_links_follow_the_menu_page_being_unpublished_and_published(cli
     assert f'href="{menu.url}"' not in client.get(home).content.decode()
     menu.save_revision().publish()
     assert f'href="{menu.url}"' in client.get(home).content.decode()
+
+
+def test_scenario_choices_are_shuffled_per_run_so_the_first_is_not_the_best(client):
+    """Issue 11: authors write the best choice first; always picking the first scored 100%."""
+    graph = [
+        factories.scenario_step("opening", "开场", [
+            ("先倾听双方陈述", "agreed", "最好的做法。", {"listening": 3}),
+            ("直接宣布处理结果", "failed", "不妥。", {"listening": 0}),
+            ("让双方当面对质", "failed", "不妥。", {"listening": 0}),
+            ("请派出所处理", "failed", "不妥。", {"listening": 0}),
+        ]),
+        factories.scenario_ending("agreed", "达成协议"),
+        factories.scenario_ending("failed", "调解终止", outcome="termination", text="告知当事人可以依法起诉。"),
+    ]
+    scenario = factories.scenario(module=factories.course_module(), graph=graph)
+    best_first = 0
+    for _ in range(16):
+        client.force_login(factories.mediator())
+        run_url = client.post(reverse("courses:scenario_start", args=[scenario.pk]))["Location"]
+        page = client.get(run_url).content.decode()
+        options = re.findall(r'name="choice" value="(\d+)"[^>]*>([^<]+)<', page)
+        assert [value for value, _text in options] == ["0", "1", "2", "3"]
+        best_first += options[0][1] == "先倾听双方陈述"
+        best = next(value for value, text in options if text == "先倾听双方陈述")
+        client.post(run_url, {"step": "opening", "choice": best})  # the shown position of the best choice
+        assert "100%" in client.get(run_url).content.decode()
+    assert best_first <= 10  # chance is 4 of 16; on today's code it is 16 of 16

@@ -25,7 +25,7 @@
       payload.text = fieldset.querySelector("textarea").value;
     } else {
       payload.choices = Array.from(fieldset.querySelectorAll("input[name=q" + position + "]:checked"))
-        .map((input) => Number(input.value));
+        .map((input) => input.value); // opaque per-attempt tokens, not ids
     }
     return payload;
   }
@@ -43,7 +43,7 @@
     if (!fieldset || !payload) return;
     if (payload.text !== undefined) fieldset.querySelector("textarea").value = payload.text;
     fieldset.querySelectorAll("input[name=q" + position + "]").forEach((input) => {
-      input.checked = (payload.choices || []).includes(Number(input.value));
+      input.checked = (payload.choices || []).includes(input.value);
     });
     const flag = fieldset.querySelector("input[name=f" + position + "]");
     if (flag) flag.checked = payload.flagged;
