@@ -1,6 +1,7 @@
 """People and organisations: users, the region tree, mediation committees and their members."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -257,7 +258,15 @@ class BureauSettings(BaseSiteSetting):
         _("pre-job training hours"), default=10, help_text=_("Hours a new mediator completes before practising."),
     )
 
-    panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target")]
+    justice_office_phone = models.CharField(
+        _("justice office phone"), max_length=20, blank=True,
+        validators=[RegexValidator(r"^[0-9][0-9-]{5,18}[0-9]$",
+                                   _("Enter a phone number of digits, e.g. 0477-1234567."))],
+        help_text=_("Shown on the help page: where learners call with questions about training or signing in."),
+    )
+
+    panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target"),
+              FieldPanel("justice_office_phone")]
 
     class Meta:
         verbose_name = _("bureau settings")

@@ -10,6 +10,7 @@ from . import permissions, roster, selectors, services
 from .decorators import bureau_staff_required, learner_required
 from .exceptions import PeopleError
 from .forms import RosterUploadForm
+from .models import BureauSettings
 from .navigation import home_panels
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,6 +35,11 @@ def learner_home(request):
         "memberships": selectors.learner_memberships(user=request.user),
         "panels": home_panels(request, "learner_home_panels"),
     })
+
+
+def help_page(request):
+    """How to study, sign in and check in; open to everyone, since people who cannot sign in need it most."""
+    return render(request, "people/help.html", {"phone": BureauSettings.for_request(request).justice_office_phone})
 
 
 @bureau_staff_required

@@ -1,0 +1,36 @@
+"""The help page (issue 17): how to study, sign in and check in, and whom to call."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from wagtail.models import Site
+
+from people.models import BureauSettings
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_help_page_is_open_to_everyone_and_in_the_menu(client):
+    page = client.get(reverse("people:help")).content.decode()
+    assert "签到" in page and "登录" in page
+    assert f'href="{reverse("people:help")}"' in page
+    assert 'data-testid="help-phone"' not in page  # no phone set yet
+    client.force_login(factories.mediator())
+    assert client.get(reverse("people:help")).status_code == 200
+
+
+def test_help_page_shows_the_justice_office_phone_from_the_bureau_settings(client):
+    settings = BureauSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.justice_office_phone = "0477-3961234"
+    settings.save()
+    page = client.get(reverse("people:help")).content.decode()
+    assert 'href="tel:0477-3961234"' in page
+
+
+def test_the_phone_must_be_digits():
+    settings = BureauSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.justice_office_phone = "call me"
+    with pytest.raises(ValidationError) as error:
+        settings.full_clean()
+    assert "justice_office_phone" in error.value.message_dict
