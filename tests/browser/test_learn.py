@@ -39,6 +39,7 @@ def test_learner_home_offers_search_next_steps_and_help(phone):
     open_menu(phone)
     phone.click("[data-menu=help]")
     assert phone.locator("h1").inner_text() == "帮助"
+    assert phone.locator("[data-testid=help-phone]").get_attribute("href") == "tel:0477-3961234"
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "learn-help-375")
 
