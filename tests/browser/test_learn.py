@@ -44,6 +44,12 @@ def test_learner_home_offers_search_next_steps_and_help(phone):
     screenshot(phone, "learn-help-375")
 
 
+@pytest.mark.parametrize("username", ["bureau"])
+def test_other_roles_keep_a_one_line_desktop_header(desktop, username):
+    login(desktop, username)
+    assert desktop.locator(".site-header").bounding_box()["height"] < 80
+
+
 def test_the_menu_search_box_fits_the_desktop_header(desktop):
     login(desktop, "mediator")
     desktop.goto("/me/learning/")

@@ -34,3 +34,9 @@ def test_the_phone_must_be_digits():
     with pytest.raises(ValidationError) as error:
         settings.full_clean()
     assert "justice_office_phone" in error.value.message_dict
+
+
+def test_bureau_staff_menu_has_neither_help_nor_the_learner_search(client, county):
+    client.force_login(factories.bureau_staff(jurisdiction=county))
+    page = client.get(reverse("people:bureau_home")).content.decode()
+    assert 'data-menu="help"' not in page and 'id="q-menu"' not in page
