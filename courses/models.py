@@ -29,6 +29,7 @@ from .anonymisation import personal_data_found
 from .blocks import LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
 from .choices import Audience, Outcome, ProcedureStage, WorkingMethod
 from .scenario_graph import Graph, choice_quality, graph_from_stream, graph_problems
+from .search import HanBigramSearchMixin
 
 
 class HomePage(Page):
@@ -98,7 +99,7 @@ class CourseMenuPage(FilteredListingMixin, Page):
         return catalog(user=user, menu=self, **filters)
 
 
-class CourseModulePage(Page):
+class CourseModulePage(HanBigramSearchMixin, Page):
     """One module of the menu, e.g. 人民调解法及配套规定解读 (4 h). Its lessons and scenarios are its children."""
 
     title_en = models.CharField(_("English title"), max_length=200, blank=True)
@@ -134,7 +135,8 @@ class CourseModulePage(Page):
         FieldPanel("lecturers"),
         FieldPanel("cover_image"),
     ]
-    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("title_en")]
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("title_en"),
+                                          index.SearchField("han_bigram_text")]
     parent_page_types = ["courses.CourseMenuPage"]
     subpage_types = ["courses.LessonPage", "courses.ScenarioPage"]
 
@@ -150,14 +152,14 @@ class CourseModulePage(Page):
         return context
 
 
-class LessonPage(Page):
+class LessonPage(HanBigramSearchMixin, Page):
     """One lesson of a module; lessons are studied in the module's page order."""
 
     minutes = models.PositiveSmallIntegerField(_("minutes to study"), default=30)
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("minutes"), FieldPanel("body")]
-    search_fields = Page.search_fields + [index.SearchField("body")]
+    search_fields = Page.search_fields + [index.SearchField("body"), index.SearchField("han_bigram_text")]
     parent_page_types = ["courses.CourseModulePage"]
     subpage_types: list[str] = []
 
@@ -241,7 +243,7 @@ class CaseReviewForm(WagtailAdminPageForm):
         return cleaned
 
 
-class CaseReviewPage(Page):
+class CaseReviewPage(HanBigramSearchMixin, Page):
     """A real dispute written up for teaching. Parties are anonymised (张某, A公司): the page cannot be submitted
     or published while its text holds an ID number, a phone number or a party's full name."""
 
@@ -278,7 +280,8 @@ class CaseReviewPage(Page):
         FieldPanel("discussion_questions"),
         MultiFieldPanel([FieldPanel("party_names")], heading=_("Anonymisation check")),
     ]
-    search_fields = Page.search_fields + [index.SearchField("facts"), index.SearchField("commentary")]
+    search_fields = Page.search_fields + [index.SearchField("facts"), index.SearchField("commentary"),
+                                          index.SearchField("han_bigram_text")]
     base_form_class = CaseReviewForm
     parent_page_types = ["courses.CaseReviewLibraryPage"]
     subpage_types: list[str] = []

@@ -34,6 +34,7 @@ from .models import (
     SessionSignup,
 )
 from .scenario_graph import Graph
+from .search import search_terms
 
 COVER_FILTER = "fill-480x270"
 HOURS_RANGES = {"short": Q(credit_hours__lte=2), "medium": Q(credit_hours__gt=2, credit_hours__lt=4),
@@ -240,6 +241,84 @@ def case_reviews(*, library, q: str = "", category=None, working_method: str = "
     return cases
 
 
+# --- The learner's home
+
+@dataclass
+class NextSteps:
+    continue_lesson: LessonPage | None
+    continue_module: CourseModulePage | None
+    sessions: list[RotationSession]
+    signed_up: set[int]
+    new_modules: list[CourseModulePage]
+
+
+def next_lesson(*, user) -> tuple[LessonPage | None, CourseModulePage | None]:
+    """Where to continue: the first unfinished lesson (in page order) of the module last studied — the module of
+    the lesson completed last, or else the module enrolled in last — skipping modules already completed."""
+    last = (LessonCompletion.objects.filter(person=user).order_by("-completed_at", "-pk")
+            .values_list("lesson__path", flat=True).first())
+    module = None
+    if last:
+        module = (CourseModulePage.objects.live().filter(path=last[:-Page.steplen])
+                  .exclude(pk__in=Enrolment.objects.filter(person=user, completed_at__isnull=False)
+                           .values("module_id")).first())
+    if module is None:
+        enrolment = (Enrolment.objects.filter(person=user, completed_at__isnull=True, module__live=True)
+                     .select_related("module").order_by("-enrolled_at", "-pk").first())
+        module = enrolment.module if enrolment else None
+    if module is None:
+        return None, None
+    lesson = (LessonPage.objects.live().child_of(module).exclude(completions__person=user)
+              .order_by("path").first())
+    return lesson, module
+
+
+def next_steps(*, user, sessions: int = 3, new_modules: int = 3) -> NextSteps:
+    """What the learner's home offers next: the lesson to continue with, upcoming sessions in the townships of
+    their committees (with whether they signed up) and the newest live modules they have not enrolled in.
+    A constant number of queries."""
+    lesson, module = next_lesson(user=user)
+    upcoming = list(RotationSession.objects.select_related("township")
+                    .filter(ends_at__gte=timezone.now(), township__path__in=_membership_region_paths(user))
+                    .order_by("starts_at", "pk")[:sessions])
+    signed_up = set(SessionSignup.objects.filter(person=user, session__in=[s.pk for s in upcoming])
+                    .values_list("session_id", flat=True)) if upcoming else set()
+    fresh = list(CourseModulePage.objects.live().exclude(enrolments__person=user)
+                 .order_by("-first_published_at", "-pk")[:new_modules])
+    return NextSteps(continue_lesson=lesson, continue_module=module, sessions=upcoming, signed_up=signed_up,
+                     new_modules=fresh)
+
+
+# --- Search
+
+SEARCH_KINDS = (("modules", CourseModulePage), ("lessons", LessonPage), ("cases", CaseReviewPage))
+
+
+@dataclass
+class SearchResults:
+    terms: list[str]
+    modules: list[CourseModulePage] = field(default_factory=list)
+    lessons: list[LessonPage] = field(default_factory=list)
+    cases: list[CaseReviewPage] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.modules) + len(self.lessons) + len(self.cases)
+
+
+def learning_search(*, q: str, per_kind: int = 20) -> SearchResults:
+    """Live modules, lessons and case reviews matching every term of ``q`` (Han bigrams, see ``courses.search``),
+    best first. Drafts and unpublished pages are never found. One query per kind, whatever the matches."""
+    results = SearchResults(terms=search_terms(q))
+    if not results.terms:
+        return results
+    query = " ".join(results.terms)
+    for name, model in SEARCH_KINDS:
+        found = model.objects.live().search(query, operator="and")[:per_kind]
+        setattr(results, name, list(found))
+    return results
+
+
 # --- Progress and hours (the contract other apps read)
 
 def completed_module_ids(*, user) -> set[int]:
@@ -333,6 +412,14 @@ def learning_summary(*, user, target: int, today: datetime.date | None = None) -
 
 # --- Rotation sessions
 
+def _membership_region_paths(user) -> set[str]:
+    """The paths of the regions of the user's active committees and of every region above them."""
+    paths = set()
+    for path in Membership.objects.active().filter(person=user).values_list("committee__region__path", flat=True):
+        paths.update(path[:end] for end in range(Region.steplen, len(path) + 1, Region.steplen))
+    return paths
+
+
 def sessions_visible_to(*, user) -> QuerySet[RotationSession]:
     """Bureau staff: sessions in their jurisdiction. Lecturers: sessions they teach. Learners: sessions in the
     county/banner of any committee they belong to."""
@@ -343,9 +430,7 @@ def sessions_visible_to(*, user) -> QuerySet[RotationSession]:
     if people_permissions.is_lecturer(user):
         return sessions.filter(lecturers=user)
     if people_permissions.is_learner(user):
-        paths = set()
-        for path in Membership.objects.active().filter(person=user).values_list("committee__region__path", flat=True):
-            paths.update(path[:end] for end in range(Region.steplen, len(path) + 1, Region.steplen))
+        paths = _membership_region_paths(user)
         return sessions.annotate(
             county_path=Left("township__path", Length("township__path") - Region.steplen)
         ).filter(county_path__in=paths)

@@ -14,5 +14,6 @@ urlpatterns = [
     path("sessions/report/", views.session_report, name="session_report"),
     path("sessions/<int:session_id>/", views.session_detail, name="session"),
     path("sessions/<int:session_id>/sign-up/", views.session_sign_up, name="session_sign_up"),
+    path("search/", views.search, name="search"),
     path("check-in/<str:code>/", views.check_in, name="check_in"),
 ]

@@ -223,6 +223,13 @@ def session_sign_up(request, session_id):
     return redirect("courses:sessions")
 
 
+@login_required
+def search(request):
+    q = request.GET.get("q", "").strip()[:100]
+    results = selectors.learning_search(q=q) if q else None
+    return render(request, "courses/search.html", {"q": q, "results": results})
+
+
 @learner_required
 def check_in(request, code):
     """Where a session's QR code leads. Showing the page records nothing; the learner confirms with a button."""

@@ -81,6 +81,13 @@ register_menu_entry(
 
 
 @hooks.register("learner_home_panels")
+def next_steps_panel(request):
+    """Continue where I stopped, sessions nearby and new modules: first on the learner's home."""
+    return render_to_string("courses/panels/next_steps.html", {"steps": selectors.next_steps(user=request.user)},
+                            request=request)
+
+
+@hooks.register("learner_home_panels")
 def learning_panel(request):
     target = BureauSettings.for_request(request).annual_hours_target
     summary = selectors.learning_summary(user=request.user, target=target)
@@ -107,3 +114,4 @@ def lecturers_add_only_to_their_own_modules(request, parent_page, page_class):
         messages.error(request, _("You can add lessons only to modules you own or teach."))
         return redirect("wagtailadmin_explore", parent_page.pk)
     return None
+

@@ -1,6 +1,9 @@
 """People and organisations: users, the region tree, mediation committees and their members."""
 
+import re
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -250,6 +253,23 @@ class Membership(models.Model):
         return self.joined_on <= today and (self.left_on is None or self.left_on > today)
 
 
+
+PHONE_AT_LINE_END = re.compile(r"^(?P<office>.*?)\s*(?P<phone>[0-9][0-9-]{5,18}[0-9])$")
+
+
+def justice_office_line(line: str) -> tuple[str, str]:
+    """"树林召镇司法所 0477-5123456" → ("树林召镇司法所", "0477-5123456"); a line without a number at its end is
+    all office."""
+    match = PHONE_AT_LINE_END.match(line.strip())
+    return (match["office"], match["phone"]) if match else (line.strip(), "")
+
+
+def validate_justice_office_phones(value: str) -> None:
+    wrong = [line.strip() for line in value.splitlines() if line.strip() and not justice_office_line(line)[1]]
+    if wrong:
+        raise ValidationError(_("Each line needs the office and its phone number of digits, e.g. “树林召镇司法所 "
+                                "0477-5123456”. Check: %(line)s"), params={"line": wrong[0]})
+
 @register_setting(icon="site")
 class BureauSettings(BaseSiteSetting):
     """Who runs this site and the training targets it sets. Targets are per bureau, never hard-coded."""
@@ -268,17 +288,18 @@ class BureauSettings(BaseSiteSetting):
         help_text=_("How long a login slip's code works unless the slip's page says otherwise."),
     )
     justice_office_phones = models.TextField(
-        _("township justice offices' phones"), blank=True,
-        help_text=_("One office a line, e.g. “树林召镇司法所 0477-5123456”. Shown to people who forgot their "
-                    "password and cannot reset it by SMS or email."),
+        _("township justice offices' phones"), blank=True, validators=[validate_justice_office_phones],
+        help_text=_("One office a line, e.g. “树林召镇司法所 0477-5123456”. Shown on the help page and to people "
+                    "who forgot their password and cannot reset it by SMS or email."),
     )
 
     panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target"),
               FieldPanel("activation_code_days"), FieldPanel("justice_office_phones")]
 
     @property
-    def justice_office_phone_lines(self) -> list[str]:
-        return [line.strip() for line in self.justice_office_phones.splitlines() if line.strip()]
+    def justice_offices(self) -> list[tuple[str, str]]:
+        """(office, phone) for each line of ``justice_office_phones``."""
+        return [justice_office_line(line) for line in self.justice_office_phones.splitlines() if line.strip()]
 
     class Meta:
         verbose_name = _("bureau settings")

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("learning/", views.learner_home, name="learner_home"),
     path("bureau/", views.bureau_home, name="bureau_home"),
+    path("help/", views.help_page, name="help"),
     path("profile/", views.profile, name="profile"),
     path("notices/", views.notices, name="notices"),
     path("notices/read/", views.notices_read, name="notices_read"),

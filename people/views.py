@@ -16,7 +16,7 @@ from . import permissions, roster, selectors, services, sms
 from .decorators import bureau_staff_required, learner_required
 from .exceptions import PeopleError
 from .forms import ActivationForm, ResetCodeForm, ResetCodeRequestForm, RosterUploadForm, SlipForm
-from .models import AccessCode
+from .models import AccessCode, BureauSettings
 from .navigation import home_panels, region_url
 from .network import client_ip
 from .person_picker import person_label
@@ -45,6 +45,11 @@ def learner_home(request):
         "memberships": selectors.learner_memberships(user=request.user),
         "panels": home_panels(request, "learner_home_panels"),
     })
+
+
+def help_page(request):
+    """How to study, sign in and check in; open to everyone, since people who cannot sign in need it most."""
+    return render(request, "people/help.html", {"offices": BureauSettings.for_request(request).justice_offices})
 
 
 @bureau_staff_required
@@ -203,7 +208,7 @@ def password_forgotten(request):
     """Every way back in that this site offers: an SMS code, an email link, or the township justice office."""
     return render(request, "registration/password_forgotten.html", {
         "sms_enabled": sms.enabled(),
-        "offices": selectors.bureau_settings().justice_office_phone_lines,
+        "offices": selectors.bureau_settings().justice_offices,
     })
 
 

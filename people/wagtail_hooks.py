@@ -40,6 +40,9 @@ register_menu_entry(name="learning", label=_("My learning"), url_name="people:le
                     shown=permissions.is_learner)
 register_menu_entry(name="bureau", label=_("My jurisdiction"), url_name="people:bureau_home", order=10,
                     shown=permissions.is_bureau_staff)
+# Not in bureau staff's menu, which is already full on a desktop: the help is written for learners.
+register_menu_entry(name="help", label=_("Help"), url_name="people:help", order=80,
+                    shown=lambda user: not permissions.is_bureau_staff(user))
 register_menu_entry(name="admin", label=_("Content admin"), url_name="wagtailadmin_home", order=90,
                     shown=permissions.can_use_admin)
 

@@ -178,7 +178,7 @@ def test_without_sms_the_page_offers_email_and_the_justice_offices(client, setti
     row.save()
     page = client.get(reverse("password_forgotten")).content.decode()
     assert reverse("password_reset_sms") not in page and reverse("password_reset") in page
-    assert "树林召镇司法所 0477-5123456" in page and "吉格斯太镇司法所 0477-5234567" in page
+    assert '树林召镇司法所 <a href="tel:0477-5123456"' in page and '吉格斯太镇司法所 <a href="tel:0477-5234567"' in page
     assert client.get(reverse("password_reset_sms")).status_code == 404
 
 
