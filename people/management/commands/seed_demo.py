@@ -2,8 +2,10 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 
 
 class Command(BaseCommand):
@@ -18,7 +20,9 @@ class Command(BaseCommand):
                 if find_spec(f"{config.name}.demo") is None:
                     continue
                 logins += import_module(f"{config.name}.demo").seed(self.stdout) or []
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in at http://127.0.0.1:8000/accounts/login/"))
+        # The address the demo serves on (bin/demo's PORT; see WAGTAILADMIN_BASE_URL in config/settings/base.py).
+        login_url = settings.WAGTAILADMIN_BASE_URL.rstrip("/") + reverse("login")
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Log in at {login_url}"))
         width = max(len(role) for role, _u, _p in logins)
         for role, username, password in logins:
             self.stdout.write(f"  {role:<{width}}  {username:<10} {password}")
