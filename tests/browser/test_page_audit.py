@@ -32,7 +32,7 @@ SKIP = re.compile(r"^/(admin|documents|api|accounts/logout|i18n)/|[?&](export|fo
 # Latin words a Chinese page may show: formats, standards, units, and names that are Latin in Chinese too.
 ALLOWED_WORDS = {
     "PDF", "QR", "XLSX", "CSV", "JSON", "Excel", "UTF", "GBK", "BOM", "ID", "URL", "JWT", "Open", "Badges",
-    "did", "web", "JWKS", "API", "OK", "WeChat", "Ed25519", "VC", "Word", "WPS", "SVG", "min", "Demo", "LPR",
+    "did", "web", "JWKS", "API", "OK", "WeChat", "Ed25519", "VC", "Word", "WPS", "SVG", "min", "Demo", "LPR", "ZIP",
 }
 MAIN_ACTIONS = ("main .button, main button[type=submit], .menu-toggle, .lang button, .filter-list label, "
                 ".roster-row, .row-card h3 a, .nav-group summary, .site-nav a")
