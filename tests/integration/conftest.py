@@ -49,6 +49,7 @@ def celery_worker_process(transactional_db, tmp_path):
         "EMAIL_URL": "filemail://",
         "EMAIL_FILE_PATH": str(mail_dir),
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "PRIVATE_MEDIA_ROOT": str(tmp_path / "private"),
     }
     log = open(log_path, "w")  # noqa: SIM115  (closed at teardown)
     worker = subprocess.Popen(
@@ -66,7 +67,7 @@ def celery_worker_process(transactional_db, tmp_path):
     app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue)
     try:
         yield {"mail_dir": mail_dir, "log": log_path, "queue": queue, "pid": worker.pid, "env": env,
-               "media": tmp_path / "media"}
+               "media": tmp_path / "media", "private": tmp_path / "private"}
     finally:
         app.conf.update(saved)
         worker.terminate()

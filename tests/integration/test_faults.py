@@ -65,7 +65,7 @@ def test_a_worker_killed_while_rendering_leaves_every_certificate_with_one_pdf(c
     assert len(certificates) == 12 and len({c.holder_id for c in certificates}) == 12
     names = [c.pdf.name for c in certificates]
     assert len(set(names)) == 12
-    media = [p.name for p in (celery_worker_process["media"] / "certificates" / "pdf").rglob("*.pdf")]
+    media = [p.name for p in (celery_worker_process["private"] / "certificates").rglob("*.pdf")]
     assert sorted(media) == sorted(name.rsplit("/", 1)[1] for name in names)  # one file each, no stray copies
 
 
@@ -224,7 +224,10 @@ def test_answers_survive_a_restarted_app_server(transactional_db, tmp_path):
     learner = factories.mediator()
     questions = [af.question() for _ in range(6)]
     attempt = assessment_services.attempt_start(user=learner, quiz=af.quiz(questions=questions))
-    rows = list(attempt.questions.order_by("position").values_list("choice_order", flat=True))
+    # The page answers with the attempt's opaque choice tokens (in its shuffled order); the server stores ids.
+    rows = list(attempt.questions.order_by("position"))
+    tokens = [list(row.choice_tokens())[:2] for row in rows]
+    choice_id = {token: pk for row in rows for token, pk in row.choice_tokens().items()}
     browser = Client()
     browser.force_login(learner)  # a session row the server reads from the same database
     cookies = {"sessionid": browser.cookies["sessionid"].value, "csrftoken": "k" * 32}
@@ -233,7 +236,7 @@ def test_answers_survive_a_restarted_app_server(transactional_db, tmp_path):
         port = sock.getsockname()[1]
     log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115  (closed below)
     server = _gunicorn(port, log)
-    saver = Saver(port, attempt.pk, cookies, [order[:2] for order in rows])
+    saver = Saver(port, attempt.pk, cookies, tokens)
     try:
         assert wait_for(lambda: _up(port), timeout=20), (tmp_path / "gunicorn.log").read_text()
         saver.start()
@@ -257,4 +260,4 @@ def test_answers_survive_a_restarted_app_server(transactional_db, tmp_path):
     stored = dict(AttemptQuestion.objects.filter(attempt=attempt).values_list("position", "response"))
     assert len(stored) == len(questions)  # one row per question: no retry made a second one
     assert {position: response["choices"] for position, response in stored.items() if response} == \
-        saver.acknowledged
+        {position: [choice_id[token] for token in answer] for position, answer in saver.acknowledged.items()}
