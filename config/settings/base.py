@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "courses.apps.CoursesConfig",
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
+    "training.apps.TrainingConfig",
     "grading.apps.GradingConfig",
     "dashboard.apps.DashboardConfig",
     "rotation.apps.RotationConfig",
