@@ -8,14 +8,16 @@ from decimal import Decimal
 
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt
 from certificates.models import Certificate
 from certificates.verification import mask_name
-from courses.models import Enrolment, ScenarioRun, SessionAttendance
+from courses.models import Enrolment, ModuleCategory, ScenarioRun, SessionAttendance
 from people import permissions
 from people.models import Committee, Grade, Membership, Region, User
 from training import selectors as training_selectors
+from training.models import AnnualReview
 
 from . import permissions as grading_permissions
 from .models import ArchiveExport, CaseFigures, GradeAward, GradeRule, GradingCandidate, GradingRound
@@ -191,9 +193,42 @@ def round_candidates(*, user, grading_round: GradingRound) -> list[GradingCandid
         .select_related("membership__person", "membership__committee__region", "grade", "current_grade",
                         "decided_by"))
     for candidate in candidates:
+        candidate.checks = check_lines(candidate.evidence)
         candidate.may_decide = grading_permissions.may_rate(user, level=candidate.rated_by,
                                                             region=candidate.membership.committee.region)
     return candidates
+
+
+CHECK_LABELS = {
+    "years_of_service": _("Years of service"),
+    "cases": _("Cases mediated in the period"),
+    "success_percent": _("Success rate (%)"),
+    "training_hours": _("Training hours in the period"),
+    "annual_review": _("Last annual review"),
+    "years_in_grade_below": _("Years in the current grade"),
+}
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    label: str
+    required: str
+    actual: str
+    ok: bool
+
+
+def check_lines(evidence: dict) -> list[CheckLine]:
+    """The evidence of a candidacy as the page shows it: what the rule asks, what the person has."""
+    outcomes = dict(AnnualReview.Outcome.choices)
+    lines = []
+    for check in evidence.get("checks", []):
+        required, actual = check["required"], check["actual"]
+        if check["key"] == "annual_review":
+            required = outcomes["passed"]
+            year, _sep, outcome = actual.partition(":")
+            actual = f"{year} {outcomes.get(outcome, outcome)}" if actual else "—"
+        lines.append(CheckLine(CHECK_LABELS[check["key"]], required, actual or "—", check["ok"]))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -272,12 +307,13 @@ def archive(*, person: User) -> Archive:
     year_set = {local(e.completed_at).year for e in enrolments} | {
         local(a.session.starts_at).year for a in attendances} | {local(a.submitted_at).year for a in attempts} | {
         local(r.finished_at).year for r in runs}
+    category_names = dict(ModuleCategory.objects.values_list("code", "name"))
     years = []
     for year in sorted(year_set, reverse=True):
         hours = training_selectors.hours_by_category(
             person_ids=[person.pk], start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31)).get(person.pk, {})
         years.append(ArchiveYear(
-            year=year, hours={str(category): value for category, value in hours.items()},
+            year=year, hours={category_names.get(code, ""): value for code, value in sorted(hours.items())},
             modules=[e for e in enrolments if local(e.completed_at).year == year],
             sessions=[a for a in attendances if local(a.session.starts_at).year == year],
             attempts=[a for a in attempts if local(a.submitted_at).year == year],

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from people.audit import audit
 from people.models import Grade, Membership, Region, User
-from people.pdf import render_pdf
+from people.pdf import register_font, render_pdf
 from people.selectors import bureau_settings
 from people.tasks import enqueue
 
@@ -221,7 +221,7 @@ def archive_pdf(*, person: User) -> bytes:
     """The printable training archive of one person (Chinese font, the bureau's name)."""
     return render_pdf("grading/archive_pdf.html", {
         "archive": selectors.archive(person=person), "bureau_name": bureau_settings().bureau_name,
-        "printed_on": timezone.localdate()})
+        "printed_on": timezone.localdate(), "font_name": register_font()})
 
 
 def archive_file_name(person: User) -> str:
