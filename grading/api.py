@@ -70,7 +70,7 @@ class CaseFiguresViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
             return queryset
         query = CaseFiguresFilter(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        filters = {key: value for key, value in query.validated_data.items()}
+        filters = dict(query.validated_data)
         if "person" in filters:
             filters["person_id"] = filters.pop("person")
         return queryset.filter(**filters)

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from dateutil.relativedelta import relativedelta
 from django.db.models import Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +71,13 @@ def next_grade(grades: list[Grade], current: Grade | None) -> Grade | None:
 
 
 def _years(since: datetime.date, until: datetime.date) -> float:
+    """For the page: years between two dates, to one decimal."""
     return round((until - since).days / 365.25, 1)
+
+
+def _full_years(since: datetime.date, until: datetime.date, years: int) -> bool:
+    """Whether ``years`` full years have passed from ``since`` to ``until`` (an anniversary, not a rounding)."""
+    return since + relativedelta(years=years) <= until
 
 
 @dataclass
@@ -147,7 +154,7 @@ def eligibility(*, region: Region, year: int, as_of: datetime.date | None = None
         review = reviews.get(pid)
         checks = [
             Check("years_of_service", str(rule.min_years_of_service), str(service),
-                  service >= rule.min_years_of_service),
+                  _full_years(first_joined[pid], as_of, rule.min_years_of_service)),
             Check("cases", str(rule.min_cases), str(mediated), mediated >= rule.min_cases),
             Check("success_percent", str(rule.min_success_percent), "" if success is None else str(success),
                   success is not None and success >= rule.min_success_percent),
@@ -160,7 +167,7 @@ def eligibility(*, region: Region, year: int, as_of: datetime.date | None = None
             since = held_since.get(membership.pk, membership.joined_on)
             held = _years(since, as_of)
             checks.append(Check("years_in_grade_below", str(rule.years_in_grade_below), str(held),
-                                held >= rule.years_in_grade_below))
+                                _full_years(since, as_of, rule.years_in_grade_below)))
         evidence = {"as_of": as_of.isoformat(), "period": [period.start, period.stop - 1],
                     "checks": [check.__dict__ for check in checks]}
         found.append(Eligibility(membership=membership, grade=grade, rule=rule, evidence=evidence))
