@@ -63,7 +63,8 @@ def world(db) -> World:
     villages = [factories.region(parent=t, name=f"{t.name}一村", level=Region.Level.VILLAGE) for t in townships]
     committee = factories.CommitteeFactory(region=villages[0], name="甲镇一村人民调解委员会")
     other_committee = factories.CommitteeFactory(region=villages[1], name="乙镇一村人民调解委员会")
-    grades = {rank: Grade.objects.create(name=f"{'一二三四'[rank - 1]}级人民调解员", rank=rank) for rank in (1, 2, 3, 4)}
+    grades = {rank: Grade.objects.create(name=f"{'一二三四'[rank - 1]}级人民调解员", rank=rank)
+              for rank in (1, 2, 3, 4)}
     rules = {rank: GradeRule.objects.create(
         region=county, grade=grade, rated_by=Region.Level.COUNTY if rank >= 3 else Region.Level.CITY,
         min_years_of_service=2, period_years=2, min_cases=50, min_success_percent=85,
