@@ -139,6 +139,7 @@ class ReviewRun(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
+    history = models.JSONField(_("history"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("annual review run")
@@ -169,6 +170,7 @@ class AnnualReview(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
+    history = models.JSONField(_("history"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("annual review")
