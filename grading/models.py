@@ -63,7 +63,7 @@ class GradeRule(models.Model):
     min_years_of_service = models.PositiveSmallIntegerField(_("minimum years of service"), default=2)
     period_years = models.PositiveSmallIntegerField(
         _("period (years)"), default=2,
-        help_text=_("Cases and training hours are counted over this many calendar years before the round's year."))
+        help_text=_("Cases and training hours are counted over this many calendar years, the round's year the last."))
     min_cases = models.PositiveIntegerField(_("minimum cases mediated in the period"), default=50)
     min_success_percent = models.PositiveSmallIntegerField(_("minimum success rate (%)"), default=85)
     min_training_hours = models.DecimalField(_("minimum training hours in the period"), max_digits=6,

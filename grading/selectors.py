@@ -102,9 +102,10 @@ class Eligibility:
 
 def eligibility(*, region: Region, year: int, as_of: datetime.date | None = None) -> list[Eligibility]:
     """For every active mediator in ``region``: the next grade up, the rule that governs it and the evidence —
-    years of service, cases and success rate over the rule's period (calendar years before ``year``), training
-    hours in that period, the last annual review, and years holding the current grade. A constant number of
-    queries per distinct rule period."""
+    years of service, cases and success rate over the rule's period (the calendar years up to and including the
+    round's ``year``: a 2026 round weighs 2025–2026 for a two-year period), training hours in that period, the
+    last annual review, and years holding the current grade. A constant number of queries per distinct rule
+    period."""
     as_of = as_of or timezone.localdate()
     grades = list(Grade.objects.all())
     rules = rules_for_region(region)
@@ -130,12 +131,12 @@ def eligibility(*, region: Region, year: int, as_of: datetime.date | None = None
     longest = max(rule.period_years for _membership, _grade, rule in targets)
     cases: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     for person_id, figure_year, mediated, settled in CaseFigures.objects.filter(
-            person_id__in=person_ids, year__gte=year - longest, year__lt=year).values_list(
+            person_id__in=person_ids, year__gt=year - longest, year__lte=year).values_list(
             "person_id", "year", "cases_mediated", "cases_successful"):
         cases[person_id][figure_year] = (mediated, settled)
     hours_by_period = {
         period: training_selectors.hours_by_category(
-            person_ids=person_ids, start=datetime.date(year - period, 1, 1), end=datetime.date(year - 1, 12, 31))
+            person_ids=person_ids, start=datetime.date(year - period + 1, 1, 1), end=datetime.date(year, 12, 31))
         for period in {rule.period_years for _membership, _grade, rule in targets}}
     reviews = training_selectors.latest_reviews(person_ids=person_ids)
     # The current grade is held since the membership's last grade change (or since joining, for a grade the
@@ -145,7 +146,7 @@ def eligibility(*, region: Region, year: int, as_of: datetime.date | None = None
     found = []
     for membership, grade, rule in targets:
         pid = membership.person_id
-        period = range(year - rule.period_years, year)
+        period = range(year - rule.period_years + 1, year + 1)
         mediated = sum(cases[pid].get(y, (0, 0))[0] for y in period)
         settled = sum(cases[pid].get(y, (0, 0))[1] for y in period)
         success = round(100 * settled / mediated, 1) if mediated else None

@@ -49,7 +49,7 @@ def train(person, hours, on=datetime.date(YEAR - 1, 6, 1)):
                                     status=ExternalTraining.Status.APPROVED, recorded_by=person)
 
 
-def cases(person, mediated, settled, years=(YEAR - 2, YEAR - 1)):
+def cases(person, mediated, settled, years=(YEAR - 1, YEAR)):
     for year in years:
         CaseFigures.objects.create(person=person, year=year, cases_mediated=mediated, cases_successful=settled,
                                    source=CaseFigures.Source.MANUAL)

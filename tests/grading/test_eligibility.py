@@ -24,7 +24,7 @@ def test_a_mediator_meeting_every_requirement_is_eligible_for_the_lowest_grade(w
     assert checks["cases"]["actual"] == "50" and checks["success_percent"]["actual"] == "88.0"
     assert checks["training_hours"]["ok"] and checks["annual_review"]["ok"]
     assert "years_in_grade_below" not in checks  # no grade below the lowest
-    assert result.evidence["period"] == [YEAR - 2, YEAR - 1]
+    assert result.evidence["period"] == [YEAR - 1, YEAR]
 
 
 @pytest.mark.parametrize(("mediated", "settled", "eligible"), [
@@ -34,14 +34,14 @@ def test_a_mediator_meeting_every_requirement_is_eligible_for_the_lowest_grade(w
     (49, 49, False),   # one case short
 ])
 def test_cases_and_success_rate_at_their_boundaries(world, mediated, settled, eligible):
-    cases(world.mediator, mediated, settled, years=(YEAR - 1,))
+    cases(world.mediator, mediated, settled, years=(YEAR,))
     train(world.mediator, 20)
     passed_review(world.mediator)
     assert found(world)[world.mediator.pk].eligible is eligible
 
 
 def test_cases_outside_the_period_do_not_count(world):
-    cases(world.mediator, 60, 60, years=(YEAR - 3, YEAR))  # before the period, and the round's own year
+    cases(world.mediator, 60, 60, years=(YEAR - 2, YEAR + 1))  # before the period, and after the round's year
     train(world.mediator, 20)
     passed_review(world.mediator)
     checks = {c["key"]: c for c in found(world)[world.mediator.pk].evidence["checks"]}
