@@ -1,4 +1,5 @@
-"""Demo grading for Dalad Banner: the banner's grade rules (Guangdong's figures: two years, 50 cases, 85 %),
+"""Demo grading for Dalad Banner: the banner's grade rules (for grade 3 Guangdong's figures: two years, 50 cases,
+85 %; training hours low enough for the demo's few months of records),
 two years of case figures for every mediator, and this year's grading round in its publication period (公示).
 Training archives need no seeding: each is computed from the records when it is opened.
 
@@ -20,7 +21,7 @@ COUNTY_CODE = "150621"
 # rank → (rated by, years of service, cases in the period, success %, training hours, review passed, years below)
 RULES = {
     4: (Region.Level.COUNTY, 1, 20, 80, Decimal(4), False, 0),
-    3: (Region.Level.COUNTY, 2, 50, 85, Decimal(8), False, 2),
+    3: (Region.Level.COUNTY, 2, 50, 85, Decimal(6), False, 2),
     2: (Region.Level.CITY, 4, 80, 90, Decimal(20), True, 2),
     1: (Region.Level.CITY, 6, 120, 92, Decimal(30), True, 3),
 }

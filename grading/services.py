@@ -168,6 +168,18 @@ def candidate_decide(*, candidate: GradingCandidate, decided_by: User, approve: 
     return locked
 
 
+def round_approve_remaining(*, grading_round: GradingRound, decided_by: User) -> int:
+    """Approve, in one go, every candidacy still waiting that ``decided_by`` may rate (the others stay waiting
+    for staff of their level). All or nothing; returns how many were approved."""
+    with transaction.atomic():
+        pending = grading_round.candidates.filter(decision=GradingCandidate.Decision.PENDING).select_related(
+            "membership__committee__region")
+        mine = [c for c in pending if may_rate(decided_by, level=c.rated_by, region=c.membership.committee.region)]
+        for candidate in mine:
+            candidate_decide(candidate=candidate, decided_by=decided_by, approve=True)
+    return len(mine)
+
+
 def _require_runner(grading_round: GradingRound, user: User) -> None:
     if not may_run_round(user, grading_round.region):
         raise NotAllowed(_("Grading rounds are run by bureau staff at county level or above."))

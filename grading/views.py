@@ -105,7 +105,7 @@ def candidate_decide(request, pk, candidate_pk):
 @require_POST
 @bureau_staff_required
 def round_step(request, pk, step):
-    """Publish (with the period), file, or apply a round."""
+    """Approve the remaining candidates, publish (with the period), file, or apply a round."""
     grading_round = _round(request, pk)
     try:
         if step == "publish":
@@ -114,6 +114,9 @@ def round_step(request, pk, step):
                 raise GradingError(_("The publication lasts between 1 and 60 days."))
             services.round_publish(grading_round=grading_round, published_by=request.user,
                                    days=form.cleaned_data["days"])
+        elif step == "approve-rest":
+            approved = services.round_approve_remaining(grading_round=grading_round, decided_by=request.user)
+            messages.success(request, _("%(count)d candidates approved.") % {"count": approved})
         elif step == "file":
             services.round_file(grading_round=grading_round, filed_by=request.user)
         elif step == "apply":
