@@ -73,7 +73,7 @@ def _round_in_publication(county: Region, today) -> None:
     candidates = list(grading_round.candidates.select_related("membership__committee__region").order_by("pk"))
     for index, candidate in enumerate(candidates):
         by = bureau if candidate.rated_by == Region.Level.COUNTY else admin
-        rejected = index % 7 == 6
+        rejected = index % 5 == 4
         services.candidate_decide(candidate=candidate, decided_by=by, approve=not rejected,
                                   reason=REJECTION if rejected else "")
     services.round_publish(grading_round=grading_round, published_by=bureau, days=10,
