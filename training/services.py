@@ -139,7 +139,7 @@ def _duty_reminder_send(*, person: User, progress) -> int:
                                                                    "duty": progress.duty.name},
                     body=_("%(done)s of %(required)s hours done.") % {
                         "done": hours_text(progress.hours_done), "required": hours_text(progress.hours_required)},
-                    url=reverse("learner_home"))
+                    url=reverse("people:learner_home"))
     except IntegrityError:  # already reminded (another run got there first)
         return 0
     return 1
