@@ -54,7 +54,7 @@ def test_bureau_sets_a_duty_mediator_attends_and_the_annual_review_passes(deskto
         desktop.select_option("select[name=kind]", value="annual")
         desktop.fill("input[name=hours]", "3")
         desktop.locator("input[name=categories]").nth(4).check()  # E 实践
-        desktop.locator("button[type=submit]").first.click()
+        desktop.click("button.action-save")
         desktop.wait_for_load_state()
         assert DUTY in desktop.content()
 
