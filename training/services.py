@@ -8,6 +8,7 @@ import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -71,20 +72,27 @@ def _move(obj, *, field: str, moves: dict[str, set[str]], new: str, by: User | N
 # --- External training
 
 @transaction.atomic
-def external_training_record(*, person: User, title: str, hours: Decimal, completed_on: datetime.date,
+def external_training_record(*, people: list[User], title: str, hours: Decimal, completed_on: datetime.date,
                              document, recorded_by: User, category: ModuleCategory | None = None
-                             ) -> ExternalTraining:
-    """Record training taken elsewhere, with its document (kept in private storage). Counts once approved."""
+                             ) -> list[ExternalTraining]:
+    """Record training the ``people`` took elsewhere, with its document (a copy per person, in private storage).
+    All or none. Counts once approved."""
     if hours <= 0:
         raise TrainingError(_("Hours must be more than zero."))
     if completed_on > timezone.localdate():
         raise TrainingError(_("The training cannot end in the future."))
-    record = ExternalTraining(person=person, title=title.strip(), hours=hours, completed_on=completed_on,
-                              document=document, recorded_by=recorded_by, category=category, status="")
-    _move(record, field="status", moves=EXTERNAL_TRAINING_MOVES, new=ExternalTraining.Status.PENDING,
-          by=recorded_by)
-    audit(instance=record, action="training.external_record", actor=recorded_by, hours=str(hours))
-    return record
+    document.seek(0)
+    content = document.read()
+    records = []
+    for person in people:
+        record = ExternalTraining(person=person, title=title.strip(), hours=hours, completed_on=completed_on,
+                                  document=ContentFile(content, name=document.name), recorded_by=recorded_by,
+                                  category=category, status="")
+        _move(record, field="status", moves=EXTERNAL_TRAINING_MOVES, new=ExternalTraining.Status.PENDING,
+              by=recorded_by)
+        audit(instance=record, action="training.external_record", actor=recorded_by, hours=str(hours))
+        records.append(record)
+    return records
 
 
 @transaction.atomic
@@ -129,9 +137,9 @@ def _duty_reminder_send(*, person: User, progress) -> int:
                     person=person,
                     title=_("Training due on %(due)s: %(duty)s") % {"due": progress.due.isoformat(),
                                                                    "duty": progress.duty.name},
-                    body=_("%(done)s of %(required)s hours done.") % {"done": progress.hours_done,
-                                                                      "required": progress.hours_required},
-                    url=reverse("learner_home"))
+                    body=_("%(done)s of %(required)s hours done.") % {
+                        "done": hours_text(progress.hours_done), "required": hours_text(progress.hours_required)},
+                    url=reverse("people:learner_home"))
     except IntegrityError:  # already reminded (another run got there first)
         return 0
     return 1
@@ -199,7 +207,13 @@ def failed_duties_reason(progress) -> str:
     """Why a review does not pass, in the site's language: each unmet duty with its hours."""
     with translation.override(settings.LANGUAGE_CODE):
         return "；".join(_("%(duty)s: %(done)s of %(required)s hours") % {
-            "duty": p.duty.name, "done": p.hours_done, "required": p.hours_required} for p in progress if not p.met)
+            "duty": p.duty.name, "done": hours_text(p.hours_done), "required": hours_text(p.hours_required)}
+            for p in progress if not p.met)
+
+
+def hours_text(hours: Decimal) -> str:
+    """4.0 → "4", 2.5 → "2.5"."""
+    return format(hours.normalize(), "f")
 
 
 @transaction.atomic
