@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people.files import private_name, private_storage
 from people.models import Committee, Grade, Membership, Region
+from people.status import StatusChangeBase
 
 
 class CaseFigures(models.Model):
@@ -94,21 +95,14 @@ def _public_code() -> str:
 
 
 class GradingRound(models.Model):
-    """One round of 等级评定 in a bureau's region. Status moves only through
-    ``grading.services.round_set_status``, which records each move (``GradingRoundStatusChange``)."""
+    """One round of 等级评定 in a bureau's region. Status moves only through ``people.status.status_change`` with
+    ``grading.services.ROUND_MACHINE`` (forward only), which records each move (``GradingRoundStatusChange``)."""
 
     class Status(models.TextChoices):
         REVIEWING = "reviewing", _("Under review")
         PUBLISHED = "published", _("Published (公示)")
         FILED = "filed", _("Filed (备案)")
         APPLIED = "applied", _("Applied to memberships")
-
-    TRANSITIONS = {
-        Status.REVIEWING: {Status.PUBLISHED},
-        Status.PUBLISHED: {Status.FILED},
-        Status.FILED: {Status.APPLIED},
-        Status.APPLIED: set(),
-    }
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT,
                                related_name="grading_rounds")
@@ -141,25 +135,18 @@ class GradingRound(models.Model):
         return reverse("grading:public_round", args=[self.public_code])
 
 
-class GradingRoundStatusChange(models.Model):
-    """One move of a round's status: who, when, why."""
+class GradingRoundStatusChange(StatusChangeBase):
+    """One move of a round's status: who, when, why (written by ``people.status.status_change``)."""
 
     round = models.ForeignKey(GradingRound, verbose_name=_("grading round"), on_delete=models.CASCADE,
                               related_name="status_changes")
-    old_status = models.CharField(_("from"), max_length=16, choices=GradingRound.Status.choices, blank=True)
-    new_status = models.CharField(_("to"), max_length=16, choices=GradingRound.Status.choices)
-    changed_at = models.DateTimeField(_("when"), default=timezone.now)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(_("reason"), blank=True)
 
-    class Meta:
+    class Meta(StatusChangeBase.Meta):
         verbose_name = _("grading round status change")
         verbose_name_plural = _("grading round status changes")
-        ordering = ["changed_at", "pk"]
 
-    def __str__(self):
-        return f"{self.round_id}: {self.old_status or '-'} → {self.new_status}"
+    def get_new_status_display(self) -> str:
+        return str(GradingRound.Status(self.new_status).label)
 
 
 class GradingCandidate(models.Model):

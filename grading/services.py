@@ -16,16 +16,18 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from people.audit import audit
 from people.models import Grade, Membership, Region, User
 from people.pdf import register_font, render_pdf
 from people.selectors import bureau_settings
+from people.status import CREATING, StatusMachine, status_change
 from people.tasks import enqueue
 
 from . import case_import, selectors
 from .exceptions import GradingError, NotAllowed
-from .models import ArchiveExport, CaseFigures, GradeAward, GradingCandidate, GradingRound, GradingRoundStatusChange
+from .models import ArchiveExport, CaseFigures, GradeAward, GradingCandidate, GradingRound
 from .permissions import may_rate, may_run_round
 
 Status = GradingRound.Status
@@ -114,19 +116,21 @@ def membership_grade_apply(*, membership: Membership, grade: Grade | None, award
 
 # --- Rounds -------------------------------------------------------------------------------------------------------
 
-@transaction.atomic
+# A round only moves forward: under review → published (公示) → filed (备案) → applied.
+ROUND_MACHINE = StatusMachine(
+    transitions={CREATING: {Status.REVIEWING}, Status.REVIEWING: {Status.PUBLISHED},
+                 Status.PUBLISHED: {Status.FILED}, Status.FILED: {Status.APPLIED}, Status.APPLIED: set()},
+    history="grading.GradingRoundStatusChange", subject="round", error=GradingError,
+    refusal=gettext_lazy("A round that is “%(old)s” cannot become “%(new)s”."))
+
+
 def round_set_status(*, grading_round: GradingRound, new_status: str, changed_by: User | None,
-                     reason: str = "") -> GradingRound:
-    """The one way a round's status changes: forward only (``GradingRound.TRANSITIONS``), each move recorded."""
-    locked = GradingRound.objects.select_for_update().get(pk=grading_round.pk)
-    if new_status not in GradingRound.TRANSITIONS[locked.status]:
-        raise GradingError(_("A round that is “%(old)s” cannot become “%(new)s”.") % {
-            "old": Status(locked.status).label, "new": Status(new_status).label})
-    GradingRoundStatusChange.objects.create(round=locked, old_status=locked.status, new_status=new_status,
-                                            changed_by=changed_by, reason=reason)
-    GradingRound.objects.filter(pk=locked.pk).update(status=new_status)
-    grading_round.status = new_status
-    audit(instance=locked, action="grading.round_status", actor=changed_by, old=locked.status, new=new_status)
+                     reason: str = "", **fields) -> GradingRound:
+    """The one way a round's status changes (``people.status.status_change`` with ``ROUND_MACHINE``): forward only,
+    each move recorded and audited."""
+    old = grading_round.status
+    status_change(grading_round, machine=ROUND_MACHINE, to=new_status, by=changed_by, reason=reason, **fields)
+    audit(instance=grading_round, action="grading.round_status", actor=changed_by, old=old, new=new_status)
     return grading_round
 
 
@@ -137,8 +141,8 @@ def round_open(*, region: Region, year: int, title: str, opened_by: User,
     as it stands today (kept with the candidacy, so the decision can be read later as it was taken)."""
     if not may_run_round(opened_by, region):
         raise NotAllowed(_("Grading rounds are run by bureau staff at county level or above."))
-    grading_round = GradingRound.objects.create(region=region, year=year, title=title.strip(), created_by=opened_by)
-    GradingRoundStatusChange.objects.create(round=grading_round, new_status=Status.REVIEWING, changed_by=opened_by)
+    grading_round = status_change(GradingRound(region=region, year=year, title=title.strip(), created_by=opened_by),
+                                  machine=ROUND_MACHINE, to=Status.REVIEWING, by=opened_by)
     GradingCandidate.objects.bulk_create([
         GradingCandidate(round=grading_round, membership=found.membership, grade=found.grade,
                          current_grade=found.membership.grade, rated_by=found.rule.rated_by, evidence=found.evidence)
@@ -196,12 +200,9 @@ def round_publish(*, grading_round: GradingRound, published_by: User, days: int,
     if grading_round.candidates.filter(decision=GradingCandidate.Decision.PENDING).exists():
         raise GradingError(_("Some candidates are still waiting for a decision."))
     starts_on = starts_on or timezone.localdate()
-    round_set_status(grading_round=grading_round, new_status=Status.PUBLISHED, changed_by=published_by,
-                     reason=_("Published for %(days)d days") % {"days": days})
-    GradingRound.objects.filter(pk=grading_round.pk).update(
-        publicity_starts_on=starts_on, publicity_ends_on=starts_on + datetime.timedelta(days=days))
-    grading_round.refresh_from_db()
-    return grading_round
+    return round_set_status(grading_round=grading_round, new_status=Status.PUBLISHED, changed_by=published_by,
+                            reason=_("Published for %(days)d days") % {"days": days}, publicity_starts_on=starts_on,
+                            publicity_ends_on=starts_on + datetime.timedelta(days=days))
 
 
 @transaction.atomic
