@@ -29,6 +29,8 @@ class CaseFiguresSerializer(serializers.ModelSerializer):
         fields = ["id", "person", "person_name", "year", "cases_mediated", "cases_successful", "source",
                   "updated_at"]
         read_only_fields = ["id", "source", "updated_at"]
+        extra_kwargs = {"cases_mediated": {"max_value": 100_000}, "cases_successful": {"max_value": 100_000},
+                        "year": {"min_value": 1990, "max_value": 2200}}
         # One row per person and year is the service's upsert, not a uniqueness error.
         validators = []
 

@@ -10,6 +10,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 from people import services
 from people.models import Membership
@@ -47,13 +48,18 @@ def wsgi_app():
 def test_the_api_answers_every_generated_request_without_a_server_error(wsgi_app, token):
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 11  # people: 7; certificates: verify, my certificates; coverage: region, my progress
+    # people: 7; certificates: verify, my certificates; coverage: region, my progress; grading: case figures list,
+    # one, set
+    assert len(operations) == 14
 
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         def check(case):
-            case.call_and_validate(headers={"Authorization": f"Token {token}"})
+            # Setting case figures (POST) has rules a schema cannot say (settled ≤ mediated, a person inside the
+            # jurisdiction, no future year): such a body is answered 400 with the reasons, not accepted.
+            excluded = [positive_data_acceptance] if case.method == "POST" else []
+            case.call_and_validate(headers={"Authorization": f"Token {token}"}, excluded_checks=excluded)
 
         check()
