@@ -7,16 +7,18 @@ records go through the idempotent services."""
 import datetime
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from wagtail.documents import get_document_model
 
 from people.models import Committee, DisputeCategory, Membership, Region, User
+from people.pdf import register_font, render_pdf
 
 from . import services
 from .choices import Competency
 from .demo_cases import CASES, SCENARIOS
-from .demo_content import MODULES
+from .demo_content import LAW_ART28, LAW_ART29, LAW_ART31, LAW_ART33, MODULES, PML
 from .demo_media import CLIPS, MEDIA_DIR, Clip
 from .models import (
     CaseReviewLibraryPage,
@@ -119,6 +121,35 @@ def _clip_documents() -> dict[tuple[str, str], tuple[Clip, object]]:
     return found
 
 
+HANDOUT = {
+    "lesson": ("mediation-law", "lesson-3"),
+    "title": "讲义：调解协议的效力（条文汇编）",
+    "intro": "本讲义汇集《人民调解法》中关于调解协议的条文，供学员调解时对照使用。",
+    "articles": [(PML, "第二十八条", LAW_ART28), (PML, "第二十九条", LAW_ART29), (PML, "第三十一条", LAW_ART31),
+                 (PML, "第三十三条", LAW_ART33)],
+    "footer": "调解员学院 · 人民调解法及配套规定解读",
+}
+
+
+def _handout_document():
+    """The demo's printable handout: a PDF of quoted articles made with people.pdf (found again by title)."""
+    Document = get_document_model()  # noqa: N806
+    document = Document.objects.filter(title=HANDOUT["title"]).first()
+    if document is None:
+        pdf = render_pdf("courses/handout_pdf.html", {**HANDOUT, "font_name": register_font()})
+        document = Document(title=HANDOUT["title"], file=ContentFile(pdf, name="mediation-agreement-articles.pdf"))
+        document._set_document_file_metadata()
+        document.save()
+    return document
+
+
+def _with_handout(body: list[dict], lesson_key: tuple[str, str]) -> list[dict]:
+    if lesson_key != HANDOUT["lesson"]:
+        return body
+    return [*body, {"type": "document", "value": {"document": _handout_document().pk,
+                                                   "description": "PDF，可打印后带到调解现场对照"}}]
+
+
 def _with_clip(body: list[dict], clip_and_document) -> list[dict]:
     """The lesson's text with its recording after the first block (the opening paragraph or article)."""
     if clip_and_document is None:
@@ -150,7 +181,8 @@ def _modules(menu, lecturers) -> dict[str, CourseModulePage]:
             module.lecturers.set([owner])
             module.save_revision(user=owner).publish(user=_approver())
         for number, (lesson_title, minutes, blocks) in enumerate(lessons, start=1):
-            body = _with_clip(_body(blocks), clips.get((slug, f"lesson-{number}")))
+            key = (slug, f"lesson-{number}")
+            body = _with_handout(_with_clip(_body(blocks), clips.get(key)), key)
             _publish(module, LessonPage(title=lesson_title, slug=f"lesson-{number}", minutes=minutes, body=body),
                      owner)
         modules[slug] = module
