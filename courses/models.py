@@ -26,7 +26,7 @@ from people.models import Committee
 from people.roles import StaffRole
 
 from .anonymisation import personal_data_found
-from .blocks import LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
+from .blocks import MEDIA_BLOCK_TYPES, LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
 from .choices import Audience, Outcome, ProcedureStage, WorkingMethod
 from .scenario_graph import Graph, choice_quality, graph_from_stream, graph_problems
 from .search import HanBigramSearchMixin
@@ -156,9 +156,16 @@ class LessonPage(HanBigramSearchMixin, Page):
     """One lesson of a module; lessons are studied in the module's page order."""
 
     minutes = models.PositiveSmallIntegerField(_("minutes to study"), default=30)
+    # "Done" is earned (courses.services.lesson_complete): a lesson without video or audio completes after the
+    # learner had it open this long; a lesson with one completes when most of its first video or audio was played.
+    min_read_seconds = models.PositiveIntegerField(
+        _("minimum reading time (seconds)"), default=60,
+        help_text=_("For lessons without video or audio: how long a learner must have the lesson open before it "
+                    "can be marked as studied."))
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
 
-    content_panels = Page.content_panels + [FieldPanel("minutes"), FieldPanel("body")]
+    content_panels = Page.content_panels + [FieldRowPanel([FieldPanel("minutes"), FieldPanel("min_read_seconds")]),
+                                            FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("body"), index.SearchField("han_bigram_text")]
     parent_page_types = ["courses.CourseModulePage"]
     subpage_types: list[str] = []
@@ -173,6 +180,14 @@ class LessonPage(HanBigramSearchMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["overview"] = lesson_overview(user=request.user, lesson=self)
         return context
+
+    def media_blocks(self) -> list:
+        """The lesson's video and audio blocks, in page order."""
+        return [block for block in self.body if block.block_type in MEDIA_BLOCK_TYPES]
+
+    def main_media(self):
+        """The video or audio whose playing completes the lesson: the first one (None for a text lesson)."""
+        return next(iter(self.media_blocks()), None)
 
 
 class ScenarioPage(Page):
@@ -390,6 +405,30 @@ class LessonCompletion(models.Model):
         verbose_name = _("lesson completion")
         verbose_name_plural = _("lesson completions")
         constraints = [models.UniqueConstraint(fields=["person", "lesson"], name="one_completion_per_lesson")]
+
+    def __str__(self):
+        return f"{self.person} · {self.lesson}"
+
+
+class LessonProgress(models.Model):
+    """What a learner has shown of studying a lesson, merged from the reports their browser sends: the seconds
+    they had it open and the parts of its main video or audio actually played (merged [start, end] seconds).
+    ``report_keys`` holds the idempotency keys of recent reports, so a report sent again (an offline queue
+    retrying) counts once."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="lesson_progress")
+    lesson = models.ForeignKey(LessonPage, verbose_name=_("lesson"), on_delete=models.CASCADE,
+                               related_name="progress")
+    read_seconds = models.PositiveIntegerField(_("seconds read"), default=0)
+    watched = models.JSONField(_("parts played (seconds)"), default=list, blank=True)
+    report_keys = models.JSONField(_("recent report keys"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [models.UniqueConstraint(fields=["person", "lesson"], name="one_progress_per_lesson")]
 
     def __str__(self):
         return f"{self.person} · {self.lesson}"

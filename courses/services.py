@@ -16,12 +16,13 @@ from people.models import Committee, Membership, Region, User
 from people.services import notice_send
 
 from . import selectors, signals
-from .exceptions import CoursesError
+from .exceptions import CoursesError, LessonNotEarned
 from .models import (
     CourseModulePage,
     Enrolment,
     LessonCompletion,
     LessonPage,
+    LessonProgress,
     ModuleAssignment,
     RotationSession,
     ScenarioPage,
@@ -31,9 +32,12 @@ from .models import (
     SessionSignup,
 )
 from .permissions import can_manage_session
+from .progress import MAX_READ_SECONDS_PER_REPORT, WATCHED_SHARE, covered_seconds, merge_ranges
 from .scenario_graph import Ending, score_path
 
 # --- Enrolment and lessons
+
+REPORT_KEYS_KEPT = 50  # an offline queue resends within days, not after fifty newer reports
 
 
 @transaction.atomic
@@ -52,12 +56,69 @@ def enrolment_create(*, person: User, module: CourseModulePage, assignment: Modu
 
 
 @transaction.atomic
-def lesson_complete(*, person: User, lesson: LessonPage) -> LessonCompletion:
-    """Record that a person studied a lesson (enrolling them in its module if needed). Idempotent: completing
-    again changes nothing and announces nothing. When the module's last live lesson is done the enrolment is
-    marked complete and ``module_completed`` is sent."""
+def lesson_progress_record(*, person: User, lesson: LessonPage, read_seconds: int = 0, watched=(),
+                           idempotency_key: str = "") -> LessonProgress:
+    """Add a report of studying (seconds the lesson was open, [start, end] seconds of its main recording played)
+    to what the person has shown before: seconds add up, played parts are merged (clipped to the recording's
+    length). Idempotent per ``idempotency_key``: a report sent again counts once."""
+    idempotency_key = idempotency_key[:64]
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(person=person, lesson=lesson)
+    if idempotency_key and idempotency_key in progress.report_keys:
+        return progress  # this report was counted when it first arrived
+    media = lesson.main_media()
+    duration = media.value.get("duration") if media else None
+    progress.read_seconds += max(0, min(int(read_seconds), MAX_READ_SECONDS_PER_REPORT))
+    progress.watched = merge_ranges([*progress.watched, *watched], limit=duration)
+    if idempotency_key:
+        progress.report_keys = [*progress.report_keys, idempotency_key][-REPORT_KEYS_KEPT:]
+    progress.save()
+    return progress
+
+
+def lesson_shortfall(*, lesson: LessonPage, progress: LessonProgress | None) -> str:
+    """Why ``progress`` does not yet earn ``lesson``, as a sentence for the learner; "" when it does.
+
+    The one rule of "done": a lesson whose first video or audio has a length needs WATCHED_SHARE of it played
+    (the union of the parts played, so replaying or skipping ahead does not count); any other lesson needs the
+    lecturer's minimum reading time."""
+    media = lesson.main_media()
+    duration = media.value.get("duration") if media else None
+    if duration:
+        played = covered_seconds(progress.watched) if progress else 0
+        if played < WATCHED_SHARE * duration:
+            return _("Watch or listen to most of the recording first: %(played)d%% played, %(needed)d%% needed.") % {
+                "played": int(100 * played / duration), "needed": int(100 * WATCHED_SHARE)}
+        return ""
+    read = progress.read_seconds if progress else 0
+    if read < lesson.min_read_seconds:
+        return _("Study the lesson a little longer first: %(read)d of %(needed)d seconds.") % {
+            "read": read, "needed": lesson.min_read_seconds}
+    return ""
+
+
+def lesson_complete(*, person: User, lesson: LessonPage, read_seconds: int = 0, watched=(),
+                    idempotency_key: str = "") -> LessonCompletion:
+    """Record that a person studied a lesson (enrolling them in its module if needed), once what they have shown
+    (this report added to earlier ones, see ``lesson_progress_record``) meets ``lesson_shortfall``; refused with
+    the shortfall otherwise. Idempotent: completing again, or the same ``idempotency_key`` again, changes nothing
+    and announces nothing. When the module's last live lesson is done the enrolment is marked complete and
+    ``module_completed`` is sent. Atomic: a refused completion keeps the report's progress (it is worth keeping),
+    nothing else."""
     if not lesson.live:
         raise CoursesError(_("This lesson is not published."))
+    existing = LessonCompletion.objects.filter(person=person, lesson=lesson).first()
+    if existing:
+        return existing
+    progress = lesson_progress_record(person=person, lesson=lesson, read_seconds=read_seconds, watched=watched,
+                                      idempotency_key=idempotency_key)
+    shortfall = lesson_shortfall(lesson=lesson, progress=progress)
+    if shortfall:
+        raise LessonNotEarned(shortfall)
+    return _lesson_completion_record(person=person, lesson=lesson)
+
+
+@transaction.atomic
+def _lesson_completion_record(*, person: User, lesson: LessonPage) -> LessonCompletion:
     module = CourseModulePage.objects.get(path=lesson.path[: -LessonPage.steplen])
     enrolment = enrolment_create(person=person, module=module)
     completion, created = LessonCompletion.objects.get_or_create(person=person, lesson=lesson)

@@ -6,7 +6,7 @@ and redirects or renders. Domain refusals (``CoursesError``) come back to the us
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,8 +22,10 @@ from . import selectors, services
 from .choices import Competency, Outcome
 from .exceptions import CoursesError
 from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
+from .media import ranged_file_response
 from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun
 from .permissions import can_manage_session
+from .progress import parse_read_seconds, parse_watched
 from .scenario_graph import Ending, steps_to_end
 
 
@@ -43,18 +45,57 @@ def module_enrol(request, module_id):
     return redirect(module.url)
 
 
+def _study_report(request) -> dict:
+    """The fields a lesson page (or the offline queue resending it) reports studying with: ``read_seconds``
+    (seconds the lesson was open since the last report), ``watched`` (JSON list of [start, end] seconds of the
+    main recording played) and ``idempotency_key`` (the same report sent again counts once)."""
+    return {"read_seconds": parse_read_seconds(request.POST.get("read_seconds", "").strip()),
+            "watched": parse_watched(request.POST.get("watched", "").strip()),
+            "idempotency_key": request.POST.get("idempotency_key", "").strip()}
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
 @require_POST
 @learner_required
 def lesson_complete(request, lesson_id):
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     try:
-        services.lesson_complete(person=request.user, lesson=lesson)
+        services.lesson_complete(person=request.user, lesson=lesson, **_study_report(request))
     except CoursesError as error:
+        if _wants_json(request):
+            return JsonResponse({"completed": False, "error": str(error)}, status=409)
         _refused(request, error)
         return redirect(lesson.url)
+    if _wants_json(request):
+        return JsonResponse({"completed": True})
     following = LessonPage.objects.live().sibling_of(lesson, inclusive=False).filter(path__gt=lesson.path).first()
     messages.success(request, _("Lesson completed."))
     return redirect(following.url if following else lesson.get_parent().url)
+
+
+@require_POST
+@learner_required
+def lesson_progress(request, lesson_id):
+    """What a lesson page sends when it is left (``navigator.sendBeacon``), so played parts are not lost."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        services.lesson_progress_record(person=request.user, lesson=lesson, **_study_report(request))
+    except CoursesError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"saved": True})
+
+
+def lesson_media(request, lesson_id, block_id):
+    """A live lesson's video or audio, with range requests (``courses.media``). As public as the lesson page."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    block = next((b for b in lesson.media_blocks() if b.id == block_id), None)
+    document = block.value.get("file") if block else None
+    if document is None:
+        raise Http404
+    return ranged_file_response(request, document.file, filename=document.filename)
 
 
 # --- Scenario player: the browser only ever sees the current step's situation and the texts of its choices.

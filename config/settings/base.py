@@ -284,7 +284,8 @@ def served_base_url(argv: list[str]) -> str:
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=served_base_url(sys.argv))
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # nothing outside the machine may be reached
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip",
+                          "mp4", "webm", "mp3", "m4a", "ogg"]  # lesson video and audio (courses' blocks)
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "people.uploads.DocumentForm"  # content must match the extension
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
