@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -125,6 +125,12 @@ class CourseModulePage(HanBigramSearchMixin, Page):
         "wagtailimages.Image", verbose_name=_("cover image"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    offline_media_mb = models.PositiveIntegerField(
+        _("media downloaded for offline study (MB)"), default=50,
+        help_text=_("When a learner downloads this module for offline study, videos and audio are saved only up "
+                    "to this many megabytes in all (phones have little space). 0: text, pictures and handouts "
+                    "only."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("title_en"),
@@ -134,6 +140,7 @@ class CourseModulePage(HanBigramSearchMixin, Page):
         FieldPanel("prerequisites"),
         FieldPanel("lecturers"),
         FieldPanel("cover_image"),
+        FieldPanel("offline_media_mb"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("title_en"),
                                           index.SearchField("han_bigram_text")]
@@ -569,6 +576,8 @@ class SessionAttendance(models.Model):
         QR = "qr", _("Scanned the QR code")
         ROSTER = "roster", _("Ticked on the roster")
         SHEET = "sheet", _("Printed sign-in sheet")  # ticked afterwards from the paper sheet (rotation app)
+        # The lecturer's phone scanned the attendee's code (or ticked them) at a venue without network, synced later.
+        OFFLINE = "offline", _("Recorded offline by the lecturer")
 
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
                                 related_name="attendances")
@@ -586,3 +595,19 @@ class SessionAttendance(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.session}"
+
+
+def attendee_code(person_id: int) -> str:
+    """The code on a learner's own check-in QR (``/learn/sessions/``), which a lecturer's phone scans or the
+    lecturer types: the person's id and a keyed check, so a typo or a made-up code names nobody. Not a
+    secret from the lecturer, who can tick anyone on the roster anyway."""
+    check = salted_hmac("courses.attendee-code", str(person_id)).hexdigest()[:6].upper()
+    return f"{person_id}-{check}"
+
+
+def attendee_from_code(code: str) -> int | None:
+    """The person id a typed or scanned attendee code names, or None."""
+    person_id, _dash, _check = code.strip().upper().partition("-")
+    if not person_id.isdigit():
+        return None
+    return int(person_id) if constant_time_compare(attendee_code(int(person_id)), code.strip().upper()) else None

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 
 from people import permissions as people_permissions
 from people.models import Committee, Membership, Region, User
-from people.services import notice_send
+from people.services import idempotency_key_apply, idempotency_key_check, notice_send
 
 from . import selectors, signals
 from .exceptions import CoursesError, LessonNotEarned
@@ -30,6 +30,7 @@ from .models import (
     ScenarioRunChoice,
     SessionAttendance,
     SessionSignup,
+    attendee_from_code,
 )
 from .permissions import can_manage_session
 from .progress import MAX_READ_SECONDS_PER_REPORT, WATCHED_SHARE, covered_seconds, merge_ranges
@@ -106,6 +107,8 @@ def lesson_complete(*, person: User, lesson: LessonPage, read_seconds: int = 0, 
     nothing else."""
     if not lesson.live:
         raise CoursesError(_("This lesson is not published."))
+    if idempotency_key:
+        idempotency_key_check(idempotency_key)
     existing = LessonCompletion.objects.filter(person=person, lesson=lesson).first()
     if existing:
         return existing
@@ -114,7 +117,14 @@ def lesson_complete(*, person: User, lesson: LessonPage, read_seconds: int = 0, 
     shortfall = lesson_shortfall(lesson=lesson, progress=progress)
     if shortfall:
         raise LessonNotEarned(shortfall)
-    return _lesson_completion_record(person=person, lesson=lesson)
+    if not idempotency_key:
+        return _lesson_completion_record(person=person, lesson=lesson)
+    # A completion queued offline (or a double tap) is one write per key, answered with the first result
+    # (people's one idempotency rule); the report's progress above is counted once by its own key list.
+    result = idempotency_key_apply(person=person, key=idempotency_key, action="lesson_complete",
+                                   write=lambda: {"completion": _lesson_completion_record(person=person,
+                                                                                          lesson=lesson).pk})
+    return LessonCompletion.objects.get(pk=result["completion"])
 
 
 @transaction.atomic
@@ -199,10 +209,17 @@ def scenario_run_start(*, person: User, scenario: ScenarioPage) -> ScenarioRun:
 
 
 @transaction.atomic
-def scenario_run_choose(*, run: ScenarioRun, step_key: str, choice_index: int) -> ScenarioRunChoice:
+def scenario_run_choose(*, run: ScenarioRun, step_key: str, choice_index: int,
+                        idempotency_key: str = "") -> ScenarioRunChoice:
     """Record the learner's choice at the run's current step and move on. Refuses a choice for a step the run is
     no longer on (a double click or an old tab), so nothing is recorded twice. Reaching an ending finishes the
-    run, scores it by competency and sends ``scenario_run_finished``."""
+    run, scores it by competency and sends ``scenario_run_finished``. With an ``idempotency_key`` (a choice
+    queued offline and sent again) a repeat is answered with the first choice instead of the refusal."""
+    if idempotency_key:
+        result = idempotency_key_apply(
+            person=run.person, key=idempotency_key, action="scenario_run_choose",
+            write=lambda: {"choice": scenario_run_choose(run=run, step_key=step_key, choice_index=choice_index).pk})
+        return ScenarioRunChoice.objects.get(pk=result["choice"])
     run = ScenarioRun.objects.select_for_update().select_related("scenario", "person").get(pk=run.pk)
     if run.finished_at is not None or run.current_key != step_key:
         raise CoursesError(_("This step has already been answered."))
@@ -342,3 +359,24 @@ def roster_tick(*, by: User, session: RotationSession, people: list[User],
     for person in people:
         attendance_record(session=session, person=person, method=method, recorded_by=by)
     return len({p.pk for p in people} - already)
+
+
+@transaction.atomic
+def attendance_sync_offline(*, by: User, session: RotationSession, codes: list[str],
+                            idempotency_key: str) -> dict:
+    """Check-ins a lecturer's phone recorded at a venue without network (attendee codes scanned, typed or ticked),
+    sent when it is back online. Each code names a person signed up for the session; the attendance is recorded
+    once whatever the number of scans or sendings (``one_attendance_per_session``; a replayed key writes nothing).
+    Returns ``{"recorded": newly recorded, "unknown": codes naming nobody on the roster}``."""
+    if not can_manage_session(by, session):
+        raise CoursesError(_("Only the session's lecturers and bureau staff keep its roster."))
+
+    def write() -> dict:
+        wanted = {code: attendee_from_code(code) for code in codes}
+        signed_up = set(session.signups.filter(person_id__in=[pk for pk in wanted.values() if pk])
+                        .values_list("person_id", flat=True))
+        people = list(User.objects.filter(pk__in=signed_up))
+        recorded = roster_tick(by=by, session=session, people=people, method=SessionAttendance.Method.OFFLINE)
+        return {"recorded": recorded, "unknown": sorted(code for code, pk in wanted.items() if pk not in signed_up)}
+
+    return idempotency_key_apply(person=by, key=idempotency_key, action="attendance_sync_offline", write=write)

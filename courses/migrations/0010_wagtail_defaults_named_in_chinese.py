@@ -27,7 +27,8 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0008_i15_i18_attendance_methods"),
+        ("courses", "0009_h17b_offline"),  # also the merge of h17a's and h17b's lessons work
+        ("courses", "0009_lesson_progress_media"),
         ("wagtailcore", "0098_apitoken"),  # the default workflow and task exist by then
     ]
 
