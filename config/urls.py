@@ -45,6 +45,7 @@ urlpatterns = [
     path("me/", include("people.urls")),
     path("learn/", include("courses.urls")),
     path("rotation/", include("rotation.urls")),
+    path("grading/", include("grading.urls")),
     path("", include("certificates.urls")),
     path("exams/", include("assessments.urls")),
     path("coverage/", include("dashboard.urls")),

@@ -1,7 +1,7 @@
 """Reads of the training site. Pages and views run a constant number of queries whatever the size of the menu.
 
 Contract for other apps (see docs/architecture.md): ``completed_module_ids``, ``training_hours``,
-``training_hours_by_person`` and ``best_scenario_percent``."""
+``training_hours_by_person``, ``module_credits_by_person`` and ``best_scenario_percent``."""
 
 import datetime
 import math
@@ -342,21 +342,41 @@ def _day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.date
             datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone))
 
 
-def training_hours_by_person(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
-    """Person id → credit hours of the modules they completed between ``start`` and ``end`` (inclusive), online
-    or by attending a rotation session. A module counts once per person in the period. Two queries."""
+@dataclass(frozen=True)
+class ModuleCredit:
+    """A module a person completed: the first day in the period it counted, its credit hours and category."""
+
+    completed_on: datetime.date
+    hours: Decimal
+    category_id: int | None
+
+
+def module_credits_by_person(*, person_ids, start: datetime.date, end: datetime.date
+                             ) -> dict[int, dict[int, ModuleCredit]]:
+    """Person id → module id → ``ModuleCredit`` for the modules they completed between ``start`` and ``end``
+    (inclusive), online or by attending a rotation session: the one definition of training hours. A module counts
+    once per person in the period (its first completion). Two queries."""
     since, until = _day_bounds(start, end)
     person_ids = list(person_ids)
-    modules: dict[int, dict[int, Decimal]] = defaultdict(dict)
     online = (Enrolment.objects.filter(person_id__in=person_ids, completed_at__gte=since, completed_at__lt=until)
-              .values_list("person_id", "module_id", "module__credit_hours"))
+              .values_list("person_id", "module_id", "completed_at", "module__credit_hours", "module__category_id"))
     attended = (SessionAttendance.objects
                 .filter(person_id__in=person_ids, session__starts_at__gte=since, session__starts_at__lt=until)
                 .exclude(session__modules=None)
-                .values_list("person_id", "session__modules", "session__modules__credit_hours"))
-    for person_id, module_id, hours in [*online, *attended]:
-        modules[person_id][module_id] = hours
-    return {pid: sum(modules[pid].values(), Decimal(0)) for pid in person_ids}
+                .values_list("person_id", "session__modules", "session__starts_at", "session__modules__credit_hours",
+                             "session__modules__category_id"))
+    credits: dict[int, dict[int, ModuleCredit]] = {pid: {} for pid in person_ids}
+    for person_id, module_id, when, hours, category_id in sorted([*online, *attended], key=lambda row: row[2]):
+        credits[person_id].setdefault(module_id, ModuleCredit(
+            completed_on=timezone.localdate(when), hours=hours, category_id=category_id))
+    return credits
+
+
+def training_hours_by_person(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
+    """Person id → credit hours of the modules they completed between ``start`` and ``end`` (inclusive)
+    (``module_credits_by_person``). Two queries."""
+    return {pid: sum((credit.hours for credit in modules.values()), Decimal(0))
+            for pid, modules in module_credits_by_person(person_ids=person_ids, start=start, end=end).items()}
 
 
 def training_hours(*, user, start: datetime.date, end: datetime.date) -> Decimal:

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "courses.apps.CoursesConfig",
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
+    "training.apps.TrainingConfig",
+    "grading.apps.GradingConfig",
     "dashboard.apps.DashboardConfig",
     "rotation.apps.RotationConfig",
     "wagtail.contrib.forms",
@@ -265,6 +267,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
     # Dashboard figures people looked at this week are computed again ahead of their next view.
     "dashboard-refresh-snapshots": {"task": "dashboard.tasks.region_snapshots_refresh_due", "schedule": 300.0},
+    # Training duties falling due: each person reminded once per duty and due date.
+    "training-duty-reminders": {"task": "training.tasks.duty_reminders_send", "schedule": 6 * 3600.0},
 }
 
 # --- Wagtail

@@ -23,8 +23,10 @@ from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, login
 pytestmark = pytest.mark.browser
 
 # Where each role starts and how many kinds of page it visits at most (the cap keeps the run short).
-ROLES = {"anonymous": 8, "mediator": 30, "informant": 12, "lecturer": 12, "bureau": 40, "township": 12, "admin": 12}
-EXTRA_PAGES = {"anonymous": ["/accounts/login/", "/verify/lookup/", "/verify/credential/", "/no-such-page/"],
+ROLES = {"anonymous": 10, "mediator": 30, "informant": 12, "lecturer": 12, "bureau": 46, "township": 12, "admin": 12}
+EXTRA_PAGES = {"anonymous": ["/accounts/login/", "/verify/lookup/", "/verify/credential/", "/no-such-page/",
+                             "/grading/public/"],
+               "bureau": ["/grading/rounds/"],
                "lecturer": ["/exams/grading/", "/learn/sessions/", "/menu/", "/me/profile/"]}
 # Never followed: they change state, leave the site shell, or download a file.
 SKIP = re.compile(r"^/(admin|documents|api|accounts/logout|i18n)/|[?&](export|format)=|/pdf/?$|\.(json|xlsx|csv|zip|"
