@@ -3,6 +3,7 @@
 import logging
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -29,6 +30,20 @@ def send(task_name: str, args: list) -> bool:
         services.outbox_job_record(task=task_name, args=args, error=str(error))
         return False
     return True
+
+
+def task_routes(prefix: str) -> dict:
+    """``CELERY_TASK_ROUTES`` with every kind's queue named ``prefix + kind`` (settings.TASK_QUEUE_OF)."""
+    return {task: {"queue": prefix + kind} for task, kind in settings.TASK_QUEUE_OF.items()}
+
+
+def worker_queues(default_queue: str | None = None, prefix: str | None = None) -> str:
+    """The ``-Q`` of a worker that takes every task: the default queue and each kind's queue (pdf, messages,
+    dashboard, imports). Production splits them among workers (docs/deployment.md); the demo's eager mode and the
+    tests' single worker take them all."""
+    default_queue = default_queue or settings.CELERY_TASK_DEFAULT_QUEUE
+    prefix = settings.TASK_QUEUE_PREFIX if prefix is None else prefix
+    return ",".join([default_queue, *sorted({route["queue"] for route in task_routes(prefix).values()})])
 
 
 @shared_task

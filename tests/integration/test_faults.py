@@ -39,7 +39,7 @@ def _restart(worker_info) -> subprocess.Popen:
     take back at once the job the dead worker held (production waits CELERY_VISIBILITY_TIMEOUT, 15 minutes)."""
     log = open(worker_info["log"], "a")  # noqa: SIM115  (the worker writes to it until it stops)
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", worker_info["queue"],
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", worker_info["queues"],
          "-n", f"again-{worker_info['queue']}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         env={**worker_info["env"], "CELERY_VISIBILITY_TIMEOUT": "2"}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
