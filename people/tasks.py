@@ -67,6 +67,13 @@ def email_send(subject: str, body: str, recipients: list[str], html_body: str | 
     services.email_send(subject=subject, body=body, recipients=recipients, html_body=html_body)
 
 
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notice_email_send(subject: str, body: str, recipients: list[str]) -> None:
+    """A notice's email (certificate issued, expiry reminder…): its own task so that it has its own queue
+    ("notices"), where a bulk issue's 10,000 of them do not stand in front of password-reset messages."""
+    services.email_send(subject=subject, body=body, recipients=recipients)
+
+
 @shared_task
 def roster_import_run(import_id: int) -> None:
     """Run a confirmed roster import (idempotent: see the service)."""

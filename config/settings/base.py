@@ -320,9 +320,12 @@ TASK_QUEUE_PREFIX = env("TASK_QUEUE_PREFIX", default="")
 TASK_QUEUE_OF = {
     "certificates.tasks.certificate_pdf_render": "pdf",
     "certificates.tasks.bulk_issue_run": "pdf",
+    # Messages someone is waiting for (reset and activation codes, password-reset emails)…
     "people.tasks.sms_send": "messages",
     "people.tasks.email_send": "messages",
-    "certificates.tasks.expiry_reminders_send": "messages",
+    # …apart from notices sent by the thousand (certificate issued, expiry reminders).
+    "people.tasks.notice_email_send": "notices",
+    "certificates.tasks.expiry_reminders_send": "notices",
     "dashboard.tasks.region_snapshot_refresh": "dashboard",
     "dashboard.tasks.region_snapshots_refresh_due": "dashboard",
     "people.tasks.roster_import_run": "imports",

@@ -80,7 +80,7 @@ def test_work_queued_while_redis_is_down_is_sent_when_it_is_back(celery_worker_p
         app.conf.broker_write_url = None
         app._pool, app.amqp._producer_pool = saved_pools
     assert set(OutboxJob.objects.values_list("task", flat=True)) == {
-        "certificates.tasks.certificate_pdf_render", "people.tasks.email_send"}  # the PDF and the notice's email
+        "certificates.tasks.certificate_pdf_render", "people.tasks.notice_email_send"}  # the PDF and the notice's email
     certificate.refresh_from_db()
     assert not certificate.pdf
 

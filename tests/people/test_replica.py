@@ -101,6 +101,7 @@ def test_the_object_store_is_chosen_by_the_environment(monkeypatch):
     ("certificates.tasks.bulk_issue_run", "pdf"),
     ("people.tasks.sms_send", "messages"),
     ("people.tasks.email_send", "messages"),
+    ("people.tasks.notice_email_send", "notices"),
     ("dashboard.tasks.region_snapshot_refresh", "dashboard"),
     ("people.tasks.roster_import_run", "imports"),
     ("assessments.tasks.attempts_close_overdue", settings.CELERY_TASK_DEFAULT_QUEUE),

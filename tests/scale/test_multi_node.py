@@ -16,6 +16,7 @@ pytestmark = pytest.mark.scale
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="q(\d+)" value="([0-9a-f]+)"')
 QUESTIONS = re.compile(r"data-nav=\"(\d+)\"")
+SMS_SENT = re.compile(r"people\.tasks\.sms_send\[[0-9a-f-]+\] succeeded")
 
 
 def base(stack) -> str:
@@ -132,7 +133,7 @@ def issued(stack):
     rendered_then = None
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        if "people.tasks.sms_send" in stack.log("worker-other") and "succeeded" in stack.log("worker-other"):
+        if SMS_SENT.search(stack.log("worker-other")):
             sent_after = time.monotonic() - started
             rendered_then = rendered(stack)
             break
@@ -144,20 +145,26 @@ def rendered(stack) -> int:
     return stack.psql("primary", "academy", "SELECT count(*) FROM certificates_certificate WHERE pdf <> ''")[0][0]
 
 
+def unrendered(stack) -> int:
+    return stack.psql("primary", "academy", "SELECT count(*) FROM certificates_certificate WHERE pdf = ''")[0][0]
+
+
 def test_a_long_pdf_queue_does_not_delay_an_sms(stack, issued):
     assert issued["sms_after"] is not None, stack.log("worker-other")[-3000:]
     holders = len(stack.seeded["holders"])
-    # The SMS went out while the PDF worker was still working through the sixty PDFs queued before it.
-    assert issued["rendered_when_sms_sent"] < holders, issued
+    # The SMS went out while the PDF worker was still at the start of the sixty PDFs queued before it (and the
+    # sixty "certificate issued" emails, on the notices queue, did not stand in front of it either).
+    assert issued["rendered_when_sms_sent"] <= holders // 2, issued
     assert "13900009999" in stack.log("worker-other") or "424242" in stack.log("worker-other")
 
 
 def test_certificate_pdfs_land_in_the_object_store_and_reach_their_holders_only(stack, issued):
     holders = stack.seeded["holders"]
     deadline = time.monotonic() + 180
-    while rendered(stack) < len(holders) and time.monotonic() < deadline:
+    while unrendered(stack) and time.monotonic() < deadline:
         time.sleep(1)
-    assert rendered(stack) == len(holders), stack.log("worker-pdf")[-3000:]
+    assert unrendered(stack) == 0, stack.log("worker-pdf")[-3000:]
+    assert rendered(stack) >= len(holders)  # the holders', and any a passed exam gave a taker
     rows = stack.psql("primary", "academy", "SELECT c.id, c.pdf, u.username FROM certificates_certificate c "
                                             "JOIN people_user u ON u.id = c.holder_id ORDER BY c.id")
     for _pk, name, _username in rows:  # every PDF is an object in the private bucket, none on a node's disk

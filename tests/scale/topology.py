@@ -282,7 +282,7 @@ logfile = {folder}/pgbouncer.log
         common = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--without-gossip",
                   "--without-mingle", "--without-heartbeat", "-l", "INFO"]
         self.spawn("worker-pdf", [*common, "-Q", "pdf", "-n", "pdf@%h"], env=self.django_env())
-        self.spawn("worker-other", [*common, "-Q", "celery,messages,dashboard,imports", "-n", "other@%h"],
+        self.spawn("worker-other", [*common, "-Q", "messages,celery,notices,dashboard,imports", "-n", "other@%h"],
                    env=self.django_env())
         for name in ("worker-pdf", "worker-other"):
             wait_until(lambda n=name: "ready." in self.log(n), 60, name, self.dir / f"{name}.log")
