@@ -127,18 +127,17 @@ def test_every_acknowledged_answer_is_stored_once_when_a_node_dies_mid_exam(stac
 def issued(stack):
     """Sixty certificates (sixty PDF jobs on the pdf queue), then one password-reset-like SMS."""
     seeded = stack.seeded
-    started = time.monotonic()
-    stack.action("flood_then_sms", program=seeded["program"], holders=seeded["holders"], phone="13900009999")
+    done = stack.action("flood_then_sms", program=seeded["program"], holders=seeded["holders"], phone="13900009999")
     sent_after = None
-    rendered_then = None
+    unrendered_then = None
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if SMS_SENT.search(stack.log("worker-other")):
-            sent_after = time.monotonic() - started
-            rendered_then = rendered(stack)
+            sent_after = time.time() - done["sms_queued_at"]  # an upper bound: seen by polling the worker's log
+            unrendered_then = unrendered(stack)
             break
         time.sleep(0.1)
-    return {"sms_after": sent_after, "rendered_when_sms_sent": rendered_then}
+    return {"sms_after": sent_after, "unrendered_when_sms_sent": unrendered_then}
 
 
 def rendered(stack) -> int:
@@ -151,10 +150,9 @@ def unrendered(stack) -> int:
 
 def test_a_long_pdf_queue_does_not_delay_an_sms(stack, issued):
     assert issued["sms_after"] is not None, stack.log("worker-other")[-3000:]
-    holders = len(stack.seeded["holders"])
-    # The SMS went out while the PDF worker was still at the start of the sixty PDFs queued before it (and the
+    # The SMS went out within seconds of being queued, while PDFs queued before it were still waiting (and the
     # sixty "certificate issued" emails, on the notices queue, did not stand in front of it either).
-    assert issued["rendered_when_sms_sent"] <= holders // 2, issued
+    assert issued["sms_after"] < 10 and issued["unrendered_when_sms_sent"] > 0, issued
     assert "13900009999" in stack.log("worker-other") or "424242" in stack.log("worker-other")
 
 
@@ -192,6 +190,8 @@ def test_certificate_pdfs_land_in_the_object_store_and_reach_their_holders_only(
 def test_a_dashboard_read_goes_to_the_replica_and_a_just_saved_change_is_read_from_the_primary(stack):
     seeded, spare = stack.seeded, stack.seeded["spare"]
     officer, colleague = signed_in(stack, seeded["officer"]), signed_in(stack, "colleague")
+    for session in (officer, colleague):  # signing in is a write too (it pins for 30 s): start from later on
+        session.cookies.set("academy_primary", None)
     region = colleague.get(f"{base(stack)}/coverage/region/{seeded['county']}/", timeout=60)
     assert region.status_code == 200 and 'data-testid="replica-lag"' in region.text  # read from the replica
 
