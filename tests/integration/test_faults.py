@@ -240,7 +240,8 @@ def test_answers_survive_a_restarted_app_server(transactional_db, tmp_path):
     try:
         assert wait_for(lambda: _up(port), timeout=20), (tmp_path / "gunicorn.log").read_text()
         saver.start()
-        assert wait_for(lambda: saver.saves >= 20, timeout=10)
+        assert wait_for(lambda: saver.saves >= 20, timeout=10), (saver.saves, saver.unacknowledged, saver.is_alive(),
+                                                                (tmp_path / "gunicorn.log").read_text()[-3000:])
         os.kill(_workers_of(server.pid)[0], signal.SIGKILL)  # the master starts another worker
         assert wait_for(lambda: saver.saves >= 60, timeout=10)
         server.send_signal(signal.SIGTERM)  # graceful: requests in progress finish, then the server is down
