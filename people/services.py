@@ -211,11 +211,11 @@ def notice_send(*, person: User, title: str, body: str = "", url: str = "", emai
     ``title`` and ``body`` should already be in the person's language (the site's default, Chinese)."""
     notice = Notice.objects.create(person=person, title=title, body=body, url=url)
     if email and person.email:
-        from .tasks import email_send, enqueue
+        from .tasks import enqueue, notice_email_send
 
         link = f"{settings.WAGTAILADMIN_BASE_URL}{url}" if url.startswith("/") else url
         text = "\n\n".join(part for part in (body, link) if part)
-        enqueue(email_send, title, text, [person.email])
+        enqueue(notice_email_send, title, text, [person.email])
     return notice
 
 
