@@ -170,9 +170,10 @@ ADMIN_SKIP = re.compile(r"/(delete|unpublish|logout|revisions|compare|workflow|l
 # usernames (data, shown in the sidebar and the user lists).
 ADMIN_ALLOWED = ALLOWED_WORDS | {"AVIF", "GIF", "JPG", "JPEG", "PNG", "WEBP", "ACD",
                                  "admin", "lecturer", "bureau", "township", "mediator", "informant", "dlt"}
-# Table cells holding a code identifier ("courses.lessonpage" in the page-types report) are not words.
+# Table cells holding a code identifier ("courses.lessonpage" in the page-types report) or a file name
+# ("mediator-method.webm" in the documents list) are not words.
 MARK_IDENTIFIERS = """() => { for (const td of document.querySelectorAll("td")) {
-  if (/^\\s*[a-z_]+\\.[a-z_]+\\s*$/.test(td.textContent)) td.setAttribute("translate", "no"); } }"""
+  if (/^\\s*[A-Za-z0-9_.-]+\\.[A-Za-z0-9_]+\\s*$/.test(td.textContent)) td.setAttribute("translate", "no"); } }"""
 
 
 @pytest.mark.parametrize("role", ["lecturer", "admin"])
