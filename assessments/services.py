@@ -93,10 +93,13 @@ def attempt_start(*, user, quiz: Quiz, now=None, rng: random.Random | None = Non
     use the system's unpredictable source."""
     now = now or timezone.now()
     rng = rng or _random
-    open_attempt = Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
-    if open_attempt:
-        return open_attempt
-    used = Attempt.objects.filter(quiz=quiz, user=user).count()
+    # One query says both whether an attempt is open (resume it) and how many were used (the exam-start burst:
+    # every query here is paid by each of hundreds of takers within seconds).
+    earlier = list(Attempt.objects.filter(quiz=quiz, user=user).values_list("pk", "status"))
+    open_ids = [pk for pk, status in earlier if status == Attempt.Status.IN_PROGRESS]
+    if open_ids:
+        return Attempt.objects.get(pk=open_ids[0])
+    used = len(earlier)
     refusal = selectors.quiz_start_refusal(user=user, quiz=quiz, attempts_used=used, now=now)
     if refusal:
         raise AssessmentError(refusal)

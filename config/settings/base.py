@@ -140,6 +140,11 @@ def fail_safe(cache: dict) -> dict:
 
 
 CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://mediator-academy"))}
+# Every signed-in request reads its session: from the cache (Redis in production), written through to the
+# database. One query less per request on the exam-day path (issue #21: 2,000 takers on two cores); with Redis down
+# the fail-safe cache misses and the database answers, so pages keep working. (A logout during a Redis outage cannot
+# delete the cached copy: if Redis keeps its data, that session works again until it expires.)
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- People
 AUTH_USER_MODEL = "people.User"
