@@ -72,9 +72,23 @@ def test_the_exam_day_path_runs_a_fixed_number_of_queries(client, exam, taker):
         data=json.dumps({"position": 2, "choices": [choice_token(attempt.pk, row.choice_order[0])], "flagged": False}))
     counts = {name: len(sql) for name, sql in costs.items()}
     # Issue #21 took these from 0/12/9/20/8/6/7: the session comes from the cache (cached_db; the test settings'
-    # local-memory cache stands for Redis), the learner check and the exam's audience share one roles query, and
-    # starting reads the learner's earlier attempts once. In production a savepoint here is BEGIN/COMMIT.
-    # Signing in (axes off in tests; with axes one more): the account, the session's two writes, the audit entry.
-    assert counts == {"login page": 0, "log in": 12, "open exam": 7, "start attempt": 17, "question page": 7,
+    # local-memory cache stands for Redis), so does the menu's unread-notice badge; the learner check and the exam's
+    # audience share one roles query; starting reads the learner's earlier attempts once. In production a savepoint
+    # here is BEGIN/COMMIT. Signing in (axes off in tests): the account, the session's writes, the audit entry.
+    assert counts == {"login page": 0, "log in": 12, "open exam": 6, "start attempt": 17, "question page": 6,
                       "save answer": 5, "save answer (next)": 6}, \
         "\n\n".join(f"{name}: {len(sql)}\n{explain(sql)}" for name, sql in costs.items())
+
+
+def test_the_menu_badge_follows_notices_although_it_is_cached(client, taker):
+    from people import services
+
+    client.force_login(taker)
+    assert "data-menu=\"notices\"" in client.get(reverse("people:learner_home")).content.decode()
+    services.notice_send(person=taker, title="考试安排", email=False)
+    services.notice_send(person=taker, title="证书已颁发", email=False)
+    page = client.get(reverse("people:learner_home")).content.decode()
+    assert "通知（2）" in page
+    services.notices_mark_read(person=taker)
+    page = client.get(reverse("people:learner_home")).content.decode()
+    assert "通知（" not in page
