@@ -64,10 +64,13 @@ def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
             pool = pool.filter(category__path__startswith=rule.category.path)
         if rule.tag:
             pool = pool.filter(tags__name=rule.tag)
-        ids = sorted(set(pool.values_list("pk", flat=True)))
+        # The pool's rows carry what an attempt keeps of a question (kind, points), so the drawn ones need no
+        # second query: one round trip less per rule, paid by every taker of an exam-start burst (issue #19).
+        rows = {question.pk: question for question in pool.only("id", "kind", "points")}
+        ids = sorted(rows)
         picked = rng.sample(ids, min(rule.count, len(ids)))
         taken.update(picked)
-        drawn += list(Question.objects.filter(pk__in=picked))
+        drawn += [rows[pk] for pk in sorted(picked)]  # in the bank's order, as the query gave them before
     if quiz.shuffle_questions:
         rng.shuffle(drawn)
     return drawn
