@@ -33,6 +33,7 @@ accounts = [
 ]
 
 urlpatterns = [
+    path("health/", people_views.health, name="health"),
     path("", include("config.api_urls")),  # /api/v1/: one include per app's api.py there
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -224,7 +224,17 @@ def notices_mark_read(*, person: User, notice_ids: list[int] | None = None) -> i
     unread = Notice.objects.filter(person=person, read_at__isnull=True)
     if notice_ids is not None:
         unread = unread.filter(pk__in=notice_ids)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    notice_count_forget(person.pk)  # an update sends no signal
+    return changed
+
+
+def notice_count_forget(person_id: int) -> None:
+    """The menu's cached unread count is out of date: now (this request reads its own writes) and again once the
+    transaction commits (another request may have cached the old count meanwhile)."""
+    key = selectors.unread_notice_key(person_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 # --- Roster import ------------------------------------------------------------------------------------------------
