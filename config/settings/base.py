@@ -268,7 +268,7 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 # --- Wagtail
-WAGTAIL_SITE_NAME = "调解员学院 Mediator Academy"
+WAGTAIL_SITE_NAME = _("Mediator Academy")  # 调解员学院 in Chinese, as every page title says
 def served_base_url(argv: list[str]) -> str:
     """Where a demo is reached when WAGTAILADMIN_BASE_URL is not set: the address ``manage.py runserver`` serves
     on (``bin/demo`` passes ``$PORT``), so the QR code, the DID and the status URLs of a demo on another port work."""
