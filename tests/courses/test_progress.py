@@ -141,3 +141,18 @@ def test_recordings_are_served_with_range_requests(client, module):
     assert client.get(reverse("courses:lesson_media", args=[lesson.pk, "no-such-block"])).status_code == 404
     lesson.unpublish()
     assert client.get(url).status_code == 404
+
+
+def test_leaving_the_page_keeps_what_was_played_for_learners_only(client, module):
+    person = factories.mediator()
+    lesson = _video_lesson(module, duration=100)
+    url = reverse("courses:lesson_progress", args=[lesson.pk])
+    beacon = {"watched": json.dumps([[0, 50]]), "read_seconds": "50", "idempotency_key": "leave-1"}
+    assert client.post(url, beacon).status_code == 302  # anonymous: to the login page, nothing kept
+    assert not LessonProgress.objects.exists()
+
+    client.force_login(person)
+    assert client.post(url, beacon).json() == {"saved": True}
+    assert client.post(url, {"read_seconds": "-5"}).status_code == 400
+    services.lesson_complete(person=person, lesson=lesson, watched=[[45, 80]])  # 50 + 30 more seconds: 80 %
+    assert LessonCompletion.objects.filter(person=person, lesson=lesson).exists()
