@@ -20,6 +20,7 @@ from .models import AccessCode, BureauSettings
 from .navigation import home_panels, region_url
 from .network import client_ip
 from .person_picker import person_label
+from .replica import heavy_reads
 from .slips import SLIPS_PER_FILE, activation_url, render_slips_pdf
 from .spreadsheets import spreadsheet_export
 
@@ -348,6 +349,7 @@ def login_slips(request):
 
 
 @bureau_staff_required
+@heavy_reads
 def never_signed_in_csv(request):
     """A CSV (UTF-8 with BOM, for Excel) of people in the jurisdiction, or in ``?region=``, who never signed in."""
     region = request.GET.get("region")

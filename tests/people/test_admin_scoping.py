@@ -11,6 +11,7 @@ import pytest
 from django.urls import get_resolver
 from wagtail.snippets.models import get_snippet_models
 
+from grading.models import GradeRule
 from people.admin_views import JurisdictionScopedViewSet
 from people.models import Committee, Membership
 from tests import factories
@@ -69,11 +70,13 @@ def rows(townships):
         # A bureau's training duties belong to its region (training sits above people; the walk covers it too).
         TrainingDuty: (TrainingDuty.objects.create(region=first, name=INSIDE, kind="annual"),
                        TrainingDuty.objects.create(region=second, name=OUTSIDE, kind="annual")),
+        GradeRule: tuple(GradeRule.objects.create(region=township, grade=factories.GradeFactory(rank=4))
+                         for township in (first, second)),
     }
 
 
 def test_the_scoped_snippets_are_the_organisation_rows():
-    assert set(scoped_models()) == {Committee, Membership, TrainingDuty}
+    assert set(scoped_models()) == {Committee, Membership, TrainingDuty, GradeRule}
 
 
 @pytest.mark.parametrize("role", ["township_officer", "lecturer"])
@@ -93,14 +96,16 @@ def test_every_admin_view_of_every_scoped_snippet_hides_what_is_outside(client, 
                 walked += 1
                 text = _text(response)
                 assert OUTSIDE not in text and OUTSIDE_PERSON not in text, (role, url + query)
+                assert model is not GradeRule or str(outside) not in text, (role, url + query)
                 if str(outside.pk) in url.split("/") and response.status_code == 200:
                     pytest.fail(f"{role} opened {url} of another town's {model._meta.model_name}")
         if role == "township_officer":  # the officer still works inside the own town
-            label = f"{model._meta.app_label}/{model._meta.model_name}"
-            listing = _text(client.get(f"/admin/snippets/{label}/"))
-            choose = _text(client.get(f"/admin/snippets/choose/{label}/"))
-            chosen = client.get(f"/admin/snippets/choose/{label}/chosen/{inside.pk}/")
-            marker = INSIDE_PERSON if model is Membership else INSIDE
+            where = f"{model._meta.app_label}/{model._meta.model_name}"
+            listing = _text(client.get(f"/admin/snippets/{where}/"))
+            choose = _text(client.get(f"/admin/snippets/choose/{where}/"))
+            chosen = client.get(f"/admin/snippets/choose/{where}/chosen/{inside.pk}/")
+            marker = {Committee: INSIDE, Membership: INSIDE_PERSON, TrainingDuty: INSIDE,
+                      GradeRule: townships[0].name}[model]
             assert marker in listing and marker in choose and chosen.status_code == 200
     assert walked > 50
 

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from people.benchmarks import add_json_argument, emit
+from people.tasks import worker_queues
 
 ROOT = Path(settings.BASE_DIR)
 LINE = re.compile(r":\d+\)$")
@@ -95,7 +96,8 @@ class Command(BaseCommand):
             sessions = work / "sessions.txt" if options["signed_in"] else None
             quiz_id = self._prepare(env, options["users"], options["questions"], sessions)
             started.append(self._spawn("celery", [sys.executable, "-m", "celery", "-A", "config", "worker",
-                                                  "--concurrency", "1", "-l", "WARNING"], env, work))
+                                                  "--concurrency", "1", "-Q", worker_queues(), "-l", "WARNING"],
+                                       env, work))
             gunicorn = self._spawn("gunicorn", [
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(options["workers"]), "--threads", str(options["threads"]),
