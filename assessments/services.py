@@ -16,8 +16,10 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from people.services import notice_send
+from people.status import StatusMachine, status_change
 
 from . import selectors
 from .exceptions import AssessmentError, AttemptClosed, InvalidResponse
@@ -31,19 +33,18 @@ _random = secrets.SystemRandom()  # draws and shuffles must not be predictable
 
 # --- Status: the one function that moves an attempt, and records who, when and why.
 
+ATTEMPT_MACHINE = StatusMachine(
+    transitions=Attempt.TRANSITIONS, history=AttemptStatusChange, subject="attempt", error=AssessmentError,
+    refusal=gettext_lazy("An attempt cannot go from “%(old)s” to “%(new)s”."),
+    save_all=True,  # the submit and grading services set the result fields just before the move
+)
+
+
 def attempt_set_status(*, attempt: Attempt, status: str, by=None, reason: str = "", now=None) -> Attempt:
-    """Move an attempt to ``status`` if ``Attempt.TRANSITIONS`` allows it, saving the attempt's other changed
-    fields with it and writing an ``AttemptStatusChange`` row. Call inside the transaction holding the lock."""
-    if status not in Attempt.TRANSITIONS[attempt.status]:
-        raise AssessmentError(_("An attempt cannot go from “%(old)s” to “%(new)s”.") % {
-            "old": attempt.get_status_display(), "new": Attempt.Status(status).label})
-    now = now or timezone.now()
-    old = attempt.status
-    attempt.status = status
-    attempt.save()
-    AttemptStatusChange.objects.create(
-        attempt=attempt, old_status=old, new_status=status, changed_at=now, changed_by=by, reason=reason)
-    return attempt
+    """Move an attempt to ``status`` if ``Attempt.TRANSITIONS`` allows it (``people.status.status_change``),
+    saving the attempt's other changed fields with it and writing an ``AttemptStatusChange`` row. Call inside the
+    transaction holding the attempt's lock (every caller does: see the module's docstring)."""
+    return status_change(attempt, machine=ATTEMPT_MACHINE, to=status, by=by, reason=reason, at=now, locked=True)
 
 
 # --- Starting

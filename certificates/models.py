@@ -19,6 +19,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from people.files import private_name, private_storage
 from people.models import Membership, Region
 from people.spreadsheets import refuse_formula
+from people.status import StatusChangeBase
 
 
 class Program(ClusterableModel):
@@ -325,6 +326,17 @@ class BulkIssue(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)
+
+
+class BulkIssueStatusChange(StatusChangeBase):
+    """One move of a bulk issue's status: who, when, why."""
+
+    bulk_issue = models.ForeignKey(BulkIssue, verbose_name=_("bulk issue"), on_delete=models.PROTECT,
+                                   related_name="status_changes")
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("bulk issue status change")
+        verbose_name_plural = _("bulk issue status changes")
 
 
 class SigningKey(models.Model):

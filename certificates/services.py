@@ -15,12 +15,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from courses.models import RotationSession
 from people.audit import audit
 from people.models import BureauSettings, Committee, Membership, Region, User
 from people.services import notice_send
+from people.status import StatusMachine, status_change
 from people.tasks import enqueue
 
 from .exceptions import CertificateError, IllegalStatusChange, RequirementsNotMet
@@ -38,37 +39,65 @@ from .requirements import learner_record, renewal_window, requirements_report
 log = logging.getLogger(__name__)
 Status = Certificate.Status
 
-# The status pipeline as data: where each status may go next. Revoked and superseded are final.
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.ISSUED: frozenset({Status.EXPIRED, Status.REVOKED, Status.SUPERSEDED, Status.SUSPENDED}),
-    # Suspended: reinstated (back to issued), revoked, or left to expire.
-    Status.SUSPENDED: frozenset({Status.ISSUED, Status.REVOKED, Status.EXPIRED}),
-    Status.EXPIRED: frozenset({Status.REVOKED, Status.SUPERSEDED}),
-    Status.REVOKED: frozenset(),
-    Status.SUPERSEDED: frozenset(),
-}
-# Moves a person makes by hand must say why (a move back to issued is always a reinstatement by hand).
-REASON_REQUIRED = frozenset({Status.REVOKED, Status.SUSPENDED, Status.ISSUED})
+# The status pipeline as data: where each status may go next ("" is a certificate being issued). Revoked and
+# superseded are final.
+CERTIFICATE_MACHINE = StatusMachine(
+    transitions={
+        "": {Status.ISSUED},
+        Status.ISSUED: {Status.EXPIRED, Status.REVOKED, Status.SUPERSEDED, Status.SUSPENDED},
+        # Suspended: reinstated (back to issued), revoked, or left to expire.
+        Status.SUSPENDED: {Status.ISSUED, Status.REVOKED, Status.EXPIRED},
+        Status.EXPIRED: {Status.REVOKED, Status.SUPERSEDED},
+        Status.REVOKED: set(),
+        Status.SUPERSEDED: set(),
+    },
+    history=CertificateStatusChange, subject="certificate", error=IllegalStatusChange,
+    refusal=gettext_lazy("A certificate that is %(old)s cannot become %(new)s."),
+    # Moves a person makes by hand must say why (a move back to issued is a reinstatement by hand).
+    reason_required={Status.REVOKED, Status.SUSPENDED, (Status.SUSPENDED, Status.ISSUED)},
+)
 
 
 @transaction.atomic
 def certificate_set_status(
     *, certificate: Certificate, new_status: str, changed_by: User | None = None, reason: str = ""
 ) -> Certificate:
-    """The one way a certificate's status changes. Locks the row, refuses moves not in ``ALLOWED_TRANSITIONS``
-    (and a revocation without a reason), and records who, when and why. History rows are never deleted."""
-    locked = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if new_status not in ALLOWED_TRANSITIONS[locked.status]:
-        raise IllegalStatusChange(_("A certificate that is %(old)s cannot become %(new)s.") % {
-            "old": Status(locked.status).label, "new": Status(new_status).label})
-    reason = reason.strip()
-    if new_status in REASON_REQUIRED and not reason:
-        raise CertificateError(_("Give a reason."))
-    CertificateStatusChange.objects.create(certificate=locked, old_status=locked.status, new_status=new_status,
-                                           changed_by=changed_by, reason=reason)
-    Certificate.objects.filter(pk=locked.pk).update(status=new_status)
-    certificate.status = new_status
-    return certificate
+    """The one way a certificate's status changes (``people.status.status_change`` with ``CERTIFICATE_MACHINE``):
+    locks the row, refuses moves the machine does not list (and a revocation without a reason), and records who,
+    when and why. History rows are never deleted."""
+    return status_change(certificate, machine=CERTIFICATE_MACHINE, to=new_status, by=changed_by, reason=reason)
+
+
+# A bulk issue's lifecycle. A worker that died mid-run leaves it running (or failed): the task runs it again.
+BULK_ISSUE_MACHINE = StatusMachine(
+    transitions={
+        "": {BulkIssue.Status.QUEUED},
+        BulkIssue.Status.QUEUED: {BulkIssue.Status.RUNNING, BulkIssue.Status.FAILED},
+        BulkIssue.Status.RUNNING: {BulkIssue.Status.RUNNING, BulkIssue.Status.DONE, BulkIssue.Status.FAILED},
+        BulkIssue.Status.FAILED: {BulkIssue.Status.RUNNING},
+        BulkIssue.Status.DONE: set(),
+    },
+    history="certificates.BulkIssueStatusChange", subject="bulk_issue", error=CertificateError,
+    refusal=gettext_lazy("A bulk issue cannot go from “%(old)s” to “%(new)s”."),
+)
+
+
+def bulk_issue_set_status(*, bulk_issue: BulkIssue, status: str, by: User | None = None, reason: str = "",
+                          **fields) -> BulkIssue:
+    """The one way a bulk issue's status changes (``people.status.status_change`` with ``BULK_ISSUE_MACHINE``);
+    ``fields`` (counts, finish time) are saved with it."""
+    return status_change(bulk_issue, machine=BULK_ISSUE_MACHINE, to=status, by=by, reason=reason, **fields)
+
+
+# What staff may do to one certificate, by the status each action moves it to.
+BUREAU_ACTIONS = {"renew": Status.SUPERSEDED, "suspend": Status.SUSPENDED, "reinstate": Status.ISSUED,
+                  "revoke": Status.REVOKED}
+
+
+def available_actions(certificate: Certificate) -> list[str]:
+    """The staff actions ``certificate`` allows now: those whose move ``CERTIFICATE_MACHINE`` lists."""
+    return [action for action, target in BUREAU_ACTIONS.items()
+            if CERTIFICATE_MACHINE.allows(certificate.status, target)]
 
 
 def issuing_region_for(*, holder: User, program: Program) -> Region:
@@ -121,15 +150,14 @@ def _certificate_create(
     supersedes: Certificate | None = None, announce: bool = True,
 ) -> Certificate:
     region = issuing_region_for(holder=holder, program=program)
-    certificate = Certificate.objects.create(
+    certificate = Certificate(
         holder=holder, program=program, issuing_region=region,
         issuer_name=site_setting(BureauSettings).bureau_name,
         serial_number=_next_serial_number(region=region, year=issued_on.year),
         issued_on=issued_on, expires_on=issued_on + relativedelta(months=program.validity_months) - timedelta(days=1),
         issued_by=issued_by, supersedes=supersedes,
     )
-    CertificateStatusChange.objects.create(certificate=certificate, new_status=Status.ISSUED, changed_by=issued_by,
-                                           reason=reason.strip())
+    status_change(certificate, machine=CERTIFICATE_MACHINE, to=Status.ISSUED, by=issued_by, reason=reason)
     _status_bit_allocate(certificate)
     audit(instance=certificate, action="certificates.issue", actor=issued_by, serial=certificate.serial_number)
     if announce:
@@ -213,7 +241,7 @@ def certificate_renew(
     certificate is revoked or already superseded, or when the holder is no longer eligible."""
     _lock_holder(certificate.holder)
     certificate.refresh_from_db()
-    if certificate.status not in (Status.ISSUED, Status.EXPIRED):
+    if "renew" not in available_actions(certificate):
         raise CertificateError(_("Only a current or expired certificate can be renewed."))
     if Certificate.objects.filter(holder=certificate.holder, program=certificate.program,
                                   status=Status.ISSUED).exclude(pk=certificate.pk).exists():
@@ -397,8 +425,10 @@ def bulk_issue_request(*, program: Program, requested_by: User, reason: str, com
         raise CertificateError(_("Give a reason for issuing by hand."))
     if (committee is None) == (session is None):
         raise CertificateError(_("Choose either a committee or a rotation session."))
-    bulk = BulkIssue.objects.create(program=program, committee=committee, session=session,
-                                    requested_by=requested_by, reason=reason.strip())
+    bulk = bulk_issue_set_status(
+        bulk_issue=BulkIssue(program=program, committee=committee, session=session, requested_by=requested_by,
+                             reason=reason.strip()),
+        status=BulkIssue.Status.QUEUED, by=requested_by, reason=reason)
     enqueue(bulk_issue_task, bulk.pk)
     return bulk
 
@@ -417,8 +447,8 @@ def bulk_issue_run(*, bulk_issue: BulkIssue) -> BulkIssue:
     certified keep their certificate and are simply listed."""
     bulk = BulkIssue.objects.get(pk=bulk_issue.pk)
     people = _bulk_holders(bulk)
-    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.RUNNING, total=len(people), processed=0,
-                                                issued_count=0, skipped=[])
+    bulk_issue_set_status(bulk_issue=bulk, status=BulkIssue.Status.RUNNING, total=len(people), processed=0,
+                          issued_count=0, skipped=[])
     issued_count, skipped = 0, []
     for done, person in enumerate(people, start=1):
         try:
@@ -431,6 +461,6 @@ def bulk_issue_run(*, bulk_issue: BulkIssue) -> BulkIssue:
             bulk.certificates.add(certificate)
             issued_count += created
         BulkIssue.objects.filter(pk=bulk.pk).update(processed=done, issued_count=issued_count, skipped=skipped)
-    BulkIssue.objects.filter(pk=bulk.pk).update(status=BulkIssue.Status.DONE, finished_at=timezone.now())
+    bulk_issue_set_status(bulk_issue=bulk, status=BulkIssue.Status.DONE, finished_at=timezone.now())
     bulk.refresh_from_db()
     return bulk

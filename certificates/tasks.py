@@ -23,7 +23,7 @@ def bulk_issue_run(bulk_issue_id: int) -> None:
     try:
         services.bulk_issue_run(bulk_issue=bulk)
     except Exception:
-        BulkIssue.objects.filter(pk=bulk_issue_id).update(status=BulkIssue.Status.FAILED)
+        services.bulk_issue_set_status(bulk_issue=bulk, status=BulkIssue.Status.FAILED, reason="error")
         raise
 
 

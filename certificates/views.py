@@ -237,11 +237,6 @@ def bureau_certificates(request):
         "form": form, "page": page, "query": query.urlencode()})
 
 
-# What staff may do to one certificate, by the status each action moves it to (allowed when the move is).
-BUREAU_ACTIONS = {"renew": Certificate.Status.SUPERSEDED, "suspend": Certificate.Status.SUSPENDED,
-                  "reinstate": Certificate.Status.ISSUED, "revoke": Certificate.Status.REVOKED}
-
-
 def _bureau_action_labels() -> dict[str, str]:
     return {"renew": _("Reason for renewing"), "suspend": _("Reason for suspending"),
             "reinstate": _("Reason for reinstating"), "revoke": _("Reason for revoking")}
@@ -264,9 +259,8 @@ def bureau_certificate(request, pk):
     if certificate is None:
         raise Http404
     labels = _bureau_action_labels()
-    allowed = [action for action, target in BUREAU_ACTIONS.items()
-               if target in services.ALLOWED_TRANSITIONS[certificate.status]]
-    forms = {action: ReasonForm(prefix=action, label=labels[action]) for action in allowed}
+    forms = {action: ReasonForm(prefix=action, label=labels[action])
+             for action in services.available_actions(certificate)}
     action = request.POST.get("action") if request.method == "POST" else None
     if action in forms:
         form = forms[action] = ReasonForm(request.POST, prefix=action, label=labels[action])

@@ -50,6 +50,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("exams/", include("assessments.urls")),
     path("coverage/", include("dashboard.urls")),
+    path("training/", include("training.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

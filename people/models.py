@@ -14,6 +14,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.search import index
 
 from .spreadsheets import refuse_formula
+from .status import StatusChangeBase
 
 
 class Region(MP_Node):
@@ -331,7 +332,8 @@ class RosterImport(models.Model):
 
     The raw file is not kept (it may hold national ID numbers): the record keeps its name, size and SHA-256,
     and the validated rows with national IDs already reduced to a salted hash and a masked form. Status moves
-    only through ``people.services.roster_import_set_status``, which records who, when and why in ``history``."""
+    only through ``people.services.roster_import_set_status`` (``people.status``), which records who, when and why
+    as ``RosterImportStatusChange`` rows."""
 
     class Status(models.TextChoices):
         REFUSED = "refused", _("Refused: the file has errors")
@@ -356,7 +358,6 @@ class RosterImport(models.Model):
         help_text=_("The file lists every current member of the committees it names; others are marked as left."),
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    history = models.JSONField(_("history"), default=list, blank=True)
     row_count = models.PositiveIntegerField(_("rows"), default=0)
     rows = models.JSONField(default=list, blank=True)
     errors = models.JSONField(default=list, blank=True)
@@ -378,6 +379,22 @@ class RosterImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.REFUSED, self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def history(self) -> list[dict]:
+        """The status moves, oldest first, as ``{"status", "at", "by", "reason"}``."""
+        return [change.as_dict() for change in self.status_changes.all()]
+
+
+class RosterImportStatusChange(StatusChangeBase):
+    """One move of a roster import's status: who, when, why."""
+
+    roster_import = models.ForeignKey(RosterImport, verbose_name=_("roster import"), on_delete=models.PROTECT,
+                                      related_name="status_changes")
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("roster import status change")
+        verbose_name_plural = _("roster import status changes")
 
 
 class OutboxJob(models.Model):

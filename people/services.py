@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.authtoken.models import Token
 
 from . import national_id, permissions, roster, selectors, sms
@@ -39,6 +40,7 @@ from .models import (
     User,
 )
 from .roles import ROLE_PERMISSIONS, StaffRole
+from .status import StatusMachine, status_change
 
 
 def region_add(*, parent: Region | None, name: str, code: str, level: str, name_en: str = "") -> Region:
@@ -239,33 +241,28 @@ def notice_count_forget(person_id: int) -> None:
 
 # --- Roster import ------------------------------------------------------------------------------------------------
 
-# Allowed status moves of a roster import ("" is a record being created).
-ROSTER_IMPORT_MOVES: dict[str, set[str]] = {
-    "": {RosterImport.Status.REFUSED, RosterImport.Status.VALIDATED},
-    RosterImport.Status.VALIDATED: {RosterImport.Status.QUEUED},
-    RosterImport.Status.QUEUED: {RosterImport.Status.RUNNING, RosterImport.Status.FAILED},
-    RosterImport.Status.RUNNING: {RosterImport.Status.DONE, RosterImport.Status.FAILED},
-}
+# The roster import's lifecycle as data ("" is a record being created).
+ROSTER_IMPORT_MACHINE = StatusMachine(
+    transitions={
+        "": {RosterImport.Status.REFUSED, RosterImport.Status.VALIDATED},
+        RosterImport.Status.VALIDATED: {RosterImport.Status.QUEUED},
+        RosterImport.Status.QUEUED: {RosterImport.Status.RUNNING, RosterImport.Status.FAILED},
+        RosterImport.Status.RUNNING: {RosterImport.Status.DONE, RosterImport.Status.FAILED},
+    },
+    history="people.RosterImportStatusChange", subject="roster_import", error=PeopleError,
+    refusal=gettext_lazy("A roster import cannot go from “%(old)s” to “%(new)s”."),
+)
 
 
 def roster_import_set_status(
     *, roster_import: RosterImport, status: str, by: User | None = None, note: str = "", **fields
 ) -> RosterImport:
-    """The one way a roster import changes status: refuses moves not in ``ROSTER_IMPORT_MOVES`` and appends who,
-    when and why to its history. ``fields`` are saved with it (counts, errors, result...)."""
-    if status not in ROSTER_IMPORT_MOVES.get(roster_import.status, set()):
-        raise PeopleError(_("A roster import cannot go from “%(old)s” to “%(new)s”.") % {
-            "old": roster_import.status or "—", "new": status})
-    now = timezone.now()
-    roster_import.history = [*roster_import.history, {
-        "status": status, "at": now.isoformat(), "by": by.pk if by else None, "note": note}]
-    roster_import.status = status
+    """The one way a roster import changes status (``people.status.status_change`` with
+    ``ROSTER_IMPORT_MACHINE``): refuses moves the machine does not list and records who, when and why.
+    ``fields`` are saved with it (counts, errors, result...)."""
     if status in (RosterImport.Status.REFUSED, RosterImport.Status.DONE, RosterImport.Status.FAILED):
-        roster_import.finished_at = now
-    for name, value in fields.items():
-        setattr(roster_import, name, value)
-    roster_import.save()
-    return roster_import
+        fields["finished_at"] = timezone.now()
+    return status_change(roster_import, machine=ROSTER_IMPORT_MACHINE, to=status, by=by, reason=note, **fields)
 
 
 def _roster_check(

@@ -12,6 +12,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from courses.models import CourseModulePage, RotationSession
 from people.models import Committee, Region
+from people.status import StatusChangeBase
 
 
 @register_setting(icon="date")
@@ -38,7 +39,8 @@ class RotationSettings(BaseSiteSetting):
 
 class TrainingOrder(models.Model):
     """A township's order from the menu: which modules, for how many people, when. Status moves only through
-    ``rotation.services.order_set_status``, which records who, when and why in ``history``."""
+    ``rotation.services.order_set_status`` (``people.status``), which records who, when and why as
+    ``TrainingOrderStatusChange`` rows."""
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -61,7 +63,6 @@ class TrainingOrder(models.Model):
     decline_reason = models.CharField(_("reason for declining"), max_length=300, blank=True)
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="orders")
-    history = models.JSONField(_("history"), default=list, blank=True)
     created_at = models.DateTimeField(_("ordered at"), auto_now_add=True)
 
     class Meta:
@@ -79,6 +80,22 @@ class TrainingOrder(models.Model):
 
     def __str__(self):
         return f"{self.township} · {self.created_at:%Y-%m-%d}"
+
+    @property
+    def history(self) -> list[dict]:
+        """The status moves, oldest first, as ``{"status", "at", "by", "reason"}``."""
+        return [change.as_dict() for change in self.status_changes.all()]
+
+
+class TrainingOrderStatusChange(StatusChangeBase):
+    """One move of a training order's status: who, when, why."""
+
+    order = models.ForeignKey(TrainingOrder, verbose_name=_("training order"), on_delete=models.PROTECT,
+                              related_name="status_changes")
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("training order status change")
+        verbose_name_plural = _("training order status changes")
 
 
 class ModuleVote(models.Model):

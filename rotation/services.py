@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from courses import services as course_services
 from courses.exceptions import CoursesError
@@ -14,6 +15,7 @@ from courses.models import CourseModulePage, RotationSession, SessionAttendance
 from people import permissions as people_permissions
 from people.models import Committee, Region, User
 from people.services import notice_send
+from people.status import StatusMachine, status_change
 
 from . import permissions, selectors
 from .exceptions import RotationError
@@ -53,39 +55,35 @@ def order_place(*, by: User, township: Region, modules: list[CourseModulePage], 
         raise RotationError(_("The preferred dates are in the past."))
     if preferred_to < preferred_from:
         raise RotationError(_("The last preferred day is before the first."))
-    order = TrainingOrder.objects.create(township=township, committee=committee, ordered_by=by,
-                                         headcount=headcount, preferred_from=preferred_from,
-                                         preferred_to=preferred_to, note=note)
+    order = order_set_status(
+        order=TrainingOrder(township=township, committee=committee, ordered_by=by, headcount=headcount,
+                            preferred_from=preferred_from, preferred_to=preferred_to, note=note),
+        status=TrainingOrder.Status.NEW, by=by)
     order.modules.set(modules)
-    order_set_status(order=order, status=TrainingOrder.Status.NEW, by=by)
     return order
 
 
-# Allowed status moves ("" is an order being created). A declined order can be reopened.
-ORDER_MOVES = {
-    "": {TrainingOrder.Status.NEW},
-    TrainingOrder.Status.NEW: {TrainingOrder.Status.SCHEDULED, TrainingOrder.Status.DECLINED},
-    TrainingOrder.Status.DECLINED: {TrainingOrder.Status.NEW},
-    TrainingOrder.Status.SCHEDULED: set(),
-}
+# The order's lifecycle as data ("" is an order being placed). A declined order can be reopened.
+ORDER_MACHINE = StatusMachine(
+    transitions={
+        "": {TrainingOrder.Status.NEW},
+        TrainingOrder.Status.NEW: {TrainingOrder.Status.SCHEDULED, TrainingOrder.Status.DECLINED},
+        TrainingOrder.Status.DECLINED: {TrainingOrder.Status.NEW},
+        TrainingOrder.Status.SCHEDULED: set(),
+    },
+    history="rotation.TrainingOrderStatusChange", subject="order", error=RotationError,
+    refusal=gettext_lazy("This order is already %(old)s."), reason_required={TrainingOrder.Status.DECLINED},
+)
 
 
 def order_set_status(*, order: TrainingOrder, status: str, by: User, reason: str = "",
                      session: RotationSession | None = None) -> TrainingOrder:
-    """The one way an order's status changes: refuses moves ``ORDER_MOVES`` does not allow and appends who, when
-    and why to the order's history. Callers hold the transaction (and the order's row lock)."""
-    current = order.status if order.history else ""
-    if status not in ORDER_MOVES[current]:
-        raise RotationError(_("This order is already %(status)s.") % {
-            "status": TrainingOrder.Status(current).label if current else ""})
-    order.status = status
-    order.decline_reason = reason if status == TrainingOrder.Status.DECLINED else ""
+    """The one way an order's status changes (``people.status.status_change`` with ``ORDER_MACHINE``): refuses
+    moves the machine does not list and records who, when and why."""
+    fields = {"decline_reason": reason.strip() if status == TrainingOrder.Status.DECLINED else ""}
     if session is not None:
-        order.session = session
-    order.history = [*order.history, {"status": status, "at": timezone.now().isoformat(), "by": by.pk,
-                                      "reason": reason}]
-    order.save()
-    return order
+        fields["session"] = session
+    return status_change(order, machine=ORDER_MACHINE, to=status, by=by, reason=reason, **fields)
 
 
 @transaction.atomic

@@ -11,10 +11,11 @@ Training after a pre-job or triggered due date does not make up for it: the dead
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from certificates.models import Certificate
 from courses.models import ModuleCategory
@@ -242,3 +243,92 @@ def review_runs_visible_to(user) -> QuerySet[ReviewRun]:
 
 def duties_visible_to(user) -> QuerySet[TrainingDuty]:
     return TrainingDuty.objects.filter(people_permissions.region_filter(user, "region__")).select_related("region")
+
+
+# --- Coverage: who is behind on which duty
+
+@dataclass
+class CoverageRow:
+    key: str  # a child region's code or a committee's id: what the row links to
+    name: str
+    link: bool = False  # a child region, to drill into
+    people: int = 0
+    owed: dict = field(default_factory=lambda: defaultdict(int))  # duty id -> people the duty applies to
+    behind: dict = field(default_factory=lambda: defaultdict(int))  # duty id -> of them, not met
+    cells: list = field(default_factory=list)  # (behind, owed) in the order of the coverage's duties
+
+
+@dataclass
+class DutyCoverage:
+    region: object
+    duties: list
+    rows: list
+    red_flags: list  # (person name, committee name, DutyProgress): overdue pre-job and missed triggered deadlines
+    red_flag_count: int
+
+
+RED_FLAG_KINDS = (TrainingDuty.Kind.PREJOB, TrainingDuty.Kind.TRIGGERED)
+
+
+def duty_coverage(*, region, on: datetime.date, red_flag_limit: int = 100) -> DutyCoverage:
+    """Per child region (or per committee, below a county) who is behind on which duty on ``on``, with the red
+    flags. The caller has checked that the user may see ``region``."""
+    by_committee = region.level not in (region.Level.PROVINCE, region.Level.CITY, region.Level.COUNTY)
+    members = (Membership.objects.active(on).filter(committee__region__path__startswith=region.path)
+               .values_list("person_id", "person__name", "committee_id", "committee__name",
+                            "committee__region__path"))
+    child_names = {r.path: (r.code, r.name) for r in region.get_children()}
+    people: dict[int, tuple] = {}
+    for pid, name, committee_id, committee_name, path in members:
+        key = ((str(committee_id), committee_name) if by_committee
+               else child_names.get(path[:len(region.path) + 4], (region.code, region.name)))
+        people.setdefault(pid, (name, committee_name, key))
+    progress = duty_progress(person_ids=people.keys(), on=on)
+    rows: dict[str, CoverageRow] = {}
+    flags, seen = [], {}
+    for pid, (name, committee_name, (key, row_name)) in people.items():
+        row = rows.setdefault(key, CoverageRow(key=key, name=row_name,
+                                               link=not by_committee and key != region.code))
+        row.people += 1
+        for p in progress[pid]:
+            seen[p.duty.pk] = p.duty
+            row.owed[p.duty.pk] += 1
+            row.behind[p.duty.pk] += not p.met
+            if p.overdue and p.duty.kind in RED_FLAG_KINDS:
+                flags.append((name, committee_name, p))
+    flags.sort(key=lambda flag: (flag[2].due, flag[0]))
+    duties = sorted(seen.values(), key=lambda d: (d.kind, d.name, d.pk))
+    for row in rows.values():
+        row.cells = [(row.behind.get(d.pk, 0), row.owed.get(d.pk, 0)) for d in duties]
+    return DutyCoverage(region=region, duties=duties, rows=sorted(rows.values(), key=lambda r: r.name),
+                        red_flags=flags[:red_flag_limit], red_flag_count=len(flags))
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    certificate: Certificate
+    progress: list
+    passes: bool
+
+
+def review_preview(*, run: ReviewRun, limit: int = 200) -> dict:
+    """Who passes the run's review and who does not, and why: counts for all, lines for the first ``limit``
+    who do not pass (and of those who do)."""
+    certificates = list(review_certificates(region=run.region, program=run.program)
+                        .select_related("holder").order_by("holder__name", "pk"))
+    progress = year_duties(person_ids={c.holder_id for c in certificates}, year=run.year)
+    lines = [ReviewLine(certificate=c, progress=progress[c.holder_id],
+                        passes=all(p.met for p in progress[c.holder_id])) for c in certificates]
+    failing = [line for line in lines if not line.passes]
+    passing = [line for line in lines if line.passes]
+    return {"total": len(lines), "passing_count": len(passing), "failing_count": len(failing),
+            "failing": failing[:limit], "passing": passing[:limit]}
+
+
+def learner_duties(*, user, on: datetime.date | None = None) -> list[DutyProgress]:
+    return duty_progress(person_ids=[user.pk], on=on or timezone.localdate())[user.pk]
+
+
+def external_training_visible_to(user) -> QuerySet[ExternalTraining]:
+    return ExternalTraining.objects.filter(person__in=people_permissions.people_visible_to(user)).select_related(
+        "person", "category", "recorded_by")

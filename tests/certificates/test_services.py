@@ -199,6 +199,34 @@ def test_bulk_issue_certifies_eligible_members_and_lists_the_rest(committee, pro
     assert CertificateStatusChange.objects.filter(reason="2026年度集中轮训合格").count() == 1
 
 
+def test_a_bulk_issue_keeps_its_status_history_and_a_failed_run_is_recorded(committee, program, holder, monkeypatch,
+                                                                           django_capture_on_commit_callbacks):
+    from certificates import tasks
+
+    staff = factories.administrator()
+    with django_capture_on_commit_callbacks(execute=True):
+        bulk = services.bulk_issue_request(program=program, committee=committee, requested_by=staff,
+                                           reason="集中轮训合格")
+    assert [(c.old_status, c.new_status, c.changed_by) for c in bulk.status_changes.all()] == [
+        ("", "queued", staff), ("queued", "running", None), ("running", "done", None)]
+    with pytest.raises(CertificateError):  # done is final
+        services.bulk_issue_set_status(bulk_issue=bulk, status=BulkIssue.Status.RUNNING)
+
+    failing = services.bulk_issue_set_status(
+        bulk_issue=BulkIssue(program=program, committee=committee, requested_by=staff, reason="再发"),
+        status=BulkIssue.Status.QUEUED, by=staff)
+
+    def crash(*, bulk_issue):
+        raise RuntimeError("the worker lost its database connection")
+
+    monkeypatch.setattr(services, "bulk_issue_run", crash)
+    with pytest.raises(RuntimeError):
+        tasks.bulk_issue_run(failing.pk)
+    failing.refresh_from_db()
+    assert failing.status == BulkIssue.Status.FAILED
+    assert failing.status_changes.last().new_status == "failed"
+
+
 def test_the_periodic_tasks_are_scheduled_and_registered(settings):
     from config.celery_app import app
 
