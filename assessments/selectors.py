@@ -21,10 +21,8 @@ from .scoring import CENT, picked_ids
 # --- Who may do what
 
 
-def learner_roles(user) -> set[str]:
-    if not hasattr(user, "_learner_roles"):
-        user._learner_roles = set(Membership.objects.active().filter(person=user).values_list("role", flat=True))
-    return user._learner_roles
+def learner_roles(user) -> frozenset[str]:
+    return permissions.learner_roles(user)  # the same cached query as the learner check of the view
 
 
 def quiz_start_refusal(*, user, quiz: Quiz, attempts_used: int, now=None) -> str | None:

@@ -4,6 +4,7 @@ Contract for other apps (see docs/architecture.md): ``completed_module_ids``, ``
 ``training_hours_by_person``, ``module_credits_by_person`` and ``best_scenario_percent``."""
 
 import datetime
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -33,6 +34,7 @@ from .models import (
     SessionAttendance,
     SessionSignup,
 )
+from .progress import WATCHED_SHARE
 from .scenario_graph import Graph
 from .search import search_terms
 
@@ -178,6 +180,7 @@ def lesson_overview(*, user, lesson: LessonPage) -> dict:
     ids = [s.pk for s in siblings]
     position = ids.index(lesson.pk) if lesson.pk in ids else -1
     learner = people_permissions.is_learner(user)
+    media = lesson.main_media()
     return {
         "module": module,
         "position": position + 1,
@@ -186,6 +189,10 @@ def lesson_overview(*, user, lesson: LessonPage) -> dict:
         "next": siblings[position + 1] if 0 <= position < len(siblings) - 1 else None,
         "learner": learner,
         "done": learner and LessonCompletion.objects.filter(person=user, lesson=lesson).exists(),
+        # What earns the lesson (courses.services.lesson_shortfall decides; this only tells the learner).
+        "needs_media": bool(media and media.value.get("duration")),
+        "watched_share": round(100 * WATCHED_SHARE),
+        "read_minutes": math.ceil(lesson.min_read_seconds / 60),
     }
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from people.files import private_name, private_storage
 from people.models import Committee, Membership, Region
 from people.spreadsheets import refuse_formula
+from people.status import StatusChangeBase
 
 
 class TrainingDuty(models.Model):
@@ -86,7 +87,7 @@ def external_document_name(instance, filename: str) -> str:
 class ExternalTraining(models.Model):
     """Training taken outside the product (a provincial course, a court's seminar), recorded by bureau staff
     with its document. Counts towards duties only once approved. Status moves through
-    ``training.services.external_training_set_status``."""
+    ``people.status.status_change`` (``training.services.EXTERNAL_TRAINING_MACHINE``)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
@@ -104,7 +105,6 @@ class ExternalTraining(models.Model):
     document = models.FileField(_("document"), upload_to=external_document_name, storage=private_storage,
                                 max_length=200)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
-    history = models.JSONField(_("history"), default=list, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recorded by"),
                                     on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
@@ -139,7 +139,6 @@ class ReviewRun(models.Model):
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
-    history = models.JSONField(_("history"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("annual review run")
@@ -170,7 +169,6 @@ class AnnualReview(models.Model):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
-    history = models.JSONField(_("history"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("annual review")
@@ -199,3 +197,17 @@ class DutyReminder(models.Model):
 
     def __str__(self):
         return f"{self.duty_id} {self.person_id} {self.due}"
+
+
+# Status histories (people.status): one row per move, who, when, why. Never deleted.
+
+class ExternalTrainingStatusChange(StatusChangeBase):
+    record = models.ForeignKey(ExternalTraining, on_delete=models.PROTECT, related_name="status_changes")
+
+
+class ReviewRunStatusChange(StatusChangeBase):
+    run = models.ForeignKey(ReviewRun, on_delete=models.PROTECT, related_name="status_changes")
+
+
+class AnnualReviewStatusChange(StatusChangeBase):
+    review = models.ForeignKey(AnnualReview, on_delete=models.PROTECT, related_name="status_changes")

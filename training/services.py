@@ -20,53 +20,46 @@ from courses.models import ModuleCategory
 from people.audit import audit
 from people.models import Membership, Region, User
 from people.services import notice_send
+from people.status import StatusMachine, status_change
 from people.tasks import enqueue
 
 from . import selectors
 from .exceptions import TrainingError
-from .models import AnnualReview, DutyReminder, ExternalTraining, ReviewRun
+from .models import AnnualReview, AnnualReviewStatusChange, DutyReminder, ExternalTraining, ReviewRun
 
-# Status moves as data ("" is a record being created).
-EXTERNAL_TRAINING_MOVES: dict[str, set[str]] = {
-    "": {ExternalTraining.Status.PENDING},
-    ExternalTraining.Status.PENDING: {ExternalTraining.Status.APPROVED, ExternalTraining.Status.REJECTED},
-    # An approval found wrong later is withdrawn: the hours stop counting.
-    ExternalTraining.Status.APPROVED: {ExternalTraining.Status.REJECTED},
-}
-REVIEW_RUN_MOVES: dict[str, set[str]] = {
-    "": {ReviewRun.Status.PREVIEW},
-    ReviewRun.Status.PREVIEW: {ReviewRun.Status.QUEUED},
-    ReviewRun.Status.QUEUED: {ReviewRun.Status.DONE},
-    # Running a decided review again decides only what is still open (and lifts suspensions of people who
-    # have since met their duties).
-    ReviewRun.Status.DONE: {ReviewRun.Status.QUEUED},
-}
+# Status machines (people.status): moves as data ("" is a record being created), history rows of their own.
 Outcome = AnnualReview.Outcome
-REVIEW_MOVES: dict[str, set[str]] = {
-    "": {Outcome.PENDING},
-    Outcome.PENDING: {Outcome.PASSED, Outcome.SUSPENDED, Outcome.REVOKED},
-    Outcome.SUSPENDED: {Outcome.PASSED, Outcome.REVOKED},
-    Outcome.PASSED: {Outcome.REVOKED},
-    Outcome.REVOKED: set(),
-}
+EXTERNAL_TRAINING_MACHINE = StatusMachine(
+    transitions={
+        "": {ExternalTraining.Status.PENDING},
+        ExternalTraining.Status.PENDING: {ExternalTraining.Status.APPROVED, ExternalTraining.Status.REJECTED},
+        # An approval found wrong later is withdrawn: the hours stop counting.
+        ExternalTraining.Status.APPROVED: {ExternalTraining.Status.REJECTED},
+    },
+    history="training.ExternalTrainingStatusChange", subject="record", error=TrainingError,
+    reason_required={ExternalTraining.Status.REJECTED})
+REVIEW_RUN_MACHINE = StatusMachine(
+    transitions={
+        "": {ReviewRun.Status.PREVIEW},
+        ReviewRun.Status.PREVIEW: {ReviewRun.Status.QUEUED},
+        ReviewRun.Status.QUEUED: {ReviewRun.Status.DONE},
+        # Running a decided review again decides only what is still open (and lifts suspensions of people who
+        # have since met their duties).
+        ReviewRun.Status.DONE: {ReviewRun.Status.QUEUED},
+    },
+    history="training.ReviewRunStatusChange", subject="run", error=TrainingError)
+REVIEW_MACHINE = StatusMachine(
+    transitions={
+        "": {Outcome.PENDING},
+        Outcome.PENDING: {Outcome.PASSED, Outcome.SUSPENDED, Outcome.REVOKED},
+        Outcome.SUSPENDED: {Outcome.PASSED, Outcome.REVOKED},
+        Outcome.PASSED: {Outcome.REVOKED},
+        Outcome.REVOKED: set(),
+    },
+    history="training.AnnualReviewStatusChange", subject="review", field="outcome", error=TrainingError,
+    # The review's own ``reason`` (what the outcome rests on) is set on the row and saved with the move.
+    reason_required={Outcome.SUSPENDED, Outcome.REVOKED}, save_all=True)
 REVIEW_BATCH = 2000
-
-
-def _move(obj, *, field: str, moves: dict[str, set[str]], new: str, by: User | None, note: str = "", **fields):
-    """The one recording function of this app's statuses: refuses a move not in ``moves``, appends who, when
-    and why to the row's history and saves it with ``fields``. Callers hold the row's lock."""
-    old = getattr(obj, field)
-    if new not in moves.get(old, set()):
-        labels = dict(obj._meta.get_field(field).flatchoices)
-        raise TrainingError(_("This cannot go from “%(old)s” to “%(new)s”.") % {
-            "old": labels.get(old, "—"), "new": labels.get(new, new)})
-    obj.history = [*obj.history, {field: new, "at": timezone.now().isoformat(), "by": by.pk if by else None,
-                                  "note": note}]
-    setattr(obj, field, new)
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.save()
-    return obj
 
 
 # --- External training
@@ -85,11 +78,11 @@ def external_training_record(*, people: list[User], title: str, hours: Decimal, 
     content = document.read()
     records = []
     for person in people:
-        record = ExternalTraining(person=person, title=title.strip(), hours=hours, completed_on=completed_on,
-                                  document=ContentFile(content, name=document.name), recorded_by=recorded_by,
-                                  category=category, status="")
-        _move(record, field="status", moves=EXTERNAL_TRAINING_MOVES, new=ExternalTraining.Status.PENDING,
-              by=recorded_by)
+        record = status_change(
+            ExternalTraining(person=person, title=title.strip(), hours=hours, completed_on=completed_on,
+                             document=ContentFile(content, name=document.name), recorded_by=recorded_by,
+                             category=category), machine=EXTERNAL_TRAINING_MACHINE,
+            to=ExternalTraining.Status.PENDING, by=recorded_by)
         audit(instance=record, action="training.external_record", actor=recorded_by, hours=str(hours))
         records.append(record)
     return records
@@ -99,13 +92,10 @@ def external_training_record(*, people: list[User], title: str, hours: Decimal, 
 def external_training_decide(*, record: ExternalTraining, approve: bool, decided_by: User, note: str = ""
                              ) -> ExternalTraining:
     """Approve (the hours count from now on) or reject (a reason is required) recorded external training."""
-    locked = ExternalTraining.objects.select_for_update().get(pk=record.pk)
-    if not approve and not note.strip():
-        raise TrainingError(_("Give a reason."))
     new = ExternalTraining.Status.APPROVED if approve else ExternalTraining.Status.REJECTED
-    _move(locked, field="status", moves=EXTERNAL_TRAINING_MOVES, new=new, by=decided_by, note=note.strip())
-    audit(instance=locked, action="training.external_decide", actor=decided_by, status=new)
-    return locked
+    status_change(record, machine=EXTERNAL_TRAINING_MACHINE, to=new, by=decided_by, reason=note)
+    audit(instance=record, action="training.external_decide", actor=decided_by, status=new)
+    return record
 
 
 # --- Reminders
@@ -153,14 +143,17 @@ def review_run_start(*, region: Region, program: Program, year: int, started_by:
     current card that has none yet (idempotent), to preview before confirming."""
     if not 2000 <= year <= timezone.localdate().year:
         raise TrainingError(_("Choose this year or an earlier one."))
-    run = ReviewRun(region=region, program=program, year=year, created_by=started_by, status="")
-    _move(run, field="status", moves=REVIEW_RUN_MOVES, new=ReviewRun.Status.PREVIEW, by=started_by)
+    run = status_change(ReviewRun(region=region, program=program, year=year, created_by=started_by),
+                        machine=REVIEW_RUN_MACHINE, to=ReviewRun.Status.PREVIEW, by=started_by)
     certificate_ids = selectors.review_certificates(region=region, program=program).values_list("pk", flat=True)
-    AnnualReview.objects.bulk_create(
-        [AnnualReview(certificate_id=pk, year=year, run=run,
-                      history=[{"outcome": Outcome.PENDING, "at": timezone.now().isoformat(),
-                                "by": started_by.pk, "note": ""}]) for pk in certificate_ids],
-        ignore_conflicts=True, batch_size=REVIEW_BATCH)
+    AnnualReview.objects.bulk_create([AnnualReview(certificate_id=pk, year=year, run=run) for pk in certificate_ids],
+                                     ignore_conflicts=True, batch_size=REVIEW_BATCH)
+    # The reviews this run created (others existed already) start their history, in bulk as the rows were made.
+    now = timezone.now()
+    AnnualReviewStatusChange.objects.bulk_create(
+        [AnnualReviewStatusChange(review_id=pk, old_status="", new_status=Outcome.PENDING, changed_at=now,
+                                  changed_by=started_by)
+         for pk in AnnualReview.objects.filter(run=run).values_list("pk", flat=True)], batch_size=REVIEW_BATCH)
     audit(instance=run, action="training.review_start", actor=started_by, year=year)
     return run
 
@@ -170,12 +163,11 @@ def review_run_confirm(*, run: ReviewRun, confirmed_by: User) -> ReviewRun:
     """Confirm a previewed review: the worker decides every card (``review_run_decide``)."""
     from .tasks import review_run_decide
 
-    locked = ReviewRun.objects.select_for_update().get(pk=run.pk)
-    _move(locked, field="status", moves=REVIEW_RUN_MOVES, new=ReviewRun.Status.QUEUED, by=confirmed_by,
-          confirmed_at=timezone.now())
-    audit(instance=locked, action="training.review_confirm", actor=confirmed_by, year=locked.year)
-    enqueue(review_run_decide, locked.pk)
-    return locked
+    status_change(run, machine=REVIEW_RUN_MACHINE, to=ReviewRun.Status.QUEUED, by=confirmed_by,
+                  confirmed_at=timezone.now())
+    audit(instance=run, action="training.review_confirm", actor=confirmed_by, year=run.year)
+    enqueue(review_run_decide, run.pk)
+    return run
 
 
 def review_run_decide(*, run: ReviewRun) -> ReviewRun:
@@ -198,8 +190,8 @@ def review_run_decide(*, run: ReviewRun) -> ReviewRun:
     with transaction.atomic():
         locked = ReviewRun.objects.select_for_update().get(pk=run.pk)
         if locked.status == ReviewRun.Status.QUEUED:
-            _move(locked, field="status", moves=REVIEW_RUN_MOVES, new=ReviewRun.Status.DONE, by=None,
-                  finished_at=timezone.now(), result=counts)
+            status_change(locked, machine=REVIEW_RUN_MACHINE, to=ReviewRun.Status.DONE, locked=True,
+                          finished_at=timezone.now(), result=counts)
     return locked
 
 
@@ -222,11 +214,15 @@ def annual_review_decide(*, certificate_id: int, year: int, progress, decided_by
     """Decide one card's review for ``year`` from its holder's progress on the year's duties: passed (the card
     stays valid, or is reinstated when the review had suspended it), or suspended with the reason. Revocation is
     staff's (``annual_review_revoke``)."""
-    review, _created = AnnualReview.objects.get_or_create(
-        certificate_id=certificate_id, year=year,
-        defaults={"run": run, "history": [{"outcome": Outcome.PENDING, "at": timezone.now().isoformat(),
-                                           "by": decided_by.pk if decided_by else None, "note": ""}]})
-    review = AnnualReview.objects.select_for_update().select_related("certificate").get(pk=review.pk)
+    if not AnnualReview.objects.filter(certificate_id=certificate_id, year=year).exists():
+        try:
+            with transaction.atomic():
+                status_change(AnnualReview(certificate_id=certificate_id, year=year, run=run),
+                              machine=REVIEW_MACHINE, to=Outcome.PENDING, by=decided_by)
+        except IntegrityError:  # another run made it meanwhile: decide that one
+            pass
+    review = AnnualReview.objects.select_for_update().select_related("certificate").get(
+        certificate_id=certificate_id, year=year)
     met = all(p.met for p in progress)
     certificate = review.certificate
     if met and review.outcome in (Outcome.PENDING, Outcome.SUSPENDED):
@@ -235,28 +231,28 @@ def annual_review_decide(*, certificate_id: int, year: int, progress, decided_by
         if review.outcome == Outcome.SUSPENDED and certificate.status == Certificate.Status.SUSPENDED:
             certificate_services.certificate_reinstate(certificate=certificate, reinstated_by=decided_by,
                                                        reason=note)
-        _move(review, field="outcome", moves=REVIEW_MOVES, new=Outcome.PASSED, by=decided_by, note=note,
-              reason="", decided_at=timezone.now(), decided_by=decided_by)
+        review.reason = ""
+        status_change(review, machine=REVIEW_MACHINE, to=Outcome.PASSED, by=decided_by, reason=note, locked=True,
+                      decided_at=timezone.now(), decided_by=decided_by)
     elif not met and review.outcome == Outcome.PENDING:
         with translation.override(settings.LANGUAGE_CODE):
             reason = _("Annual review %(year)s: training duties not met (%(duties)s).") % {
                 "year": year, "duties": failed_duties_reason(progress)}
         if certificate.status == Certificate.Status.ISSUED:
             certificate_services.certificate_suspend(certificate=certificate, suspended_by=decided_by, reason=reason)
-        _move(review, field="outcome", moves=REVIEW_MOVES, new=Outcome.SUSPENDED, by=decided_by, note=reason,
-              reason=reason, decided_at=timezone.now(), decided_by=decided_by)
+        review.reason = reason
+        status_change(review, machine=REVIEW_MACHINE, to=Outcome.SUSPENDED, by=decided_by, reason=reason,
+                      locked=True, decided_at=timezone.now(), decided_by=decided_by)
     return review
 
 
 @transaction.atomic
 def annual_review_revoke(*, review: AnnualReview, revoked_by: User, reason: str) -> AnnualReview:
     """Staff revoke a reviewed card (reason required): the certificate is revoked through certificates."""
-    locked = AnnualReview.objects.select_for_update().select_related("certificate").get(pk=review.pk)
-    if not reason.strip():
-        raise TrainingError(_("Give a reason."))
-    _move(locked, field="outcome", moves=REVIEW_MOVES, new=Outcome.REVOKED, by=revoked_by, note=reason.strip(),
-          reason=reason.strip(), decided_at=timezone.now(), decided_by=revoked_by)
-    certificate_services.certificate_revoke(certificate=locked.certificate, revoked_by=revoked_by,
+    review.reason = reason.strip()
+    status_change(review, machine=REVIEW_MACHINE, to=Outcome.REVOKED, by=revoked_by, reason=reason,
+                  decided_at=timezone.now(), decided_by=revoked_by)
+    certificate_services.certificate_revoke(certificate=review.certificate, revoked_by=revoked_by,
                                             reason=reason.strip())
-    return locked
+    return review
 

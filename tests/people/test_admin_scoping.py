@@ -70,7 +70,6 @@ def rows(townships):
         # A bureau's training duties belong to its region (training sits above people; the walk covers it too).
         TrainingDuty: (TrainingDuty.objects.create(region=first, name=INSIDE, kind="annual"),
                        TrainingDuty.objects.create(region=second, name=OUTSIDE, kind="annual")),
-        # Grade rules too (grading's admin); a rule is named by its region.
         GradeRule: tuple(GradeRule.objects.create(region=township, grade=factories.GradeFactory(rank=4))
                          for township in (first, second)),
     }
@@ -101,11 +100,12 @@ def test_every_admin_view_of_every_scoped_snippet_hides_what_is_outside(client, 
                 if str(outside.pk) in url.split("/") and response.status_code == 200:
                     pytest.fail(f"{role} opened {url} of another town's {model._meta.model_name}")
         if role == "township_officer":  # the officer still works inside the own town
-            label = f"{model._meta.app_label}/{model._meta.model_name}"
-            listing = _text(client.get(f"/admin/snippets/{label}/"))
-            choose = _text(client.get(f"/admin/snippets/choose/{label}/"))
-            chosen = client.get(f"/admin/snippets/choose/{label}/chosen/{inside.pk}/")
-            marker = {Membership: INSIDE_PERSON, GradeRule: townships[0].name}.get(model, INSIDE)
+            where = f"{model._meta.app_label}/{model._meta.model_name}"
+            listing = _text(client.get(f"/admin/snippets/{where}/"))
+            choose = _text(client.get(f"/admin/snippets/choose/{where}/"))
+            chosen = client.get(f"/admin/snippets/choose/{where}/chosen/{inside.pk}/")
+            marker = {Committee: INSIDE, Membership: INSIDE_PERSON, TrainingDuty: INSIDE,
+                      GradeRule: townships[0].name}[model]
             assert marker in listing and marker in choose and chosen.status_code == 200
     assert walked > 50
 
