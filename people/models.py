@@ -45,9 +45,6 @@ class Region(MP_Node):
     def __str__(self):
         return self.name
 
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
-
 
 class DisputeCategory(models.Model):
     """One line of the statistics list bureaus report on (婚姻家庭, 邻里…). Data, editable by a bureau."""
@@ -284,6 +281,11 @@ class BureauSettings(BaseSiteSetting):
         _("pre-job training hours"), default=10, help_text=_("Hours a new mediator completes before practising."),
     )
 
+    expiring_within_days = models.PositiveSmallIntegerField(
+        _("certificates expiring within (days)"), default=60,
+        help_text=_("A valid certificate ending within this many days counts as expiring: in the certificate "
+                    "register, on the coverage dashboard and in their labels."),
+    )
     activation_code_days = models.PositiveSmallIntegerField(
         _("activation codes valid for (days)"), default=30,
         help_text=_("How long a login slip's code works unless the slip's page says otherwise."),
@@ -295,7 +297,8 @@ class BureauSettings(BaseSiteSetting):
     )
 
     panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target"),
-              FieldPanel("activation_code_days"), FieldPanel("justice_office_phones")]
+              FieldPanel("expiring_within_days"), FieldPanel("activation_code_days"),
+              FieldPanel("justice_office_phones")]
 
     @property
     def justice_offices(self) -> list[tuple[str, str]]:
