@@ -409,7 +409,9 @@ class QuestionDraft:
     tags: tuple[str, ...] = ()
 
 
+@transaction.atomic
 def question_create(*, draft: QuestionDraft, author=None) -> Question:
+    """Save one validated question with its category path, tags and choices, all or none."""
     category = category_path_ensure(names=draft.category)
     question = Question(
         category=category, kind=draft.kind, text=draft.text, points=draft.points, difficulty=draft.difficulty,

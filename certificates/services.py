@@ -304,9 +304,11 @@ def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Ce
     return created
 
 
+@transaction.atomic
 def _status_change_by_hand(*, certificate: Certificate, new_status: str, by: User | None, reason: str,
                            action: str, notice_title: str = "") -> Certificate:
-    # Revoking, suspending and reinstating: the recorded move, an audit entry, and a notice to the holder.
+    # Revoking, suspending and reinstating: the recorded move, an audit entry, and a notice to the holder, all or
+    # none (a failed notice must not leave a revocation nobody was told about, or one half recorded).
     certificate = certificate_set_status(certificate=certificate, new_status=new_status, changed_by=by, reason=reason)
     audit(instance=certificate, action=action, actor=by, serial=certificate.serial_number)
     if notice_title:
