@@ -111,8 +111,8 @@ def issuing_region_for(*, holder: User, program: Program) -> Region:
         raise RequirementsNotMet(_("%(person)s does not serve on a mediation committee in a role this program "
                                    "is for.") % {"person": holder})
     region = membership.committee.region
-    prefixes = [region.path[:end] for end in range(Region.steplen, len(region.path) + 1, Region.steplen)]
-    return Region.objects.filter(path__in=prefixes, level=Region.Level.COUNTY).first() or region
+    return (Region.objects.filter(path__in=Region.path_prefixes(region.path), level=Region.Level.COUNTY).first()
+            or region)
 
 
 def _next_serial_number(*, region: Region, year: int) -> str:

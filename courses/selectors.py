@@ -459,7 +459,7 @@ def _membership_region_paths(user) -> set[str]:
     """The paths of the regions of the user's active committees and of every region above them."""
     paths = set()
     for path in Membership.objects.active().filter(person=user).values_list("committee__region__path", flat=True):
-        paths.update(path[:end] for end in range(Region.steplen, len(path) + 1, Region.steplen))
+        paths.update(Region.path_prefixes(path))
     return paths
 
 

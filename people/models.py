@@ -14,7 +14,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.search import index
 
 from .spreadsheets import refuse_formula
-from .status import StatusChangeBase
+from .status import StatusChangeBase, StatusHistoryMixin
 
 
 class Region(MP_Node):
@@ -41,6 +41,13 @@ class Region(MP_Node):
     class Meta:
         verbose_name = _("region")
         verbose_name_plural = _("regions")
+
+    @classmethod
+    def path_prefixes(cls, path: str, *, include_self: bool = True) -> list[str]:
+        """The paths of the regions above the one at ``path``, top first (and its own, unless told not to):
+        what "this region and everything above it" is in the materialised path."""
+        end = len(path) + 1 if include_self else len(path)
+        return [path[:stop] for stop in range(cls.steplen, end, cls.steplen)]
 
     def __str__(self):
         return self.name
@@ -330,7 +337,7 @@ class Notice(models.Model):
         return self.title
 
 
-class RosterImport(models.Model):
+class RosterImport(StatusHistoryMixin, models.Model):
     """One upload of a committee-and-member roster (CSV or XLSX) by bureau staff, and what became of it.
 
     The raw file is not kept (it may hold national ID numbers): the record keeps its name, size and SHA-256,
@@ -382,11 +389,6 @@ class RosterImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.REFUSED, self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def history(self) -> list[dict]:
-        """The status moves, oldest first, as ``{"status", "at", "by", "reason"}``."""
-        return [change.as_dict() for change in self.status_changes.all()]
 
 
 class RosterImportStatusChange(StatusChangeBase):

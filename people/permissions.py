@@ -99,3 +99,18 @@ def can_manage_committee(user, committee: Committee) -> bool:
 
 def can_see_person(user, person: User) -> bool:
     return user.pk == person.pk or people_visible_to(user).filter(pk=person.pk).exists()
+
+
+def learner_roles(user, *, fresh: bool = False) -> frozenset[str]:
+    """The learner roles (mediator, informant) a person holds now: those of their active committee memberships.
+    Kept on the user object for the rest of the request; ``fresh`` reads them again (a service deciding on
+    eligibility right after a membership changed)."""
+    if fresh or not hasattr(user, "_learner_roles"):
+        user._learner_roles = frozenset(
+            Membership.objects.active().filter(person=user).values_list("role", flat=True))
+    return user._learner_roles
+
+
+def can_grade(user, quiz) -> bool:
+    """Essays of a quiz are graded by its responsible lecturer (``quiz.owner``) or an administrator."""
+    return is_administrator(user) or (is_lecturer(user) and quiz.owner_id == user.pk)
