@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from wagtail import hooks
 
 from people.decorators import learner_required, role_required
+from people.replica import heavy_reads
 
 from . import exports, selectors, services
 from .exceptions import AssessmentError, AttemptClosed
@@ -234,6 +235,7 @@ def results_index(request):
 
 
 @results_viewer_required
+@heavy_reads
 def quiz_results(request, quiz_id):
     quiz = get_object_or_404(selectors.quizzes_with_results_for(request.user), pk=quiz_id)
     items = selectors.item_analysis(user=request.user, quiz=quiz)

@@ -114,12 +114,12 @@ def _programs() -> dict[str, Program]:
 
 def _mediator_studies(mediator: User) -> None:
     """Through the courses service, so the records are the ones a learner makes (idempotent)."""
+    from courses.demo import study_lesson
     from courses.models import CourseModulePage, LessonPage
-    from courses.services import lesson_complete
 
     for module in CourseModulePage.objects.filter(slug__in=MEDIATOR_STUDIES).order_by("slug"):
         for lesson in LessonPage.objects.live().child_of(module):
-            lesson_complete(person=mediator, lesson=lesson)
+            study_lesson(mediator, lesson)
 
 
 def _plan(rng: random.Random, programs: dict[str, Program], today) -> list[tuple]:

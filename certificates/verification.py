@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail import hooks
 
 from people.network import client_ip
 
@@ -51,7 +52,7 @@ def status_label(status: str) -> str:
 def public_record(certificate: Certificate) -> dict:
     """Everything a stranger may know about a certificate: no ID number, no phone, the name masked."""
     status = certificate.public_status()
-    return {
+    record = {
         "status": status,
         "status_label": status_label(status),
         "program": certificate.program.name,
@@ -62,6 +63,10 @@ def public_record(certificate: Certificate) -> dict:
         "issuer": certificate.issuer_name,
         "checked_at": timezone.localtime().isoformat(timespec="seconds"),
     }
+    # Facts higher apps add (the annual review passed: ``reviewed_for``), as public as the rest.
+    for facts in hooks.get_hooks("certificate_public_facts"):
+        record.update(facts(certificate))
+    return record
 
 
 def rate_limited(view):

@@ -6,6 +6,7 @@ from django.urls import include, path
 api_v1 = [
     path("", include("people.api")),
     path("", include("certificates.api")),
+    path("", include("grading.api")),
     path("", include("dashboard.api")),
 ]
 

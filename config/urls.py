@@ -9,6 +9,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from people import pwa
 from people import views as people_views
 from people.forms import QueuedPasswordResetForm, SignInForm
 
@@ -32,17 +33,24 @@ accounts = [
 ]
 
 urlpatterns = [
+    path("health/", people_views.health, name="health"),
     path("", include("config.api_urls")),  # /api/v1/: one include per app's api.py there
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include(accounts)),
     path("i18n/setlang/", set_language, name="set_language"),
+    # The installable app: the service worker must be served from the root for its scope to be the whole site.
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("offline/", pwa.offline, name="offline"),
     path("me/", include("people.urls")),
     path("learn/", include("courses.urls")),
     path("rotation/", include("rotation.urls")),
+    path("grading/", include("grading.urls")),
     path("", include("certificates.urls")),
     path("exams/", include("assessments.urls")),
     path("coverage/", include("dashboard.urls")),
+    path("training/", include("training.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
 ]

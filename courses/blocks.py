@@ -49,15 +49,32 @@ class CaptionedImageBlock(blocks.StructBlock):
 
 
 class VideoBlock(blocks.StructBlock):
-    """An uploaded video file (MP4/WebM) played locally: works on intranets with no internet access."""
+    """An uploaded video file (MP4/WebM) played locally: works on intranets with no internet access. Served by
+    ``courses.views.lesson_media`` with range requests, so phones can seek and resume."""
 
     file = DocumentChooserBlock(label=_("Video file"), help_text=_("Upload an MP4 or WebM file as a document."))
+    # The server decides how much was played against this length; a browser's own report could be anything.
+    duration = blocks.IntegerBlock(
+        label=_("Length (seconds)"), min_value=1, required=False,
+        help_text=_("How long it plays. A lesson whose first video or audio has a length completes when most of "
+                    "it was played."))
     caption = blocks.CharBlock(label=_("Caption"), max_length=200, required=False)
 
     class Meta:
         icon = "media"
         label = _("Video")
         template = "courses/blocks/video.html"
+
+
+class AudioBlock(VideoBlock):
+    """An uploaded recording (MP3, M4A, OGG): a lecture to listen to where video is too heavy for the connection."""
+
+    file = DocumentChooserBlock(label=_("Audio file"), help_text=_("Upload an MP3, M4A or OGG file as a document."))
+
+    class Meta:
+        icon = "media"
+        label = _("Audio")
+        template = "courses/blocks/audio.html"
 
 
 class DocumentDownloadBlock(blocks.StructBlock):
@@ -70,6 +87,7 @@ class DocumentDownloadBlock(blocks.StructBlock):
         template = "courses/blocks/document.html"
 
 
+MEDIA_BLOCK_TYPES = ("video", "audio")
 RICH_TEXT_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link", "document-link", "blockquote"]
 
 
@@ -77,6 +95,7 @@ class LessonBodyBlock(blocks.StreamBlock):
     text = blocks.RichTextBlock(label=_("Text"), features=RICH_TEXT_FEATURES, template="courses/blocks/text.html")
     image = CaptionedImageBlock()
     video = VideoBlock()
+    audio = AudioBlock()
     document = DocumentDownloadBlock()
     key_points = KeyPointsBlock()
     legal_article = LegalArticleBlock()

@@ -6,15 +6,20 @@ records go through the idempotent services."""
 
 import datetime
 
+from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from wagtail.documents import get_document_model
 
 from people.models import Committee, DisputeCategory, Membership, Region, User
+from people.pdf import register_font, render_pdf
 
 from . import services
 from .choices import Competency
 from .demo_cases import CASES, SCENARIOS
-from .demo_content import MODULES
+from .demo_content import LAW_ART28, LAW_ART29, LAW_ART31, LAW_ART33, MODULES, PML
+from .demo_media import CLIPS, MEDIA_DIR, Clip
 from .models import (
     CaseReviewLibraryPage,
     CaseReviewPage,
@@ -101,8 +106,71 @@ def _publish(parent, page, owner):
     return page
 
 
+def _clip_documents() -> dict[tuple[str, str], tuple[Clip, object]]:
+    """The committed recordings as documents of the library (found by title), by the lesson each opens."""
+    found = {}
+    Document = get_document_model()  # noqa: N806
+    for clip in CLIPS:
+        document = Document.objects.filter(title=clip.title).first()
+        if document is None:
+            with (MEDIA_DIR / clip.filename).open("rb") as handle:
+                document = Document(title=clip.title, file=File(handle, name=clip.filename))
+                document._set_document_file_metadata()
+                document.save()
+        found[clip.lesson] = (clip, document)
+    return found
+
+
+HANDOUT = {
+    "lesson": ("mediation-law", "lesson-3"),
+    "title": "讲义：调解协议的效力（条文汇编）",
+    "intro": "本讲义汇集《人民调解法》中关于调解协议的条文，供学员调解时对照使用。",
+    "articles": [(PML, "第二十八条", LAW_ART28), (PML, "第二十九条", LAW_ART29), (PML, "第三十一条", LAW_ART31),
+                 (PML, "第三十三条", LAW_ART33)],
+    "footer": "调解员学院 · 人民调解法及配套规定解读",
+}
+
+
+def _handout_document():
+    """The demo's printable handout: a PDF of quoted articles made with people.pdf (found again by title)."""
+    Document = get_document_model()  # noqa: N806
+    document = Document.objects.filter(title=HANDOUT["title"]).first()
+    if document is None:
+        pdf = render_pdf("courses/handout_pdf.html", {**HANDOUT, "font_name": register_font()})
+        document = Document(title=HANDOUT["title"], file=ContentFile(pdf, name="mediation-agreement-articles.pdf"))
+        document._set_document_file_metadata()
+        document.save()
+    return document
+
+
+def _with_handout(body: list[dict], lesson_key: tuple[str, str]) -> list[dict]:
+    if lesson_key != HANDOUT["lesson"]:
+        return body
+    return [*body, {"type": "document", "value": {"document": _handout_document().pk,
+                                                   "description": "PDF，可打印后带到调解现场对照"}}]
+
+
+def _with_clip(body: list[dict], clip_and_document) -> list[dict]:
+    """The lesson's text with its recording after the first block (the opening paragraph or article)."""
+    if clip_and_document is None:
+        return body
+    clip, document = clip_and_document
+    block = {"type": clip.kind, "value": {"file": document.pk, "duration": clip.duration, "caption": clip.caption}}
+    return [*body[:1], block, *body[1:]]
+
+
+def study_lesson(person: User, lesson: LessonPage) -> None:
+    """Complete a lesson as a learner who studied it fully would: the whole recording played, or the minimum
+    reading time spent (for demo learners and for tests that set a learner up on the demo data)."""
+    media = lesson.main_media()
+    duration = media.value.get("duration") if media else None
+    services.lesson_complete(person=person, lesson=lesson, read_seconds=lesson.min_read_seconds,
+                             watched=[[0, duration]] if duration else [])
+
+
 def _modules(menu, lecturers) -> dict[str, CourseModulePage]:
     categories = {c.code: c for c in ModuleCategory.objects.all()}
+    clips = _clip_documents()
     modules = {}
     for index, (code, slug, title, title_en, hours, audience, specialty, summary, lessons) in enumerate(MODULES):
         owner = lecturers[index % len(lecturers)]
@@ -113,8 +181,10 @@ def _modules(menu, lecturers) -> dict[str, CourseModulePage]:
             module.lecturers.set([owner])
             module.save_revision(user=owner).publish(user=_approver())
         for number, (lesson_title, minutes, blocks) in enumerate(lessons, start=1):
-            _publish(module, LessonPage(title=lesson_title, slug=f"lesson-{number}", minutes=minutes,
-                                        body=_body(blocks)), owner)
+            key = (slug, f"lesson-{number}")
+            body = _with_handout(_with_clip(_body(blocks), clips.get(key)), key)
+            _publish(module, LessonPage(title=lesson_title, slug=f"lesson-{number}", minutes=minutes, body=body),
+                     owner)
         modules[slug] = module
     for slug, required in PREREQUISITES.items():
         module = CourseModulePage.objects.get(pk=modules[slug].pk)
@@ -188,12 +258,10 @@ def _attendance(sessions, users, mediator):
 
 def _learners(modules, scenarios, mediator, informant, bureau):
     for lesson in LessonPage.objects.live().child_of(modules["mediation-law"]):
-        services.lesson_complete(person=mediator, lesson=lesson)
-    services.lesson_complete(person=mediator, lesson=LessonPage.objects.live().child_of(
-        modules["marriage-family-inheritance"]).first())
+        study_lesson(mediator, lesson)
+    study_lesson(mediator, LessonPage.objects.live().child_of(modules["marriage-family-inheritance"]).first())
     services.enrolment_create(person=mediator, module=modules["mediation-techniques"])
-    services.lesson_complete(person=informant, lesson=LessonPage.objects.live().child_of(
-        modules["informant-practice"]).first())
+    study_lesson(informant, LessonPage.objects.live().child_of(modules["informant-practice"]).first())
     if not ModuleAssignment.objects.filter(module=modules["ethics-discipline"]).exists():
         committee = Committee.objects.get(name="林原村人民调解委员会")
         services.assignment_create(by=bureau, module=modules["ethics-discipline"],

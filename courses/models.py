@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -26,7 +26,7 @@ from people.models import Committee
 from people.roles import StaffRole
 
 from .anonymisation import personal_data_found
-from .blocks import LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
+from .blocks import MEDIA_BLOCK_TYPES, LegalArticleBlock, LessonBodyBlock, ProcessStepBlock, ScenarioGraphBlock
 from .choices import Audience, Outcome, ProcedureStage, WorkingMethod
 from .scenario_graph import Graph, choice_quality, graph_from_stream, graph_problems
 from .search import HanBigramSearchMixin
@@ -125,6 +125,12 @@ class CourseModulePage(HanBigramSearchMixin, Page):
         "wagtailimages.Image", verbose_name=_("cover image"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
     )
+    offline_media_mb = models.PositiveIntegerField(
+        _("media downloaded for offline study (MB)"), default=50,
+        help_text=_("When a learner downloads this module for offline study, videos and audio are saved only up "
+                    "to this many megabytes in all (phones have little space). 0: text, pictures and handouts "
+                    "only."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("title_en"),
@@ -134,6 +140,7 @@ class CourseModulePage(HanBigramSearchMixin, Page):
         FieldPanel("prerequisites"),
         FieldPanel("lecturers"),
         FieldPanel("cover_image"),
+        FieldPanel("offline_media_mb"),
     ]
     search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("title_en"),
                                           index.SearchField("han_bigram_text")]
@@ -156,9 +163,16 @@ class LessonPage(HanBigramSearchMixin, Page):
     """One lesson of a module; lessons are studied in the module's page order."""
 
     minutes = models.PositiveSmallIntegerField(_("minutes to study"), default=30)
+    # "Done" is earned (courses.services.lesson_complete): a lesson without video or audio completes after the
+    # learner had it open this long; a lesson with one completes when most of its first video or audio was played.
+    min_read_seconds = models.PositiveIntegerField(
+        _("minimum reading time (seconds)"), default=60,
+        help_text=_("For lessons without video or audio: how long a learner must have the lesson open before it "
+                    "can be marked as studied."))
     body = StreamField(LessonBodyBlock(), verbose_name=_("body"), blank=True)
 
-    content_panels = Page.content_panels + [FieldPanel("minutes"), FieldPanel("body")]
+    content_panels = Page.content_panels + [FieldRowPanel([FieldPanel("minutes"), FieldPanel("min_read_seconds")]),
+                                            FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("body"), index.SearchField("han_bigram_text")]
     parent_page_types = ["courses.CourseModulePage"]
     subpage_types: list[str] = []
@@ -173,6 +187,14 @@ class LessonPage(HanBigramSearchMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["overview"] = lesson_overview(user=request.user, lesson=self)
         return context
+
+    def media_blocks(self) -> list:
+        """The lesson's video and audio blocks, in page order."""
+        return [block for block in self.body if block.block_type in MEDIA_BLOCK_TYPES]
+
+    def main_media(self):
+        """The video or audio whose playing completes the lesson: the first one (None for a text lesson)."""
+        return next(iter(self.media_blocks()), None)
 
 
 class ScenarioPage(Page):
@@ -395,6 +417,30 @@ class LessonCompletion(models.Model):
         return f"{self.person} · {self.lesson}"
 
 
+class LessonProgress(models.Model):
+    """What a learner has shown of studying a lesson, merged from the reports their browser sends: the seconds
+    they had it open and the parts of its main video or audio actually played (merged [start, end] seconds).
+    ``report_keys`` holds the idempotency keys of recent reports, so a report sent again (an offline queue
+    retrying) counts once."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="lesson_progress")
+    lesson = models.ForeignKey(LessonPage, verbose_name=_("lesson"), on_delete=models.CASCADE,
+                               related_name="progress")
+    read_seconds = models.PositiveIntegerField(_("seconds read"), default=0)
+    watched = models.JSONField(_("parts played (seconds)"), default=list, blank=True)
+    report_keys = models.JSONField(_("recent report keys"), default=list, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [models.UniqueConstraint(fields=["person", "lesson"], name="one_progress_per_lesson")]
+
+    def __str__(self):
+        return f"{self.person} · {self.lesson}"
+
+
 class ScenarioRun(models.Model):
     """One play of a scenario. At most one unfinished run per person and scenario; replays are new runs."""
 
@@ -530,6 +576,8 @@ class SessionAttendance(models.Model):
         QR = "qr", _("Scanned the QR code")
         ROSTER = "roster", _("Ticked on the roster")
         SHEET = "sheet", _("Printed sign-in sheet")  # ticked afterwards from the paper sheet (rotation app)
+        # The lecturer's phone scanned the attendee's code (or ticked them) at a venue without network, synced later.
+        OFFLINE = "offline", _("Recorded offline by the lecturer")
 
     session = models.ForeignKey(RotationSession, verbose_name=_("session"), on_delete=models.CASCADE,
                                 related_name="attendances")
@@ -547,3 +595,19 @@ class SessionAttendance(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.session}"
+
+
+def attendee_code(person_id: int) -> str:
+    """The code on a learner's own check-in QR (``/learn/sessions/``), which a lecturer's phone scans or the
+    lecturer types: the person's id and a keyed check, so a typo or a made-up code names nobody. Not a
+    secret from the lecturer, who can tick anyone on the roster anyway."""
+    check = salted_hmac("courses.attendee-code", str(person_id)).hexdigest()[:6].upper()
+    return f"{person_id}-{check}"
+
+
+def attendee_from_code(code: str) -> int | None:
+    """The person id a typed or scanned attendee code names, or None."""
+    person_id, _dash, _check = code.strip().upper().partition("-")
+    if not person_id.isdigit():
+        return None
+    return int(person_id) if constant_time_compare(attendee_code(int(person_id)), code.strip().upper()) else None

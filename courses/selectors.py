@@ -1,9 +1,10 @@
 """Reads of the training site. Pages and views run a constant number of queries whatever the size of the menu.
 
 Contract for other apps (see docs/architecture.md): ``completed_module_ids``, ``training_hours``,
-``training_hours_by_person`` and ``best_scenario_percent``."""
+``training_hours_by_person``, ``module_credits_by_person`` and ``best_scenario_percent``."""
 
 import datetime
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +35,7 @@ from .models import (
     SessionAttendance,
     SessionSignup,
 )
+from .progress import WATCHED_SHARE
 from .scenario_graph import Graph
 from .search import search_terms
 
@@ -179,6 +181,7 @@ def lesson_overview(*, user, lesson: LessonPage) -> dict:
     ids = [s.pk for s in siblings]
     position = ids.index(lesson.pk) if lesson.pk in ids else -1
     learner = people_permissions.is_learner(user)
+    media = lesson.main_media()
     return {
         "module": module,
         "position": position + 1,
@@ -187,6 +190,10 @@ def lesson_overview(*, user, lesson: LessonPage) -> dict:
         "next": siblings[position + 1] if 0 <= position < len(siblings) - 1 else None,
         "learner": learner,
         "done": learner and LessonCompletion.objects.filter(person=user, lesson=lesson).exists(),
+        # What earns the lesson (courses.services.lesson_shortfall decides; this only tells the learner).
+        "needs_media": bool(media and media.value.get("duration")),
+        "watched_share": round(100 * WATCHED_SHARE),
+        "read_minutes": math.ceil(lesson.min_read_seconds / 60),
     }
 
 
@@ -377,22 +384,41 @@ def hours_value(value) -> Decimal:
     return Decimal(str(value or 0)).quantize(Decimal("0.1"))
 
 
-def training_hours_by_person(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
-    """Person id → credit hours of the modules they completed between ``start`` and ``end`` (inclusive), online
-    or by attending a rotation session. A module counts once per person in the period. One query."""
-    person_ids = list(person_ids)
-    if not person_ids:
-        return {}
+@dataclass(frozen=True)
+class ModuleCredit:
+    """A module a person completed: the first day in the period it counted, its credit hours and category."""
+
+    completed_on: datetime.date
+    hours: Decimal
+    category_id: int | None
+
+
+def module_credits_by_person(*, person_ids, start: datetime.date, end: datetime.date
+                             ) -> dict[int, dict[int, ModuleCredit]]:
+    """Person id → module id → ``ModuleCredit`` for the modules they completed between ``start`` and ``end``
+    (inclusive), online or by attending a rotation session: the one definition of training hours. A module counts
+    once per person in the period (its first completion). Two queries."""
     since, until = _day_bounds(start, end)
-    people = ", ".join(["%s"] * len(person_ids))
-    sql = f"""WITH done AS ({module_completions_sql(people)})
-        {module_hours_sql("SELECT person_id, module_id FROM done WHERE done_at >= %s AND done_at < %s")}"""  # noqa: S608
-    params = [*person_ids, *person_ids, connection.ops.adapt_datetimefield_value(since),
-              connection.ops.adapt_datetimefield_value(until)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        hours = dict(cursor.fetchall())
-    return {pid: hours_value(hours[pid]) if pid in hours else Decimal(0) for pid in person_ids}
+    person_ids = list(person_ids)
+    online = (Enrolment.objects.filter(person_id__in=person_ids, completed_at__gte=since, completed_at__lt=until)
+              .values_list("person_id", "module_id", "completed_at", "module__credit_hours", "module__category_id"))
+    attended = (SessionAttendance.objects
+                .filter(person_id__in=person_ids, session__starts_at__gte=since, session__starts_at__lt=until)
+                .exclude(session__modules=None)
+                .values_list("person_id", "session__modules", "session__starts_at", "session__modules__credit_hours",
+                             "session__modules__category_id"))
+    credits: dict[int, dict[int, ModuleCredit]] = {pid: {} for pid in person_ids}
+    for person_id, module_id, when, hours, category_id in sorted([*online, *attended], key=lambda row: row[2]):
+        credits[person_id].setdefault(module_id, ModuleCredit(
+            completed_on=timezone.localdate(when), hours=hours, category_id=category_id))
+    return credits
+
+
+def training_hours_by_person(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
+    """Person id → credit hours of the modules they completed between ``start`` and ``end`` (inclusive)
+    (``module_credits_by_person``). Two queries."""
+    return {pid: sum((credit.hours for credit in modules.values()), Decimal(0))
+            for pid, modules in module_credits_by_person(person_ids=person_ids, start=start, end=end).items()}
 
 
 def training_hours(*, user, start: datetime.date, end: datetime.date) -> Decimal:

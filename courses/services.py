@@ -13,15 +13,16 @@ from django.utils.translation import ngettext
 
 from people import permissions as people_permissions
 from people.models import Committee, Membership, Region, User
-from people.services import notice_send
+from people.services import idempotency_key_apply, idempotency_key_check, notice_send
 
 from . import selectors, signals
-from .exceptions import CoursesError
+from .exceptions import CoursesError, LessonNotEarned
 from .models import (
     CourseModulePage,
     Enrolment,
     LessonCompletion,
     LessonPage,
+    LessonProgress,
     ModuleAssignment,
     RotationSession,
     ScenarioPage,
@@ -29,11 +30,15 @@ from .models import (
     ScenarioRunChoice,
     SessionAttendance,
     SessionSignup,
+    attendee_from_code,
 )
 from .permissions import can_manage_session
+from .progress import MAX_READ_SECONDS_PER_REPORT, WATCHED_SHARE, covered_seconds, merge_ranges
 from .scenario_graph import Ending, score_path
 
 # --- Enrolment and lessons
+
+REPORT_KEYS_KEPT = 50  # an offline queue resends within days, not after fifty newer reports
 
 
 @transaction.atomic
@@ -52,12 +57,78 @@ def enrolment_create(*, person: User, module: CourseModulePage, assignment: Modu
 
 
 @transaction.atomic
-def lesson_complete(*, person: User, lesson: LessonPage) -> LessonCompletion:
-    """Record that a person studied a lesson (enrolling them in its module if needed). Idempotent: completing
-    again changes nothing and announces nothing. When the module's last live lesson is done the enrolment is
-    marked complete and ``module_completed`` is sent."""
+def lesson_progress_record(*, person: User, lesson: LessonPage, read_seconds: int = 0, watched=(),
+                           idempotency_key: str = "") -> LessonProgress:
+    """Add a report of studying (seconds the lesson was open, [start, end] seconds of its main recording played)
+    to what the person has shown before: seconds add up, played parts are merged (clipped to the recording's
+    length). Idempotent per ``idempotency_key``: a report sent again counts once."""
+    idempotency_key = idempotency_key[:64]
+    progress, _created = LessonProgress.objects.select_for_update().get_or_create(person=person, lesson=lesson)
+    if idempotency_key and idempotency_key in progress.report_keys:
+        return progress  # this report was counted when it first arrived
+    media = lesson.main_media()
+    duration = media.value.get("duration") if media else None
+    progress.read_seconds += max(0, min(int(read_seconds), MAX_READ_SECONDS_PER_REPORT))
+    progress.watched = merge_ranges([*progress.watched, *watched], limit=duration)
+    if idempotency_key:
+        progress.report_keys = [*progress.report_keys, idempotency_key][-REPORT_KEYS_KEPT:]
+    progress.save()
+    return progress
+
+
+def lesson_shortfall(*, lesson: LessonPage, progress: LessonProgress | None) -> str:
+    """Why ``progress`` does not yet earn ``lesson``, as a sentence for the learner; "" when it does.
+
+    The one rule of "done": a lesson whose first video or audio has a length needs WATCHED_SHARE of it played
+    (the union of the parts played, so replaying or skipping ahead does not count); any other lesson needs the
+    lecturer's minimum reading time."""
+    media = lesson.main_media()
+    duration = media.value.get("duration") if media else None
+    if duration:
+        played = covered_seconds(progress.watched) if progress else 0
+        if played < WATCHED_SHARE * duration:
+            return _("Watch or listen to most of the recording first: %(played)d%% played, %(needed)d%% needed.") % {
+                "played": int(100 * played / duration), "needed": int(100 * WATCHED_SHARE)}
+        return ""
+    read = progress.read_seconds if progress else 0
+    if read < lesson.min_read_seconds:
+        return _("Study the lesson a little longer first: %(read)d of %(needed)d seconds.") % {
+            "read": read, "needed": lesson.min_read_seconds}
+    return ""
+
+
+def lesson_complete(*, person: User, lesson: LessonPage, read_seconds: int = 0, watched=(),
+                    idempotency_key: str = "") -> LessonCompletion:
+    """Record that a person studied a lesson (enrolling them in its module if needed), once what they have shown
+    (this report added to earlier ones, see ``lesson_progress_record``) meets ``lesson_shortfall``; refused with
+    the shortfall otherwise. Idempotent: completing again, or the same ``idempotency_key`` again, changes nothing
+    and announces nothing. When the module's last live lesson is done the enrolment is marked complete and
+    ``module_completed`` is sent. Atomic: a refused completion keeps the report's progress (it is worth keeping),
+    nothing else."""
     if not lesson.live:
         raise CoursesError(_("This lesson is not published."))
+    if idempotency_key:
+        idempotency_key_check(idempotency_key)
+    existing = LessonCompletion.objects.filter(person=person, lesson=lesson).first()
+    if existing:
+        return existing
+    progress = lesson_progress_record(person=person, lesson=lesson, read_seconds=read_seconds, watched=watched,
+                                      idempotency_key=idempotency_key)
+    shortfall = lesson_shortfall(lesson=lesson, progress=progress)
+    if shortfall:
+        raise LessonNotEarned(shortfall)
+    if not idempotency_key:
+        return _lesson_completion_record(person=person, lesson=lesson)
+    # A completion queued offline (or a double tap) is one write per key, answered with the first result
+    # (people's one idempotency rule); the report's progress above is counted once by its own key list.
+    result = idempotency_key_apply(person=person, key=idempotency_key, action="lesson_complete",
+                                   write=lambda: {"completion": _lesson_completion_record(person=person,
+                                                                                          lesson=lesson).pk})
+    return LessonCompletion.objects.get(pk=result["completion"])
+
+
+@transaction.atomic
+def _lesson_completion_record(*, person: User, lesson: LessonPage) -> LessonCompletion:
     module = CourseModulePage.objects.get(path=lesson.path[: -LessonPage.steplen])
     enrolment = enrolment_create(person=person, module=module)
     completion, created = LessonCompletion.objects.get_or_create(person=person, lesson=lesson)
@@ -138,10 +209,17 @@ def scenario_run_start(*, person: User, scenario: ScenarioPage) -> ScenarioRun:
 
 
 @transaction.atomic
-def scenario_run_choose(*, run: ScenarioRun, step_key: str, choice_index: int) -> ScenarioRunChoice:
+def scenario_run_choose(*, run: ScenarioRun, step_key: str, choice_index: int,
+                        idempotency_key: str = "") -> ScenarioRunChoice:
     """Record the learner's choice at the run's current step and move on. Refuses a choice for a step the run is
     no longer on (a double click or an old tab), so nothing is recorded twice. Reaching an ending finishes the
-    run, scores it by competency and sends ``scenario_run_finished``."""
+    run, scores it by competency and sends ``scenario_run_finished``. With an ``idempotency_key`` (a choice
+    queued offline and sent again) a repeat is answered with the first choice instead of the refusal."""
+    if idempotency_key:
+        result = idempotency_key_apply(
+            person=run.person, key=idempotency_key, action="scenario_run_choose",
+            write=lambda: {"choice": scenario_run_choose(run=run, step_key=step_key, choice_index=choice_index).pk})
+        return ScenarioRunChoice.objects.get(pk=result["choice"])
     run = ScenarioRun.objects.select_for_update().select_related("scenario", "person").get(pk=run.pk)
     if run.finished_at is not None or run.current_key != step_key:
         raise CoursesError(_("This step has already been answered."))
@@ -281,3 +359,24 @@ def roster_tick(*, by: User, session: RotationSession, people: list[User],
     for person in people:
         attendance_record(session=session, person=person, method=method, recorded_by=by)
     return len({p.pk for p in people} - already)
+
+
+@transaction.atomic
+def attendance_sync_offline(*, by: User, session: RotationSession, codes: list[str],
+                            idempotency_key: str) -> dict:
+    """Check-ins a lecturer's phone recorded at a venue without network (attendee codes scanned, typed or ticked),
+    sent when it is back online. Each code names a person signed up for the session; the attendance is recorded
+    once whatever the number of scans or sendings (``one_attendance_per_session``; a replayed key writes nothing).
+    Returns ``{"recorded": newly recorded, "unknown": codes naming nobody on the roster}``."""
+    if not can_manage_session(by, session):
+        raise CoursesError(_("Only the session's lecturers and bureau staff keep its roster."))
+
+    def write() -> dict:
+        wanted = {code: attendee_from_code(code) for code in codes}
+        signed_up = set(session.signups.filter(person_id__in=[pk for pk in wanted.values() if pk])
+                        .values_list("person_id", flat=True))
+        people = list(User.objects.filter(pk__in=signed_up))
+        recorded = roster_tick(by=by, session=session, people=people, method=SessionAttendance.Method.OFFLINE)
+        return {"recorded": recorded, "unknown": sorted(code for code, pk in wanted.items() if pk not in signed_up)}
+
+    return idempotency_key_apply(person=by, key=idempotency_key, action="attendance_sync_offline", write=write)

@@ -6,7 +6,7 @@ and redirects or renders. Domain refusals (``CoursesError``) come back to the us
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from people import permissions as people_permissions
 from people.decorators import bureau_staff_required, learner_required, role_required
+from people.exceptions import PeopleError
 from people.models import User
 from people.qr import qr_svg
 
@@ -22,13 +23,27 @@ from . import selectors, services
 from .choices import Competency, Outcome
 from .exceptions import CoursesError
 from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
-from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun
+from .media import ranged_file_response
+from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun, attendee_code
 from .permissions import can_manage_session
+from .progress import parse_read_seconds, parse_watched
 from .scenario_graph import Ending, steps_to_end
 
 
 def _refused(request, error: CoursesError):
     messages.error(request, str(error))
+
+
+def _sent_from_queue(request) -> bool:
+    """A write replayed by the offline queue (site/static/js/offline.js) asks for JSON, not a page."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _queue_answer(error: Exception | None = None, **result) -> JsonResponse:
+    # 400 tells the queue to drop the write and show why; a network failure or a 5xx keeps it queued.
+    if error:
+        return JsonResponse({"ok": False, "error": str(error)}, status=400)
+    return JsonResponse({"ok": True, **result})
 
 
 @require_POST
@@ -43,18 +58,53 @@ def module_enrol(request, module_id):
     return redirect(module.url)
 
 
+def _study_report(request) -> dict:
+    """The fields a lesson page (or the offline queue resending it) reports studying with: ``read_seconds``
+    (seconds the lesson was open since the last report), ``watched`` (JSON list of [start, end] seconds of the
+    main recording played) and ``idempotency_key`` (the same report sent again counts once)."""
+    return {"read_seconds": parse_read_seconds(request.POST.get("read_seconds", "").strip()),
+            "watched": parse_watched(request.POST.get("watched", "").strip()),
+            "idempotency_key": request.POST.get("idempotency_key", "").strip()}
+
+
 @require_POST
 @learner_required
 def lesson_complete(request, lesson_id):
     lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
     try:
-        services.lesson_complete(person=request.user, lesson=lesson)
-    except CoursesError as error:
+        completion = services.lesson_complete(person=request.user, lesson=lesson, **_study_report(request))
+    except (CoursesError, PeopleError) as error:
+        if _sent_from_queue(request):
+            return _queue_answer(error)
         _refused(request, error)
         return redirect(lesson.url)
+    if _sent_from_queue(request):
+        return _queue_answer(completion=completion.pk)
     following = LessonPage.objects.live().sibling_of(lesson, inclusive=False).filter(path__gt=lesson.path).first()
     messages.success(request, _("Lesson completed."))
     return redirect(following.url if following else lesson.get_parent().url)
+
+
+@require_POST
+@learner_required
+def lesson_progress(request, lesson_id):
+    """What a lesson page sends when it is left (``navigator.sendBeacon``), so played parts are not lost."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    try:
+        services.lesson_progress_record(person=request.user, lesson=lesson, **_study_report(request))
+    except CoursesError as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    return JsonResponse({"saved": True})
+
+
+def lesson_media(request, lesson_id, block_id):
+    """A live lesson's video or audio, with range requests (``courses.media``). As public as the lesson page."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    block = next((b for b in lesson.media_blocks() if b.id == block_id), None)
+    document = block.value.get("file") if block else None
+    if document is None:
+        raise Http404
+    return ranged_file_response(request, document.file, filename=document.filename)
 
 
 # --- Scenario player: the browser only ever sees the current step's situation and the texts of its choices.
@@ -82,10 +132,17 @@ def run(request, run_id):
             shown = int(request.POST.get("choice", "-1"))
             order = run.choice_order(step_key, len(step.choices)) if step else []
             choice_index = order[shown] if 0 <= shown < len(order) else -1
-            services.scenario_run_choose(run=run, step_key=step_key, choice_index=choice_index)
-        except (CoursesError, ValueError) as error:
-            if isinstance(error, CoursesError):
+            services.scenario_run_choose(run=run, step_key=step_key, choice_index=choice_index,
+                                         idempotency_key=request.POST.get("idempotency_key", ""))
+        except (CoursesError, PeopleError, ValueError) as error:
+            if _sent_from_queue(request):
+                return _queue_answer(error if not isinstance(error, ValueError) else CoursesError(
+                    _("Choose one of the options.")))
+            if not isinstance(error, ValueError):
                 _refused(request, error)
+        else:
+            if _sent_from_queue(request):
+                return _queue_answer()
         return redirect("courses:run", run_id=run.pk)
     choices = list(run.choices.all())
     graph = run.scenario.parsed_graph()
@@ -153,7 +210,12 @@ def sessions(request):
         "now": now,
         "can_schedule": people_permissions.is_bureau_staff(request.user),
         "is_learner": people_permissions.is_learner(request.user),
-    })
+    } | (_my_checkin_code(request.user) if people_permissions.is_learner(request.user) else {}))
+
+
+def _my_checkin_code(user) -> dict:
+    code = attendee_code(user.pk)
+    return {"my_code": code, "my_code_qr": qr_svg(code)}
 
 
 @bureau_staff_required
@@ -197,7 +259,7 @@ def session_detail(request, session_id):
                 assign_form.add_error(None, str(error))
     checkin_url = request.build_absolute_uri(reverse("courses:check_in", args=[session.checkin_code]))
     roster = selectors.session_roster(session=session)
-    return render(request, "courses/session_detail.html", {
+    response = render(request, "courses/session_detail.html", {
         "session": session,
         "modules": list(session.modules.order_by("path")),
         "lecturers": list(session.lecturers.all()),
@@ -208,7 +270,39 @@ def session_detail(request, session_id):
         "checkin_url": checkin_url,
         "assign_form": assign_form if people_permissions.can_see_region(request.user, session.township) else None,
         "now": timezone.now(),
+        # For the offline check-in (site/static/js/offline-checkin.js): who is on the roster, by attendee code.
+        "offline_roster": {attendee_code(line.person.pk): {"id": line.person.pk, "name": line.person.name,
+                                                           "done": bool(line.attendance)}
+                           for line in roster if line.signed_up},
     })
+    response["X-Offline-Keep"] = "1"  # the service worker keeps a copy: the venue may have no network
+    return response
+
+
+@require_POST
+@login_required
+def session_offline_sync(request, session_id):
+    """Where the lecturer's phone sends the check-ins it recorded offline (JSON answer for the queue)."""
+    session = get_object_or_404(RotationSession.objects.select_related("township"), pk=session_id)
+    if not can_manage_session(request.user, session):
+        raise PermissionDenied
+    try:
+        result = services.attendance_sync_offline(by=request.user, session=session,
+                                                  codes=request.POST.getlist("code")[:1000],
+                                                  idempotency_key=request.POST.get("idempotency_key", ""))
+    except (CoursesError, PeopleError) as error:
+        return _queue_answer(error)
+    return _queue_answer(**result)
+
+
+@login_required
+def module_offline(request, module_id):
+    """What "download for offline study" saves of a module: its page and its live lessons' pages (the browser
+    then saves the pictures, handouts and, up to ``offline_media_mb``, the media those pages show)."""
+    module = get_object_or_404(CourseModulePage.objects.live(), pk=module_id)
+    lessons = LessonPage.objects.live().child_of(module)
+    return JsonResponse({"module": module.pk, "pages": [module.url] + [lesson.url for lesson in lessons],
+                         "media_bytes": module.offline_media_mb * 1024 * 1024})
 
 
 @require_POST

@@ -26,7 +26,7 @@ class ModuleCategoryViewSet(SnippetViewSet):
     menu_label = gettext_lazy("Module categories")
     menu_order = 210
     add_to_admin_menu = True
-    list_display = ["code", "name", "name_en"]
+    list_display = ["code", "name", "description"]  # the English name shows only on English pages
 
 
 register_snippet(ModuleCategoryViewSet)

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from people.replica import heavy_reads
+
 from . import services
 from .models import RegionSnapshot
 
@@ -10,7 +12,9 @@ from .models import RegionSnapshot
 def region_snapshot_refresh(snapshot_id: int) -> None:
     snapshot = RegionSnapshot.objects.select_related("region").filter(pk=snapshot_id).first()
     if snapshot is not None:
-        services.region_snapshot_refresh(snapshot=snapshot)
+        # The computation reads the replica when there is one; the snapshot itself is written to the primary.
+        with heavy_reads():
+            services.region_snapshot_refresh(snapshot=snapshot)
 
 
 @shared_task(acks_late=True)

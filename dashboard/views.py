@@ -8,6 +8,7 @@ from django.utils.http import content_disposition_header
 
 from people.decorators import bureau_staff_required
 from people.models import BureauSettings
+from people.replica import REPLICA, heavy_reads, read_alias, replica_lag
 
 from . import charts, selectors, services, tables
 from .exports import FORMATS, table_export
@@ -37,7 +38,13 @@ def _page(request, template: str, context: dict, page_tables: list[tables.Table]
     query = request.GET.copy()
     query.pop("export", None)
     query.pop("format", None)
-    return render(request, template, {**context, "tables": page_tables, "query": query.urlencode()})
+    return render(request, template, {**context, "tables": page_tables, "query": query.urlencode(),
+                                      "replica_lag": replica_lag_shown()})
+
+
+def replica_lag_shown():
+    """How far behind the figures may be, when this page read them from the replica; None otherwise."""
+    return replica_lag() if read_alias() == REPLICA else None
 
 
 def _region_and_filters(request, code: str):
@@ -55,6 +62,7 @@ def home(request):
 
 
 @bureau_staff_required
+@heavy_reads
 def region(request, code: str):
     area, form, filters = _region_and_filters(request, code)
     targets = targets_for(request)
@@ -72,6 +80,7 @@ def region(request, code: str):
 
 
 @bureau_staff_required
+@heavy_reads
 def flags(request, code: str):
     area, form, filters = _region_and_filters(request, code)
     found = selectors.red_flags(user=request.user, region=area, filters=filters)
@@ -83,6 +92,7 @@ def flags(request, code: str):
 
 
 @bureau_staff_required
+@heavy_reads
 def committee(request, pk: int):
     found = selectors.committee_for(user=request.user, pk=pk)
     if found is None:
@@ -102,8 +112,10 @@ def committee(request, pk: int):
 
 
 @bureau_staff_required
+@heavy_reads
 def person(request, pk: int):
     record = selectors.person_record(user=request.user, pk=pk, targets=targets_for(request))
     if record is None:
         raise Http404
-    return render(request, "dashboard/person.html", {"record": record, "targets": targets_for(request)})
+    return render(request, "dashboard/person.html", {"record": record, "targets": targets_for(request),
+                                                     "replica_lag": replica_lag_shown()})

@@ -12,7 +12,10 @@ LOADTEST_THINK (seconds between answers, 30), LOADTEST_BURST (seconds: every tak
 instant, then starts the exam within this window; 0 = no burst), LOADTEST_RAMP (seconds: requests made before
 this moment are reported with " (ramp)" after their name, so the steady state stands apart from the log-in storm),
 LOADTEST_SESSIONS (a file of session keys from ``loadtest_prepare --sessions``: takers who logged in before the
-exam, so no log-in request is made).
+exam, so no log-in request is made), LOADTEST_FLOOR (1: one more user asks the bare ``/health/`` view once a
+second, "floor (bare view)": the bare request floor measured under the same load), LOADTEST_TIMINGS (a file: every
+taker request's phase, time and outcome, written when the test stops, so the runner can give the steady state's and
+the arrival window's p95 over all requests, which locust's own table mixes).
 
 Requests are named per endpoint ("save answer", "question page"), never per attempt."""
 
@@ -26,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import gevent
-from locust import FastHttpUser, events, task
+from locust import FastHttpUser, constant_pacing, events, task
 
 QUIZ_ID = int(os.environ.get("LOADTEST_QUIZ_ID", "0"))
 PASSWORD = os.environ.get("LOADTEST_PASSWORD", "Load@2026")
@@ -36,6 +39,9 @@ BURST = float(os.environ.get("LOADTEST_BURST", "0"))
 RAMP = float(os.environ.get("LOADTEST_RAMP", "0"))
 # Takers already signed in (loadtest_prepare --sessions): session keys, one a line, in username order.
 SESSIONS = os.environ.get("LOADTEST_SESSIONS", "")
+FLOOR = os.environ.get("LOADTEST_FLOOR", "") == "1"
+TIMINGS = os.environ.get("LOADTEST_TIMINGS", "")
+FLOOR_NAME = "floor (bare view)"
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 CHOICE = re.compile(r'<input type="(?:radio|checkbox)" name="q(\d+)" value="([0-9a-f]+)"')
@@ -46,6 +52,22 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _numbers = itertools.count(1)
 _session_keys = Path(SESSIONS).read_text().split() if SESSIONS else []
 _started = {"at": None, "burst_at": None}
+_timings: list[tuple[str, float, float, int]] = []  # (phase, seconds since start, response ms, 1 = failed)
+
+
+@events.request.add_listener
+def _on_request(request_type, name, response_time, response_length, exception=None, **kwargs):
+    if not TIMINGS or name == FLOOR_NAME or _started["at"] is None:
+        return
+    elapsed = time.monotonic() - _started["at"]
+    _timings.append(("ramp" if name.endswith(" (ramp)") else "steady", round(elapsed, 2), round(response_time, 1),
+                     1 if exception else 0))
+
+
+@events.quitting.add_listener
+def _on_quitting(environment, **kwargs):
+    if TIMINGS:
+        Path(TIMINGS).write_text(json.dumps(_timings))
 
 
 @events.test_start.add_listener
@@ -163,3 +185,16 @@ class QuizTaker(FastHttpUser):
         think(0.5)  # a last look before submitting
         submitted = self.post_form(f"{attempt_url}submit/", form, "submit attempt")
         self.follow(submitted, "review")
+
+
+if FLOOR:
+    class FloorProbe(FastHttpUser):
+        """The bare request floor under the same load: ``/health/`` (middleware and one SELECT 1) once a second.
+        Its server time (gunicorn's access log) is what the endpoints' server times are divided by."""
+
+        fixed_count = 1
+        wait_time = constant_pacing(1)
+
+        @task
+        def floor(self):
+            self.client.get("/health/", name=FLOOR_NAME)

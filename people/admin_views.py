@@ -1,18 +1,35 @@
 """Wagtail admin for people and organisations, scoped by jurisdiction through ``people.permissions``."""
 
+import django_filters
 from django import forms
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.active_filters import ActiveFilter, BaseFilterAdapter, register_filter_adapter_class
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.snippets.views.chooser import SnippetChooserViewSet
 from wagtail.snippets.views.snippets import SnippetViewSet
 from wagtail.users.forms import UserCreationForm, UserEditForm
+from wagtail.users.views import groups as wagtail_groups
 from wagtail.users.views.users import UserViewSet as WagtailUserViewSet
 
 from . import permissions
 from .models import Committee, Membership, Region
+from .roles import group_label
+
+
+class YesNoFilterAdapter(BaseFilterAdapter):
+    """A yes/no filter's chip above a listing reads "已发布: 是", not Python's "True" (Wagtail prints the raw value)."""
+
+    def get_active_filters(self):
+        yield ActiveFilter(self.bound_field.auto_id, self.filter.label, gettext("Yes") if self.value else gettext("No"),
+                           self.get_url_without_filter_param(self.name))
+
+
+register_filter_adapter_class(django_filters.BooleanFilter, YesNoFilterAdapter)
+
 
 # --- Users: one name field instead of first/last, plus gender, phone and jurisdiction.
 
@@ -45,6 +62,17 @@ for _form in (PersonCreationForm, PersonEditForm):
 class UserViewSet(WagtailUserViewSet):
     def get_form_class(self, for_update=False):
         return PersonEditForm if for_update else PersonCreationForm
+
+
+class GroupIndexView(wagtail_groups.IndexView):
+    """Groups listed by their role's name in the user's language ("讲师", not the stored "Lecturers")."""
+
+    columns = [TitleColumn("name", label=_("Name"), sort_key="name", url_name="wagtailusers_groups:edit",
+                           accessor=lambda group: group_label(group.name))]
+
+
+class GroupViewSet(wagtail_groups.GroupViewSet):
+    index_view_class = GroupIndexView
 
 
 # --- Jurisdiction scoping for snippet views. Every view a scoped viewset builds (list, export, edit, copy,

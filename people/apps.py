@@ -17,3 +17,4 @@ class PeopleUsersAppConfig(WagtailUsersAppConfig):
     """Wagtail's user admin, with forms that know our one-field Chinese name, gender and jurisdiction."""
 
     user_viewset = "people.admin_views.UserViewSet"
+    group_viewset = "people.admin_views.GroupViewSet"

@@ -3,7 +3,11 @@
 A benchmark command accepts ``--json`` and then prints exactly one JSON object on its last line:
 ``{"benchmark": "<name>", "figures": [figure, ...]}`` where each figure comes from ``figure(...)``: a label, the
 sample size, median and p95 in milliseconds, and — where a floor exists (the same work done the barest way) — the
-floor's median and the ratio to it. Without ``--json`` the command prints the same figures for people."""
+floor's median and the ratio to it. Without ``--json`` the command prints the same figures for people.
+
+The figures start with the run's calibration (people.calibration: a fixed pure-Python workload and the bare request
+floor, measured in the same run), which ``emit`` measures when the command did not (a command with a server of its
+own measures it through that server): milliseconds mean little without the speed of the machine that gave them."""
 
 import json
 import statistics
@@ -34,6 +38,10 @@ def add_json_argument(parser) -> None:
 
 
 def emit(command, name: str, figures: list[dict], as_json: bool) -> None:
+    from .calibration import in_process_calibration, is_calibration
+
+    if not any(is_calibration(item) for item in figures):
+        figures = in_process_calibration() + figures
     if as_json:
         command.stdout.write(json.dumps({"benchmark": name, "figures": figures}, ensure_ascii=False))
     else:

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseRedirect
 from django.utils.encoding import escape_uri_path
 from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
@@ -51,9 +51,15 @@ def private_file_response(file: FieldFile, *, filename: str, content_type: str) 
 
     With ``PRIVATE_FILES_PROXY = "x-accel-redirect"`` (nginx) the response is empty and names the file under the
     proxy's internal location ``PRIVATE_FILES_ACCEL_PREFIX``; with ``"x-sendfile"`` (Apache, lighttpd) it names
-    the absolute path. Otherwise (the demo, or a storage without local paths) Django streams the file itself."""
+    the absolute path; with ``"signed-url"`` and the S3 storage it redirects to a signed URL of the object store that
+    lives ``PRIVATE_URL_SECONDS`` (the app node does not carry the bytes). Otherwise (the demo, or a storage
+    without local paths) Django streams the file itself."""
     mode = settings.PRIVATE_FILES_PROXY
-    if mode and _has_local_path(file):
+    if mode == "signed-url" and not _has_local_path(file):
+        return HttpResponseRedirect(file.storage.url(file.name, parameters={
+            "ResponseContentDisposition": content_disposition_header(True, filename),
+            "ResponseContentType": content_type}))
+    if mode and mode != "signed-url" and _has_local_path(file):  # signed-url on local folders: streamed
         response = HttpResponse(content_type=content_type)
         if mode == "x-accel-redirect":
             response["X-Accel-Redirect"] = settings.PRIVATE_FILES_ACCEL_PREFIX.rstrip("/") + "/" + \

@@ -466,3 +466,26 @@ class AccessCode(models.Model):
     def usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.used_at is None and self.voided_at is None and self.expires_at > now
+
+
+class IdempotencyKey(models.Model):
+    """A write a client made with a key of its own choosing (a phone queueing work while offline), and what it
+    answered. Sending the same key again returns this answer instead of doing the work twice: the unique
+    constraint makes "exactly once" hold even when two copies of a request race. Written only by
+    ``people.services.idempotent``."""
+
+    person = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="idempotency_keys")
+    key = models.CharField(_("key"), max_length=64)
+    action = models.CharField(_("action"), max_length=40)
+    result = models.JSONField(_("result"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        # Per person: one learner's key can never replay (or reveal) another's answer.
+        constraints = [models.UniqueConstraint(fields=["person", "key"], name="one_answer_per_idempotency_key")]
+
+    def __str__(self):
+        return f"{self.person} · {self.action} · {self.key}"

@@ -36,13 +36,20 @@ def is_lecturer(user) -> bool:
     return user.is_authenticated and StaffRole.LECTURER in _group_names(user)
 
 
+def learner_roles(user, *, fresh: bool = False) -> frozenset[str]:
+    """The learner roles (mediator, informant) of the user's active memberships. One query, cached on the user
+    object: a learner's page asks for the role check and for the roles (which exams are theirs) in one request.
+    ``fresh`` reads them again (a service deciding on eligibility right after a membership changed)."""
+    if not user.is_authenticated:
+        return frozenset()
+    if fresh or not hasattr(user, "_learner_roles"):
+        user._learner_roles = frozenset(Membership.objects.active().filter(person=user).values_list("role", flat=True))
+    return user._learner_roles
+
+
 def is_learner(user) -> bool:
     """Mediators and informants: anyone with an active committee membership."""
-    if not user.is_authenticated:
-        return False
-    if not hasattr(user, "_is_learner"):
-        user._is_learner = Membership.objects.active().filter(person=user).exists()
-    return user._is_learner
+    return bool(learner_roles(user))
 
 
 def can_use_admin(user) -> bool:
@@ -99,16 +106,6 @@ def can_manage_committee(user, committee: Committee) -> bool:
 
 def can_see_person(user, person: User) -> bool:
     return user.pk == person.pk or people_visible_to(user).filter(pk=person.pk).exists()
-
-
-def learner_roles(user, *, fresh: bool = False) -> frozenset[str]:
-    """The learner roles (mediator, informant) a person holds now: those of their active committee memberships.
-    Kept on the user object for the rest of the request; ``fresh`` reads them again (a service deciding on
-    eligibility right after a membership changed)."""
-    if fresh or not hasattr(user, "_learner_roles"):
-        user._learner_roles = frozenset(
-            Membership.objects.active().filter(person=user).values_list("role", flat=True))
-    return user._learner_roles
 
 
 def can_grade(user, quiz) -> bool:

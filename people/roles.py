@@ -12,6 +12,17 @@ class StaffRole(models.TextChoices):
     ADMINISTRATOR = "Administrators", _("Administrator")
 
 
+# Wagtail's own default groups, made by its migrations, named in English in the database.
+WAGTAIL_GROUP_LABELS = {"Editors": _("Editors"), "Moderators": _("Moderators")}
+
+
+def group_label(name: str) -> str:
+    """How the admin shows a group: the role's label in the user's language (the stored name is an identifier)."""
+    if name in StaffRole.values:
+        return StaffRole(name).label
+    return WAGTAIL_GROUP_LABELS.get(name, name)
+
+
 # Django/Wagtail permissions each staff group holds, as "app_label.codename". Higher apps add theirs through
 # ``register_role_permissions`` in their AppConfig.ready(), so this module never imports them.
 ROLE_PERMISSIONS: dict[str, set[str]] = {

@@ -2,8 +2,10 @@
 
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, timedelta
 from email.utils import formataddr, parseaddr
@@ -29,6 +31,7 @@ from .models import (
     Committee,
     DisputeCategory,
     Grade,
+    IdempotencyKey,
     Membership,
     Notice,
     OutboxJob,
@@ -212,11 +215,11 @@ def notice_send(*, person: User, title: str, body: str = "", url: str = "", emai
     ``title`` and ``body`` should already be in the person's language (the site's default, Chinese)."""
     notice = Notice.objects.create(person=person, title=title, body=body, url=url)
     if email and person.email:
-        from .tasks import email_send, enqueue
+        from .tasks import enqueue, notice_email_send
 
         link = f"{settings.WAGTAILADMIN_BASE_URL}{url}" if url.startswith("/") else url
         text = "\n\n".join(part for part in (body, link) if part)
-        enqueue(email_send, title, text, [person.email])
+        enqueue(notice_email_send, title, text, [person.email])
     return notice
 
 
@@ -225,7 +228,17 @@ def notices_mark_read(*, person: User, notice_ids: list[int] | None = None) -> i
     unread = Notice.objects.filter(person=person, read_at__isnull=True)
     if notice_ids is not None:
         unread = unread.filter(pk__in=notice_ids)
-    return unread.update(read_at=timezone.now())
+    changed = unread.update(read_at=timezone.now())
+    notice_count_forget(person.pk)  # an update sends no signal
+    return changed
+
+
+def notice_count_forget(person_id: int) -> None:
+    """The menu's cached unread count is out of date: now (this request reads its own writes) and again once the
+    transaction commits (another request may have cached the old count meanwhile)."""
+    key = selectors.unread_notice_key(person_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 # --- Roster import ------------------------------------------------------------------------------------------------
@@ -695,3 +708,35 @@ def person_password_reset_by_staff(*, person: User, actor: User, days: int | Non
     person.save(update_fields=["password"])
     audit(instance=person, action="academy.password_reset_staff", actor=actor)
     return activation_codes_issue(people=[person], actor=actor, days=days)[0]
+
+
+# --- Idempotent writes: work a phone queued offline and sends (perhaps several times) when back online
+
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def idempotency_key_check(key: str) -> None:
+    """Refuse a malformed key before anything is written (a client bug, answered with the reason)."""
+    if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key or ""):
+        raise PeopleError(_("The request's key is not valid: it must be 8-64 letters, digits, - or _."))
+
+
+@transaction.atomic
+def idempotency_key_apply(*, person: User, key: str, action: str, write: Callable[[], dict]) -> dict:
+    """Run ``write`` once for this person and key and keep what it returned (JSON). Sending the same key again
+    returns the first answer and writes nothing: a no-op success. Atomic with the write: a write that fails
+    (a domain error) leaves no key behind, so the client may try again. The key row is inserted before the
+    write, so of two copies racing, the second waits on the unique constraint and then returns the first's
+    answer. A key used for another action is refused (a client bug, not a replay)."""
+    idempotency_key_check(key)
+    try:
+        with transaction.atomic():
+            record = IdempotencyKey.objects.create(person=person, key=key, action=action)
+    except IntegrityError:
+        record = IdempotencyKey.objects.get(person=person, key=key)
+        if record.action != action:
+            raise PeopleError(_("This key was already used for another request.")) from None
+        return record.result
+    record.result = write()
+    record.save(update_fields=["result"])
+    return record.result

@@ -2,10 +2,11 @@
 The people app announces nothing of its own."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
 from .audit import audit
+from .models import Notice
 from .network import client_ip
 
 
@@ -35,3 +36,11 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     user = person_for_identifier(credentials.get("username", ""))
     if user is not None:
         audit(instance=user, action="academy.login_failed", ip=client_ip(request))
+
+
+@receiver(post_save, sender=Notice, dispatch_uid="people-notice-count-save")
+@receiver(post_delete, sender=Notice, dispatch_uid="people-notice-count-delete")
+def forget_notice_count(sender, instance, **kwargs):
+    from .services import notice_count_forget
+
+    notice_count_forget(instance.person_id)

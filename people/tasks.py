@@ -3,6 +3,7 @@
 import logging
 
 from celery import current_app, shared_task
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -31,6 +32,20 @@ def send(task_name: str, args: list) -> bool:
     return True
 
 
+def task_routes(prefix: str) -> dict:
+    """``CELERY_TASK_ROUTES`` with every kind's queue named ``prefix + kind`` (settings.TASK_QUEUE_OF)."""
+    return {task: {"queue": prefix + kind} for task, kind in settings.TASK_QUEUE_OF.items()}
+
+
+def worker_queues(default_queue: str | None = None, prefix: str | None = None) -> str:
+    """The ``-Q`` of a worker that takes every task: the default queue and each kind's queue (pdf, messages,
+    dashboard, imports). Production splits them among workers (docs/deployment.md); the demo's eager mode and the
+    tests' single worker take them all."""
+    default_queue = default_queue or settings.CELERY_TASK_DEFAULT_QUEUE
+    prefix = settings.TASK_QUEUE_PREFIX if prefix is None else prefix
+    return ",".join([default_queue, *sorted({route["queue"] for route in task_routes(prefix).values()})])
+
+
 @shared_task
 def outbox_flush() -> int:
     """Send the jobs kept while the broker was down, oldest first; stop at the first failure (the broker is
@@ -50,6 +65,13 @@ def outbox_flush() -> int:
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def email_send(subject: str, body: str, recipients: list[str], html_body: str | None = None) -> None:
     services.email_send(subject=subject, body=body, recipients=recipients, html_body=html_body)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notice_email_send(subject: str, body: str, recipients: list[str]) -> None:
+    """A notice's email (certificate issued, expiry reminder…): its own task so that it has its own queue
+    ("notices"), where a bulk issue's 10,000 of them do not stand in front of password-reset messages."""
+    services.email_send(subject=subject, body=body, recipients=recipients)
 
 
 @shared_task

@@ -15,7 +15,10 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office (doc, xls, ppt)
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "pdf": (b"%PDF-",), "zip": (ZIP,), "docx": (ZIP,), "xlsx": (ZIP,), "pptx": (ZIP,),
     "doc": (OLE,), "xls": (OLE,), "ppt": (OLE,),
+    # Lesson recordings (courses' video and audio blocks).
+    "webm": (b"\x1aE\xdf\xa3",), "ogg": (b"OggS",), "mp3": (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"),
 }
+ISO_MEDIA = {"mp4", "m4a"}  # "ftyp" after the first box's 4-byte size
 TEXT = {"txt", "csv"}
 # Markup a browser would run if the file were ever served inline.
 ACTIVE_MARKUP = (b"<script", b"<html", b"<!doctype html", b"<svg", b"<?xml")
@@ -28,6 +31,8 @@ def content_matches_extension(name: str, head: bytes) -> bool:
     extension = PurePath(name).suffix.lower().lstrip(".")
     if extension in SIGNATURES:
         return head.startswith(SIGNATURES[extension])
+    if extension in ISO_MEDIA:
+        return head[4:8] == b"ftyp"
     if extension in TEXT:
         lowered = head.lower().lstrip()
         if lowered.startswith(ACTIVE_MARKUP) or b"<script" in lowered:

@@ -5,12 +5,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.db import connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from . import permissions, roster, selectors, services, sms
 from .decorators import bureau_staff_required, learner_required
@@ -20,10 +22,25 @@ from .models import AccessCode, BureauSettings
 from .navigation import home_panels, region_url
 from .network import client_ip
 from .person_picker import person_label
+from .replica import heavy_reads
 from .slips import SLIPS_PER_FILE, activation_url, render_slips_pdf
 from .spreadsheets import spreadsheet_export
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@never_cache
+@require_GET
+def health(request):
+    """A health check for the proxy or the monitor: the app answers and its database does (one ``SELECT 1``).
+
+    Also the load test's *bare request floor* (people.calibration): the least a request through the same gunicorn,
+    middleware and database connection costs, so endpoints' server times can be stated as multiples of it. No
+    session, no template, nothing about anyone."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"ok": True})
 
 
 @login_required
@@ -348,6 +365,7 @@ def login_slips(request):
 
 
 @bureau_staff_required
+@heavy_reads
 def never_signed_in_csv(request):
     """A CSV (UTF-8 with BOM, for Excel) of people in the jurisdiction, or in ``?region=``, who never signed in."""
     region = request.GET.get("region")

@@ -23,7 +23,7 @@ class DisputeCategoryViewSet(SnippetViewSet):
     model = DisputeCategory
     icon = "tag"
     menu_label = _("Dispute categories")
-    list_display = ["name", "name_en", "sort_order"]
+    list_display = ["name", "sort_order"]  # the English name shows only on English pages
 
 
 class OrganisationGroup(ViewSetGroup):
@@ -66,3 +66,14 @@ def roster_import_panel(request):
     if permissions.is_bureau_staff(request.user):
         return render_to_string("people/includes/roster_panel.html", request=request)
     return ""
+
+
+# Wagtail's help menu links to wagtail.org ("What's new", the editor guide): pages a county intranet cannot reach,
+# in English. Only the keyboard shortcuts stay; the account summary's guide link goes too (template override).
+OFFLINE_UNREACHABLE_HELP = {"editor-guide"}
+
+
+@hooks.register("construct_help_menu")
+def keep_only_reachable_help(request, menu_items):
+    menu_items[:] = [item for item in menu_items
+                     if item.name not in OFFLINE_UNREACHABLE_HELP and not item.name.startswith("whats-new")]

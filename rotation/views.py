@@ -21,6 +21,7 @@ from dashboard.exports import FORMATS, table_export
 from people import permissions as people_permissions
 from people.decorators import bureau_staff_required, learner_required, role_required
 from people.models import User
+from people.replica import heavy_reads
 
 from . import permissions, selectors, services
 from .exceptions import RotationError
@@ -320,6 +321,7 @@ def _period(request) -> tuple[datetime.date, datetime.date]:
 
 
 @bureau_staff_required
+@heavy_reads
 def report(request):
     start, end = _period(request)
     result = selectors.rotation_report(user=request.user, start=start, end=end)

@@ -111,9 +111,12 @@ def course_module(*, title: str = "人民调解法及配套规定解读", credit
 
 
 def lesson(*, module, title: str = "调解协议的效力", body=None, **fields):
-    """A published lesson under ``module``."""
+    """A published lesson under ``module``. It asks for no reading time unless ``min_read_seconds`` says so, so
+    tests that are not about earning a lesson complete it without reporting study (tests/courses/test_progress.py
+    covers the rule)."""
     from courses.models import LessonPage
 
+    fields.setdefault("min_read_seconds", 0)
     body = body if body is not None else [
         {"type": "text", "value": "<p>经人民调解委员会调解达成的调解协议，具有法律约束力。</p>"},
         {"type": "legal_article", "value": {

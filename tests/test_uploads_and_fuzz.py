@@ -44,6 +44,12 @@ def png_bytes() -> bytes:
     ("名单.csv", b"<svg onload=alert(1)>", False),
     ("说明.txt", b"\x00\x01\x02binary", False),
     ("程序.exe", b"MZ", False),
+    ("微课.mp4", b"\x00\x00\x00\x20ftypisom", True),
+    ("微课.mp4", b"<html><script>alert(1)</script>", False),
+    ("微课.webm", b"\x1aE\xdf\xa3\x9fB\x86", True),
+    ("讲解.mp3", b"ID3\x04\x00", True),
+    ("讲解.mp3", b"MZ\x90\x00", False),
+    ("讲解.m4a", b"\x00\x00\x00\x1cftypM4A ", True),
 ])
 def test_document_content_must_match_its_extension(name, data, ok):
     assert content_matches_extension(name, data) is ok

@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "courses.apps.CoursesConfig",
     "assessments.apps.AssessmentsConfig",
     "certificates.apps.CertificatesConfig",
+    "training.apps.TrainingConfig",
+    "grading.apps.GradingConfig",
     "dashboard.apps.DashboardConfig",
     "rotation.apps.RotationConfig",
     "wagtail.contrib.forms",
@@ -66,6 +68,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
     "people.middleware.ContentSecurityPolicyMiddleware",
+    "people.replica.ReplicaPinMiddleware",  # does nothing without a replica
 ]
 
 # --- Content-Security-Policy (people.middleware.ContentSecurityPolicyMiddleware)
@@ -131,6 +134,31 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+
+def scale_out_databases(databases: dict) -> dict:
+    """Several app nodes (docs/deployment.md): with ``DATABASE_POOLER=pgbouncer`` every PostgreSQL alias goes
+    through pgbouncer in transaction pooling mode, where consecutive transactions of one Django connection may run
+    on different server connections — so nothing may live in the session: no server-side cursors (``.iterator()``
+    would open one), no prepared statements (psycopg prepares a query run 5 times). With ``DATABASE_REPLICA_URL``
+    a streaming replica becomes the ``replica`` alias for heavy reads (people/replica.py)."""
+    replica_url = env("DATABASE_REPLICA_URL", default="")
+    if replica_url:
+        databases["replica"] = {**env.db_url_config(replica_url),
+                                "CONN_MAX_AGE": databases["default"].get("CONN_MAX_AGE", 0),
+                                "CONN_HEALTH_CHECKS": True,
+                                "TEST": {"MIRROR": "default"}}  # tests read the primary's test database
+    if env("DATABASE_POOLER", default="") == "pgbouncer":
+        for database in databases.values():
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+    return databases
+
+
+DATABASES = scale_out_databases(DATABASES)
+DATABASE_ROUTERS = ["people.replica.ReplicaRouter"] if "replica" in DATABASES else []
+# Read-your-own-writes: after a write, that browser's heavy reads stay on the primary this long (people/replica.py).
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=30)
+
 def fail_safe(cache: dict) -> dict:
     """Redis down must not take pages down: a Redis cache's failures become misses (people.cache)."""
     if cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
@@ -140,6 +168,10 @@ def fail_safe(cache: dict) -> dict:
 
 
 CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://mediator-academy"))}
+# Sessions stay in the database only (Django's default), not ``cached_db``: with a cached copy, a sign-out during a
+# Redis outage could not delete it, and the signed-out session would work again once Redis is back. One query per
+# request is the price; issue #21 measured no clear gain from moving it to Redis on a busy two-core machine.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- People
 AUTH_USER_MODEL = "people.User"
@@ -202,13 +234,43 @@ WHITENOISE_USE_FINDERS = True
 # Personal files (certificate PDFs…) live apart from public media, outside the proxy's /media/, and leave only
 # through views that check the holder or jurisdiction (people/files.py). The proxy may send them itself:
 # PRIVATE_FILES_PROXY = "x-accel-redirect" (nginx, internal location PRIVATE_FILES_ACCEL_PREFIX aliasing
-# PRIVATE_MEDIA_ROOT) or "x-sendfile"; empty means Django streams them.
+# PRIVATE_MEDIA_ROOT) or "x-sendfile"; with the s3 storage "signed-url" (a redirect to a short-lived signed URL of
+# the object store); empty means Django streams them.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / "private"))
 PRIVATE_FILES_PROXY = env("PRIVATE_FILES_PROXY", default="")
 PRIVATE_FILES_ACCEL_PREFIX = env("PRIVATE_FILES_ACCEL_PREFIX", default="/private-files/")
+
+
+def file_storages() -> dict:
+    """The ``default`` (public media) and ``private`` storages, chosen by ``STORAGE_BACKEND``: ``local`` (the demo:
+    MEDIA_ROOT and PRIVATE_MEDIA_ROOT) or ``s3`` (an S3-compatible object store through django-storages, shared by
+    every app node: public media in AWS_STORAGE_BUCKET_NAME, readable by anyone; personal files in
+    AWS_PRIVATE_BUCKET_NAME, readable only with the keys or a signed URL that lives PRIVATE_URL_SECONDS)."""
+    if env("STORAGE_BACKEND", default="local") != "s3":
+        return {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "private": {"BACKEND": "people.files.PrivateFileSystemStorage"}}
+    common = {
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),  # None: Amazon S3 itself
+        "access_key": env("AWS_ACCESS_KEY_ID"), "secret_key": env("AWS_SECRET_ACCESS_KEY"),
+        "region_name": env("AWS_S3_REGION_NAME", default="us-east-1"),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="path"),  # most self-hosted stores want path
+        "signature_version": "s3v4",
+        "file_overwrite": False,  # two nodes saving the same name must not overwrite each other's file
+        "default_acl": None,  # access is the buckets' policy, not per-object ACLs (many stores ignore those)
+    }
+    return {
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            **common, "bucket_name": env("AWS_STORAGE_BUCKET_NAME"), "querystring_auth": False,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),  # e.g. the proxy's host/media
+            "url_protocol": env("AWS_S3_URL_PROTOCOL", default="https:")}},
+        "private": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+            **common, "bucket_name": env("AWS_PRIVATE_BUCKET_NAME"), "querystring_auth": True,
+            "querystring_expire": env.int("PRIVATE_URL_SECONDS", default=60)}},
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
+    **file_storages(),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -256,6 +318,30 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # (harmless: tasks are idempotent, but wasteful).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5,
                                    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900)}
+# Queues by kind, so that a bulk issue of 10,000 PDFs never delays a password-reset SMS: production runs a worker
+# (or several) per queue (docs/deployment.md). A worker takes only the queues its -Q names (without -Q, only the
+# default queue): one worker for everything names them all (`celery -A config worker -Q "$(manage.py task_queues)"`,
+# people.tasks.worker_queues). TASK_QUEUE_PREFIX lets a test run keep queues of its own on a shared Redis.
+TASK_QUEUE_PREFIX = env("TASK_QUEUE_PREFIX", default="")
+TASK_QUEUE_OF = {
+    "certificates.tasks.certificate_pdf_render": "pdf",
+    "certificates.tasks.bulk_issue_run": "pdf",
+    # Messages someone is waiting for (reset and activation codes, password-reset emails)…
+    "people.tasks.sms_send": "messages",
+    "people.tasks.email_send": "messages",
+    # …apart from notices sent by the thousand (certificate issued, expiry reminders).
+    "people.tasks.notice_email_send": "notices",
+    "certificates.tasks.expiry_reminders_send": "notices",
+    "dashboard.tasks.region_snapshot_refresh": "dashboard",
+    "dashboard.tasks.region_snapshots_refresh_due": "dashboard",
+    "people.tasks.roster_import_run": "imports",
+    # A region's annual review decides thousands of work cards in one job: bulk work, like an import.
+    "training.tasks.review_run_decide": "imports",
+    "training.tasks.duty_reminders_send": "notices",
+    # A committee's archives are PDFs zipped together.
+    "grading.tasks.archive_export_run": "pdf",
+}
+CELERY_TASK_ROUTES = {task: {"queue": TASK_QUEUE_PREFIX + kind} for task, kind in TASK_QUEUE_OF.items()}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},
@@ -265,10 +351,14 @@ CELERY_BEAT_SCHEDULE: dict = {
     "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
     # Dashboard figures people looked at this week are computed again ahead of their next view.
     "dashboard-refresh-snapshots": {"task": "dashboard.tasks.region_snapshots_refresh_due", "schedule": 300.0},
+    # Training duties falling due: each person reminded once per duty and due date.
+    "training-duty-reminders": {"task": "training.tasks.duty_reminders_send", "schedule": 6 * 3600.0},
 }
 
 # --- Wagtail
-WAGTAIL_SITE_NAME = "调解员学院 Mediator Academy"
+WAGTAIL_SITE_NAME = _("Mediator Academy")  # 调解员学院 in Chinese, as every page title says
+
+
 def served_base_url(argv: list[str]) -> str:
     """Where a demo is reached when WAGTAILADMIN_BASE_URL is not set: the address ``manage.py runserver`` serves
     on (``bin/demo`` passes ``$PORT``), so the QR code, the DID and the status URLs of a demo on another port work."""
@@ -284,7 +374,8 @@ def served_base_url(argv: list[str]) -> str:
 WAGTAILADMIN_BASE_URL = env("WAGTAILADMIN_BASE_URL", default=served_base_url(sys.argv))
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # nothing outside the machine may be reached
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
-WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip"]
+WAGTAILDOCS_EXTENSIONS = ["pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "txt", "csv", "zip",
+                          "mp4", "webm", "mp3", "m4a", "ogg"]  # lesson video and audio (courses' blocks)
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "people.uploads.DocumentForm"  # content must match the extension
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

@@ -2,7 +2,7 @@
 Every secret must come from the environment; a missing one stops the process at start-up."""
 
 from .base import *  # noqa: F403
-from .base import env, fail_safe
+from .base import env, fail_safe, file_storages, scale_out_databases
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no fallback: fail loudly
@@ -11,14 +11,15 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES = scale_out_databases(DATABASES)  # pgbouncer, replica (docs/deployment.md)
+DATABASE_ROUTERS = ["people.replica.ReplicaRouter"] if "replica" in DATABASES else []
 CACHES = {"default": fail_safe(env.cache("CACHE_URL"))}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
 
 WHITENOISE_USE_FINDERS = False  # collectstatic runs at deploy
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
+    **file_storages(),  # local folders, or the S3-compatible object store (STORAGE_BACKEND=s3)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 

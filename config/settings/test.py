@@ -2,7 +2,7 @@
 suite runs on SQLite with in-process tasks and on PostgreSQL with Redis."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, file_storages
 
 DEBUG = False
 SECRET_KEY = "tests-only-not-secret"  # noqa: S105
@@ -18,8 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/mediator-academy-test-media")  # noqa: S108
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default="/tmp/mediator-academy-test-private")  # noqa: S108
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "people.files.PrivateFileSystemStorage"},
+    **file_storages(),  # the folders above, unless STORAGE_BACKEND=s3 (the multi-node test's app nodes)
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Browser tests submit Wagtail forms explicitly; background autosave would race them (it creates the draft page

@@ -15,6 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import JsonResponse
 from django.urls import reverse
 
+from grading.models import CaseFigures
 from people import services
 from people.models import RosterImport
 from tests import factories
@@ -73,6 +74,8 @@ def world(db, django_capture_on_commit_callbacks):
         committee = factories.CommitteeFactory(region=village, name=f"{key}家村人民调解委员会")
         members = [factories.mediator(committee=committee, name=f"{key}调解员", phone="13900000001"),
                    factories.informant(committee=committee, name=f"{key}信息员")]
+        CaseFigures.objects.create(person=members[0], year=2025, cases_mediated=30, cases_successful=28,
+                                   source=CaseFigures.Source.API)
         roster_import = services.roster_import_upload(
             user=uploader[key], file_name=f"{key}地名册.csv", data=csv_bytes([row(village, name=f"{key}新人")]))
         assert roster_import.status == RosterImport.Status.VALIDATED, roster_import.errors
@@ -140,6 +143,11 @@ URLS = {
     "members of a committee": ("api_list", "get", lambda a: f"/api/v1/members/?committee={a.committee.pk}"),
     "member": ("api_object", "get", lambda a: f"/api/v1/members/{a.members[1].pk}/"),
     "me": ("me", "get", lambda a: "/api/v1/me/"),
+    "case figures": ("api_list", "get", lambda a: "/api/v1/case-figures/"),
+    "case figures of a member": ("api_list", "get", lambda a: f"/api/v1/case-figures/?person={a.members[0].pk}"),
+    "grading rounds": ("page", "get", lambda a: reverse("grading:rounds")),
+    "case figures import": ("page", "get", lambda a: reverse("grading:case_figures")),
+    "committee archives": ("page", "get", lambda a: reverse("grading:archive_exports")),
     "schema": ("public", "get", lambda a: "/api/schema/"),
     "docs": ("public", "get", lambda a: "/api/docs/"),
 }

@@ -66,3 +66,64 @@ def test_the_runner_reads_locusts_statistics_per_endpoint(tmp_path):
                           "rps": 12.47, "errors": 2}
     assert [f["label"] for f in figures] == ["save answer", "all requests"]  # endpoints never called are left out
     assert figures[-1]["gunicorn"] == "3x4" and figures[-1]["load_before"] == 1.0
+
+
+def test_server_times_are_split_by_endpoint_and_phase_from_gunicorns_access_log(tmp_path):
+    from datetime import UTC, datetime
+
+    began = datetime(2026, 11, 30, 20, 0, 0, tzinfo=UTC).timestamp()
+    log = tmp_path / "access.log"
+    log.write_text(
+        "[30/Nov/2026:19:59:59 +0000] GET /health/ 200 900\n"  # the calibration's, before the run: skipped
+        "[30/Nov/2026:20:00:05 +0000] POST /exams/attempt/7/answer/ 200 12000\n"
+        "[30/Nov/2026:20:00:05 +0000] GET /health/ 200 1000\n"
+        "[30/Nov/2026:20:00:40 +0000] POST /exams/attempt/7/answer/ 200 4000\n"
+        "[30/Nov/2026:20:00:41 +0000] GET /health/ 200 2000\n"
+        "[30/Nov/2026:20:00:42 +0000] GET /static/css/site.css 200 300\n"  # not an endpoint of the takers
+        "not a line of ours\n")
+    times = BenchmarkLoad._server_times(log, 1, began, ramp=30)
+    assert times == {"ramp": {"save answer": [12.0], "floor (bare view)": [1.0]},
+                     "steady": {"save answer": [4.0], "floor (bare view)": [2.0]}}
+
+
+def test_the_steady_state_and_the_arrival_window_are_summed_over_all_taker_requests(tmp_path):
+    timings = tmp_path / "timings.json"
+    rows = [["ramp", 1.0 + n, 900.0, 0] for n in range(20)] + [["steady", 40.0 + n, 10.0 + n, 0] for n in range(100)]
+    rows[-1][3] = 1
+    timings.write_text(json.dumps(rows))
+    steady, arrival = BenchmarkLoad._phases(timings, {"users": 50})
+    assert (steady["label"], steady["n"], steady["median_ms"], steady["p95_ms"], steady["errors"]) == (
+        "all requests (steady)", 100, 59.5, 104.0, 1)
+    assert (arrival["label"], arrival["n"], arrival["p95_ms"], arrival["errors"]) == (
+        "all requests (arrival)", 20, 900.0, 0)
+
+
+def test_the_calibration_says_whether_the_machine_is_as_slow_as_issue_21s():
+    from people.calibration import SLOW_MACHINE_LOOPS_PER_S, loop_figure, python_loop_seconds
+
+    assert SLOW_MACHINE_LOOPS_PER_S == 2.33
+    assert len(python_loop_seconds(1)) == 1
+    fast = loop_figure([0.3, 0.3, 0.31], None)  # two cores at 0.3 s: 6.67 loops a second
+    capped = loop_figure([0.5, 0.5, 0.5], 0.6)  # a 0.6-CPU cap: the loop runs at the cap's pace
+    assert (fast["machine_loops_per_s"], fast["as_slow_as_issue_21"]) == (6.67, False)
+    assert (capped["machine_loops_per_s"], capped["as_slow_as_issue_21"]) == (2.0, True)
+
+
+def test_the_cpu_cap_holds_this_process_and_lets_it_go(tmp_path):
+    import os
+    from pathlib import Path
+
+    from people.calibration import CpuCap
+
+    if os.geteuid() != 0 or not (CpuCap.V1 / "cpu.cfs_quota_us").exists():
+        pytest.skip("needs root and the cgroup v1 cpu controller")
+
+    def my_cpu_group() -> str:
+        return next(line for line in Path("/proc/self/cgroup").read_text().splitlines() if ":cpu:" in line)
+
+    before = my_cpu_group()
+    with CpuCap(1.5, name=f"test-cap-{os.getpid()}") as cap:
+        assert my_cpu_group().endswith(f"/test-cap-{os.getpid()}") and os.getpid() in cap.pids()
+        assert (cap.group / "cpu.cfs_quota_us").read_text().strip() == str(
+            int(1.5 * int((cap.group / "cpu.cfs_period_us").read_text())))
+    assert my_cpu_group() == before and not cap.group.exists()

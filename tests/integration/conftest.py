@@ -35,8 +35,11 @@ def celery_worker_process(transactional_db, tmp_path):
 
     Yields a dict with the worker's ``mail_dir`` (its emails land there as files) and ``log`` path."""
     from config.celery_app import app
+    from people.tasks import task_routes, worker_queues
 
     queue = f"test-{uuid.uuid4().hex[:8]}"
+    prefix = f"{queue}-"  # the kinds' queues (pdf, messages…) of this run only, all taken by this one worker
+    queues = worker_queues(queue, prefix)
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
     log_path = tmp_path / "worker.log"
@@ -45,6 +48,7 @@ def celery_worker_process(transactional_db, tmp_path):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker queues itself (a PDF after an issue) come back to it
+        "TASK_QUEUE_PREFIX": prefix,
         "DATABASE_URL": _database_url(),
         "EMAIL_URL": "filemail://",
         "EMAIL_FILE_PATH": str(mail_dir),
@@ -53,7 +57,7 @@ def celery_worker_process(transactional_db, tmp_path):
     }
     log = open(log_path, "w")  # noqa: SIM115  (closed at teardown)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queues, "-n", f"{queue}@%h",
          "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -63,10 +67,11 @@ def celery_worker_process(transactional_db, tmp_path):
             pytest.fail(f"Celery worker did not start:\n{log_path.read_text()}")
         time.sleep(0.2)
 
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue")}
-    app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue)
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "task_default_queue", "task_routes")}
+    app.conf.update(task_always_eager=False, broker_url=BROKER, task_default_queue=queue,
+                    task_routes=task_routes(prefix))
     try:
-        yield {"mail_dir": mail_dir, "log": log_path, "queue": queue, "pid": worker.pid, "env": env,
+        yield {"mail_dir": mail_dir, "log": log_path, "queue": queue, "queues": queues, "pid": worker.pid, "env": env,
                "media": tmp_path / "media", "private": tmp_path / "private"}
     finally:
         app.conf.update(saved)

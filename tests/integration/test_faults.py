@@ -39,7 +39,7 @@ def _restart(worker_info) -> subprocess.Popen:
     take back at once the job the dead worker held (production waits CELERY_VISIBILITY_TIMEOUT, 15 minutes)."""
     log = open(worker_info["log"], "a")  # noqa: SIM115  (the worker writes to it until it stops)
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", worker_info["queue"],
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", worker_info["queues"],
          "-n", f"again-{worker_info['queue']}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         env={**worker_info["env"], "CELERY_VISIBILITY_TIMEOUT": "2"}, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
@@ -80,7 +80,7 @@ def test_work_queued_while_redis_is_down_is_sent_when_it_is_back(celery_worker_p
         app.conf.broker_write_url = None
         app._pool, app.amqp._producer_pool = saved_pools
     assert set(OutboxJob.objects.values_list("task", flat=True)) == {
-        "certificates.tasks.certificate_pdf_render", "people.tasks.email_send"}  # the PDF and the notice's email
+        "certificates.tasks.certificate_pdf_render", "people.tasks.notice_email_send"}  # the PDF and the notice's email
     certificate.refresh_from_db()
     assert not certificate.pdf
 
@@ -240,7 +240,8 @@ def test_answers_survive_a_restarted_app_server(transactional_db, tmp_path):
     try:
         assert wait_for(lambda: _up(port), timeout=20), (tmp_path / "gunicorn.log").read_text()
         saver.start()
-        assert wait_for(lambda: saver.saves >= 20, timeout=10)
+        assert wait_for(lambda: saver.saves >= 20, timeout=10), (saver.saves, saver.unacknowledged, saver.is_alive(),
+                                                                (tmp_path / "gunicorn.log").read_text()[-3000:])
         os.kill(_workers_of(server.pid)[0], signal.SIGKILL)  # the master starts another worker
         assert wait_for(lambda: saver.saves >= 60, timeout=10)
         server.send_signal(signal.SIGTERM)  # graceful: requests in progress finish, then the server is down

@@ -11,9 +11,11 @@ import pytest
 from django.urls import get_resolver
 from wagtail.snippets.models import get_snippet_models
 
+from grading.models import GradeRule
 from people.admin_views import JurisdictionScopedViewSet
 from people.models import Committee, Membership
 from tests import factories
+from training.models import TrainingDuty
 
 pytestmark = pytest.mark.django_db
 INSIDE, OUTSIDE = "甲镇本辖区调委会", "乙镇越界调委会"
@@ -65,11 +67,16 @@ def rows(townships):
             factories.MembershipFactory(committee=inside, person=factories.UserFactory(name=INSIDE_PERSON)),
             factories.MembershipFactory(committee=outside, person=factories.UserFactory(name=OUTSIDE_PERSON)),
         ),
+        # A bureau's training duties belong to its region (training sits above people; the walk covers it too).
+        TrainingDuty: (TrainingDuty.objects.create(region=first, name=INSIDE, kind="annual"),
+                       TrainingDuty.objects.create(region=second, name=OUTSIDE, kind="annual")),
+        GradeRule: tuple(GradeRule.objects.create(region=township, grade=factories.GradeFactory(rank=4))
+                         for township in (first, second)),
     }
 
 
 def test_the_scoped_snippets_are_the_organisation_rows():
-    assert set(scoped_models()) == {Committee, Membership}
+    assert set(scoped_models()) == {Committee, Membership, TrainingDuty, GradeRule}
 
 
 @pytest.mark.parametrize("role", ["township_officer", "lecturer"])
@@ -89,13 +96,16 @@ def test_every_admin_view_of_every_scoped_snippet_hides_what_is_outside(client, 
                 walked += 1
                 text = _text(response)
                 assert OUTSIDE not in text and OUTSIDE_PERSON not in text, (role, url + query)
+                assert model is not GradeRule or str(outside) not in text, (role, url + query)
                 if str(outside.pk) in url.split("/") and response.status_code == 200:
                     pytest.fail(f"{role} opened {url} of another town's {model._meta.model_name}")
         if role == "township_officer":  # the officer still works inside the own town
-            listing = _text(client.get(f"/admin/snippets/people/{model._meta.model_name}/"))
-            choose = _text(client.get(f"/admin/snippets/choose/people/{model._meta.model_name}/"))
-            chosen = client.get(f"/admin/snippets/choose/people/{model._meta.model_name}/chosen/{inside.pk}/")
-            marker = INSIDE if model is Committee else INSIDE_PERSON
+            where = f"{model._meta.app_label}/{model._meta.model_name}"
+            listing = _text(client.get(f"/admin/snippets/{where}/"))
+            choose = _text(client.get(f"/admin/snippets/choose/{where}/"))
+            chosen = client.get(f"/admin/snippets/choose/{where}/chosen/{inside.pk}/")
+            marker = {Committee: INSIDE, Membership: INSIDE_PERSON, TrainingDuty: INSIDE,
+                      GradeRule: townships[0].name}[model]
             assert marker in listing and marker in choose and chosen.status_code == 200
     assert walked > 50
 

@@ -39,7 +39,7 @@ def test_a_job_queued_while_the_broker_is_down_is_kept_then_sent(broker_down, dj
     with django_capture_on_commit_callbacks(execute=True):
         services.notice_send(person=person, title="证书已颁发", body="请在我的证书中下载。")
     job = OutboxJob.objects.get()
-    assert job.task == "people.tasks.email_send" and job.args[0] == "证书已颁发" and job.sent_at is None
+    assert job.task == "people.tasks.notice_email_send" and job.args[0] == "证书已颁发" and job.sent_at is None
     assert "127.0.0.1:1" in job.last_error, job.last_error  # the reason it was kept: the broker refused
 
     assert outbox_flush() == 0  # still down: kept, attempt counted

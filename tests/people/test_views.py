@@ -203,3 +203,21 @@ class TestAdminScoping:
             "parent": county.pk, "name": "新镇", "name_en": "", "code": "150621999", "level": "township"})
         assert response.status_code == 302, response.content.decode()[:3000]
         assert county.get_children().filter(name="新镇").exists()
+
+
+def test_the_demo_serves_the_sites_own_error_pages_not_djangos_debug_pages():
+    """bin/demo runs the dev settings without DEBUG, so a mistyped address shows the Chinese 404 page above (with
+    DEBUG Django would answer with its English debug page, 981 px wide on a phone)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    demo_debug = subprocess.run(["bash", "-c", 'eval "$(grep "^export DEBUG=" bin/demo)"; echo "$DEBUG"'],
+                                cwd=root, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    settings_debug = subprocess.run(
+        [sys.executable, "-c", "from config.settings import dev; print(dev.DEBUG)"], cwd=root,
+        env={**env, "DEBUG": demo_debug}, capture_output=True, text=True, check=True).stdout.strip()
+    assert (demo_debug, settings_debug) == ("False", "False")

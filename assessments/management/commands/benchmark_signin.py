@@ -6,6 +6,7 @@ database, bounded, everything it starts is stopped), which is why it lives next 
 ``--json`` prints one object. The client threads share the machine's cores with the server: on a two-core machine
 the figures are a floor of what a separate client would measure."""
 
+import contextlib
 import io
 import json
 import os
@@ -21,6 +22,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from people.benchmarks import emit, figure
+from people.calibration import CpuCap, server_calibration
 
 from .benchmark_load import Command as LoadCommand
 from .benchmark_load import free_port, stop
@@ -44,26 +46,38 @@ class Command(LoadCommand):
     def handle(self, *args, **options):
         if options["storm"] and not shutil.which("locust", path=str(Path(sys.executable).parent)):
             raise CommandError("the storm needs locust: pip install -e '.[load]'")
-        figures = [self._hashing()]
+        quota = options["cpu_quota"]
+        with CpuCap(quota) if quota and CpuCap.active is None else contextlib.nullcontext():
+            emit(self, "signin", self._measure(options), options["json"])
+
+    def _measure(self, options) -> list[dict]:
         port = free_port()
         env = self._environment(options, port)
         work = Path(os.environ.get("TMPDIR", "/tmp")) / f"benchmark-signin-{port}"  # noqa: S108
         work.mkdir(parents=True, exist_ok=True)
         gunicorn = None
+        done = threading.Event()
         try:
+            if CpuCap.active is not None:
+                threading.Thread(target=self._cap_backends, args=(env["DATABASE_URL"], done), daemon=True).start()
             self._prepare(env, options["takers"], 20, None)
             gunicorn = self._spawn("gunicorn", [
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(options["workers"]), "--threads", str(options["threads"]), "--timeout", "60"],
                 env, work)
             self._wait_until_up(port, gunicorn, work)
+            # The machine's speed in this run, through this gunicorn, before the hashing and the sign-ins.
+            figures = server_calibration("127.0.0.1", port, cpu_quota=options["cpu_quota"] or None)
+            figures.append(self._hashing())
             figures.append(self._sign_ins(port, options))
         finally:
+            done.set()
             if gunicorn is not None:
                 stop(gunicorn)
         if options["storm"]:
+            # The storm's own stack measures its calibration again ("storm: calibration: …").
             figures += self._storm(options)
-        emit(self, "signin", figures, options["json"])
+        return figures
 
     @staticmethod
     def _hashing(n: int = 10) -> dict:
@@ -143,7 +157,7 @@ class Command(LoadCommand):
                 run_time=options["run_time"], ramp=options["window"], think=options["think"],
                 questions=options["questions"], postgres=options["postgres"], redis=options["redis"],
                 redis_db=options["redis_db"], workers=options["workers"], threads=options["threads"],
-                json=True, stdout=out)
+                cpu_quota=options["cpu_quota"], signed_in=False, json=True, stdout=out)
         finally:
             os.environ.pop("LOADTEST_USERNAME", None)
         result = json.loads(out.getvalue().strip().splitlines()[-1])

@@ -23,6 +23,7 @@ from certificates.pdf import register_font, render_certificate_pdf
 from people.benchmarks import add_json_argument, emit, figure
 from people.models import Committee, Membership, Notice, Region, User
 from people.services import region_add
+from people.tasks import worker_queues
 
 PREFIX = "基准测试"
 
@@ -122,7 +123,7 @@ class Command(BaseCommand):
         log_path = Path(tempfile.gettempdir()) / f"{queue}.log"  # never inside the project
         log = open(log_path, "w")  # noqa: SIM115  (the worker writes to it until it stops)
         worker = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", queue, "-n",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "-Q", worker_queues(queue), "-n",
              f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"],
             env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false"}, cwd=settings.BASE_DIR,
             stdout=log, stderr=subprocess.STDOUT)

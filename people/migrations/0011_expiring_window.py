@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('people', '0009_status_history'),
+        ('people', '0010_merge_h13_h17b'),
     ]
 
     operations = [

@@ -1,0 +1,334 @@
+"""Reads of the training year. Contract for the apps above (grading, dashboard): ``DutyProgress``,
+``hours_by_category``, ``duty_progress``, ``duties_met_for_year``, ``latest_reviews``.
+
+Hours are courses' training hours (``courses.selectors.module_credits_by_person``: each module once, typed by its
+category) plus approved external training, each record once. Periods (all dates inclusive):
+- pre-job: from the day of joining to ``within_days`` later (the due date); people who joined before the duty was
+  in force owe none;
+- annual: the training year containing the day asked about (``year_starts_month``; due on its last day);
+- triggered: from the trigger date to ``within_days`` later (the due date).
+Training after a pre-job or triggered due date does not make up for it: the deadline was missed."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from certificates.models import Certificate
+from courses.models import ModuleCategory
+from courses.selectors import module_credits_by_person
+from people import permissions as people_permissions
+from people.models import Membership
+
+from .models import AnnualReview, ExternalTraining, ReviewRun, TrainingDuty
+
+UNCATEGORISED = ""
+
+
+@dataclass(frozen=True)
+class DutyProgress:
+    duty: TrainingDuty
+    period_start: datetime.date
+    period_end: datetime.date
+    due: datetime.date | None
+    hours_required: Decimal
+    hours_done: Decimal
+    met: bool
+    overdue: bool
+
+    @property
+    def percent(self) -> int:
+        if not self.hours_required:
+            return 100 if self.met else 0
+        return min(100, int(100 * self.hours_done / self.hours_required))
+
+
+# --- Periods
+
+def training_year(*, start_month: int, on: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The training year (starting on the 1st of ``start_month``) that contains ``on``."""
+    year = on.year if on.month >= start_month else on.year - 1
+    start = datetime.date(year, start_month, 1)
+    end = datetime.date(year + 1, start_month, 1) - datetime.timedelta(days=1)
+    return start, end
+
+
+def training_year_ending_in(*, start_month: int, year: int) -> tuple[datetime.date, datetime.date]:
+    """The training year whose last day falls in calendar ``year``."""
+    return training_year(start_month=start_month, on=datetime.date(year, 12, 31) if start_month == 1
+                         else datetime.date(year, start_month, 1) - datetime.timedelta(days=1))
+
+
+def duty_period(duty: TrainingDuty, *, on: datetime.date, joined_on: datetime.date | None
+                ) -> tuple[datetime.date, datetime.date] | None:
+    """(start, due) of ``duty`` for a person who joined on ``joined_on``, as seen on ``on``; None when it does
+    not apply."""
+    if duty.kind == TrainingDuty.Kind.ANNUAL:
+        start, end = training_year(start_month=duty.year_starts_month, on=on)
+        return (start, end) if end >= duty.in_force_from else None
+    if duty.kind == TrainingDuty.Kind.PREJOB:
+        if joined_on is None or joined_on < duty.in_force_from or joined_on > on:
+            return None
+        return joined_on, joined_on + datetime.timedelta(days=duty.within_days)
+    if duty.triggered_on > on:
+        return None
+    return duty.triggered_on, duty.triggered_on + datetime.timedelta(days=duty.within_days)
+
+
+# --- Who a duty applies to
+
+def active_duties() -> list[TrainingDuty]:
+    return list(TrainingDuty.objects.filter(is_active=True).select_related("region")
+                .prefetch_related("categories", "modules"))
+
+
+def _memberships(person_ids, on: datetime.date) -> dict[int, list[dict]]:
+    rows = (Membership.objects.active(on).filter(person_id__in=list(person_ids))
+            .values("person_id", "role", "employment", "grade_id", "joined_on", "committee__kind",
+                    "committee__region__path"))
+    by_person: dict[int, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_person[row["person_id"]].append(row)
+    return by_person
+
+
+def _matches(duty: TrainingDuty, membership: dict) -> bool:
+    return (membership["committee__region__path"].startswith(duty.region.path)
+            and duty.role in ("", membership["role"])
+            and duty.employment in ("", membership["employment"])
+            and duty.committee_kind in ("", membership["committee__kind"])
+            and duty.grade_id in (None, membership["grade_id"]))
+
+
+def _applicable(duties, memberships: list[dict]) -> list[tuple[TrainingDuty, datetime.date]]:
+    """(duty, joined on) for each duty some membership matches; the earliest matching joining date."""
+    found = []
+    for duty in duties:
+        joined = [m["joined_on"] for m in memberships if _matches(duty, m)]
+        if joined:
+            found.append((duty, min(joined)))
+    return found
+
+
+# --- Hours
+
+@dataclass(frozen=True)
+class _Credit:
+    key: tuple  # ("module", id) or ("external", id): what makes it count once
+    on: datetime.date
+    hours: Decimal
+    category_id: int | None
+
+
+def _credits(person_ids, start: datetime.date, end: datetime.date) -> dict[int, list[_Credit]]:
+    person_ids = list(person_ids)
+    found: dict[int, list[_Credit]] = {pid: [] for pid in person_ids}
+    for pid, modules in module_credits_by_person(person_ids=person_ids, start=start, end=end).items():
+        found[pid] += [_Credit(("module", mid), c.completed_on, c.hours, c.category_id) for mid, c in modules.items()]
+    external = ExternalTraining.objects.filter(
+        person_id__in=person_ids, status=ExternalTraining.Status.APPROVED, completed_on__gte=start,
+        completed_on__lte=end).values_list("pk", "person_id", "completed_on", "hours", "category_id")
+    for pk, pid, on, hours, category_id in external:
+        found[pid].append(_Credit(("external", pk), on, hours, category_id))
+    return found
+
+
+def hours_by_category(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, dict[str, Decimal]]:
+    """Person id → module category code ("" for none) → hours between ``start`` and ``end`` (inclusive)."""
+    codes = dict(ModuleCategory.objects.values_list("pk", "code"))
+    result: dict[int, dict[str, Decimal]] = {}
+    for pid, credits in _credits(person_ids, start, end).items():
+        by_code: dict[str, Decimal] = defaultdict(Decimal)
+        for credit in credits:
+            by_code[codes.get(credit.category_id, UNCATEGORISED)] += credit.hours
+        result[pid] = dict(by_code)
+    return result
+
+
+def _progress(duty: TrainingDuty, start, due, credits: list[_Credit], on: datetime.date) -> DutyProgress:
+    counted = [c for c in credits if start <= c.on <= due]
+    module_ids = {m.pk for m in duty.modules.all()}
+    if module_ids:
+        done_ids = {c.key[1] for c in counted if c.key[0] == "module" and c.key[1] in module_ids}
+        hours_required = sum((m.credit_hours for m in duty.modules.all()), Decimal(0))
+        hours_done = sum((m.credit_hours for m in duty.modules.all() if m.pk in done_ids), Decimal(0))
+        met = done_ids == module_ids
+    else:
+        category_ids = {c.pk for c in duty.categories.all()}
+        hours_done = sum((c.hours for c in counted if not category_ids or c.category_id in category_ids),
+                         Decimal(0))
+        hours_required = duty.hours
+        met = hours_done >= hours_required
+    return DutyProgress(duty=duty, period_start=start, period_end=due, due=due, hours_required=hours_required,
+                        hours_done=hours_done, met=met, overdue=not met and on > due)
+
+
+def duty_progress(*, person_ids, on: datetime.date) -> dict[int, list[DutyProgress]]:
+    """Person id → progress on each duty that applies to them on ``on`` (its current period)."""
+    person_ids = list(person_ids)
+    duties = active_duties()
+    memberships = _memberships(person_ids, on)
+    periods: dict[int, list[tuple]] = {}
+    for pid in person_ids:
+        periods[pid] = [(duty, *period) for duty, joined in _applicable(duties, memberships.get(pid, []))
+                        if (period := duty_period(duty, on=on, joined_on=joined))]
+    return _progress_of(periods, on=on)
+
+
+def _progress_of(periods: dict[int, list[tuple]], *, on: datetime.date) -> dict[int, list[DutyProgress]]:
+    starts = [start for rows in periods.values() for _, start, _ in rows]
+    if not starts:
+        return {pid: [] for pid in periods}
+    credits = _credits(periods.keys(), min(starts), max(due for rows in periods.values() for *_, due in rows))
+    return {pid: [_progress(duty, start, due, credits[pid], on) for duty, start, due in rows]
+            for pid, rows in periods.items()}
+
+
+def duties_met_for_year(*, person_ids, year: int) -> dict[int, bool]:
+    """Person id → whether every duty falling due in ``year`` is met: the annual duties' training year ending in
+    it, and pre-job and triggered duties due in it. Someone with no such duty has met them."""
+    person_ids = list(person_ids)
+    return {pid: all(p.met for p in rows) for pid, rows in year_duties(person_ids=person_ids, year=year).items()}
+
+
+def year_duties(*, person_ids, year: int) -> dict[int, list[DutyProgress]]:
+    """Person id → progress on each duty falling due in ``year`` (see ``duties_met_for_year``)."""
+    person_ids = list(person_ids)
+    year_end = datetime.date(year, 12, 31)
+    duties = active_duties()
+    memberships = _memberships(person_ids, year_end)
+    periods: dict[int, list[tuple]] = {}
+    for pid in person_ids:
+        rows = []
+        for duty, joined in _applicable(duties, memberships.get(pid, [])):
+            if duty.kind == TrainingDuty.Kind.ANNUAL:
+                start, due = training_year_ending_in(start_month=duty.year_starts_month, year=year)
+                period = (start, due) if due >= duty.in_force_from else None
+            else:
+                period = duty_period(duty, on=year_end, joined_on=joined)
+                period = period if period and period[1].year == year else None
+            if period:
+                rows.append((duty, *period))
+        periods[pid] = rows
+    return _progress_of(periods, on=year_end)
+
+
+# --- Reviews
+
+def latest_reviews(*, person_ids) -> dict[int, AnnualReview]:
+    """Person id → their most recent annual review (latest year, then latest decided), any program."""
+    found: dict[int, AnnualReview] = {}
+    reviews = (AnnualReview.objects.filter(certificate__holder_id__in=list(person_ids))
+               .select_related("certificate", "certificate__program").order_by("-year", "-decided_at", "-pk"))
+    for review in reviews:
+        found.setdefault(review.certificate.holder_id, review)
+    return found
+
+
+def review_certificates(*, region, program) -> QuerySet[Certificate]:
+    """The current work cards of ``program`` held by people with an active membership under ``region``."""
+    holders = Membership.objects.active().filter(committee__region__path__startswith=region.path).values(
+        "person_id")
+    return Certificate.objects.filter(program=program, holder_id__in=holders,
+                                      status__in=[Certificate.Status.ISSUED, Certificate.Status.SUSPENDED])
+
+
+def review_runs_visible_to(user) -> QuerySet[ReviewRun]:
+    return ReviewRun.objects.filter(people_permissions.region_filter(user, "region__")).select_related(
+        "region", "program", "created_by")
+
+
+def duties_visible_to(user) -> QuerySet[TrainingDuty]:
+    return TrainingDuty.objects.filter(people_permissions.region_filter(user, "region__")).select_related("region")
+
+
+# --- Coverage: who is behind on which duty
+
+@dataclass
+class CoverageRow:
+    key: str  # a child region's code or a committee's id: what the row links to
+    name: str
+    link: bool = False  # a child region, to drill into
+    people: int = 0
+    owed: dict = field(default_factory=lambda: defaultdict(int))  # duty id -> people the duty applies to
+    behind: dict = field(default_factory=lambda: defaultdict(int))  # duty id -> of them, not met
+    cells: list = field(default_factory=list)  # (behind, owed) in the order of the coverage's duties
+
+
+@dataclass
+class DutyCoverage:
+    region: object
+    duties: list
+    rows: list
+    red_flags: list  # (person name, committee name, DutyProgress): overdue pre-job and missed triggered deadlines
+    red_flag_count: int
+
+
+RED_FLAG_KINDS = (TrainingDuty.Kind.PREJOB, TrainingDuty.Kind.TRIGGERED)
+
+
+def duty_coverage(*, region, on: datetime.date, red_flag_limit: int = 100) -> DutyCoverage:
+    """Per child region (or per committee, below a county) who is behind on which duty on ``on``, with the red
+    flags. The caller has checked that the user may see ``region``."""
+    by_committee = region.level not in (region.Level.PROVINCE, region.Level.CITY, region.Level.COUNTY)
+    members = (Membership.objects.active(on).filter(committee__region__path__startswith=region.path)
+               .values_list("person_id", "person__name", "committee_id", "committee__name",
+                            "committee__region__path"))
+    child_names = {r.path: (r.code, r.name) for r in region.get_children()}
+    people: dict[int, tuple] = {}
+    for pid, name, committee_id, committee_name, path in members:
+        key = ((str(committee_id), committee_name) if by_committee
+               else child_names.get(path[:len(region.path) + 4], (region.code, region.name)))
+        people.setdefault(pid, (name, committee_name, key))
+    progress = duty_progress(person_ids=people.keys(), on=on)
+    rows: dict[str, CoverageRow] = {}
+    flags, seen = [], {}
+    for pid, (name, committee_name, (key, row_name)) in people.items():
+        row = rows.setdefault(key, CoverageRow(key=key, name=row_name,
+                                               link=not by_committee and key != region.code))
+        row.people += 1
+        for p in progress[pid]:
+            seen[p.duty.pk] = p.duty
+            row.owed[p.duty.pk] += 1
+            row.behind[p.duty.pk] += not p.met
+            if p.overdue and p.duty.kind in RED_FLAG_KINDS:
+                flags.append((name, committee_name, p))
+    flags.sort(key=lambda flag: (flag[2].due, flag[0]))
+    duties = sorted(seen.values(), key=lambda d: (d.kind, d.name, d.pk))
+    for row in rows.values():
+        row.cells = [(row.behind.get(d.pk, 0), row.owed.get(d.pk, 0)) for d in duties]
+    return DutyCoverage(region=region, duties=duties, rows=sorted(rows.values(), key=lambda r: r.name),
+                        red_flags=flags[:red_flag_limit], red_flag_count=len(flags))
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    certificate: Certificate
+    progress: list
+    passes: bool
+
+
+def review_preview(*, run: ReviewRun, limit: int = 200) -> dict:
+    """Who passes the run's review and who does not, and why: counts for all, lines for the first ``limit``
+    who do not pass (and of those who do)."""
+    certificates = list(review_certificates(region=run.region, program=run.program)
+                        .select_related("holder").order_by("holder__name", "pk"))
+    progress = year_duties(person_ids={c.holder_id for c in certificates}, year=run.year)
+    lines = [ReviewLine(certificate=c, progress=progress[c.holder_id],
+                        passes=all(p.met for p in progress[c.holder_id])) for c in certificates]
+    failing = [line for line in lines if not line.passes]
+    passing = [line for line in lines if line.passes]
+    return {"total": len(lines), "passing_count": len(passing), "failing_count": len(failing),
+            "failing": failing[:limit], "passing": passing[:limit]}
+
+
+def learner_duties(*, user, on: datetime.date | None = None) -> list[DutyProgress]:
+    return duty_progress(person_ids=[user.pk], on=on or timezone.localdate())[user.pk]
+
+
+def external_training_visible_to(user) -> QuerySet[ExternalTraining]:
+    return ExternalTraining.objects.filter(person__in=people_permissions.people_visible_to(user)).select_related(
+        "person", "category", "recorded_by")
