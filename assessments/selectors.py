@@ -21,16 +21,12 @@ from .scoring import CENT, picked_ids
 # --- Who may do what
 
 
-def learner_roles(user) -> frozenset[str]:
-    return permissions.learner_roles(user)  # the same cached query as the learner check of the view
-
-
 def quiz_start_refusal(*, user, quiz: Quiz, attempts_used: int, now=None) -> str | None:
     """Why this learner may not start an attempt now, in words for them; None when they may."""
     now = now or timezone.now()
     if not quiz.is_published:
         return _("This quiz is not open to learners.")
-    roles = learner_roles(user)
+    roles = permissions.learner_roles(user)
     if not roles or (quiz.audience != Quiz.Audience.ALL and quiz.audience not in roles):
         return _("This exam is for %(audience)s only.") % {"audience": quiz.get_audience_display()}
     if quiz.opens_at and now < quiz.opens_at:
@@ -51,10 +47,6 @@ def may_grade(user) -> bool:
 
 def may_see_results(user) -> bool:
     return permissions.is_bureau_staff(user) or permissions.is_lecturer(user)
-
-
-def can_grade(user, quiz: Quiz) -> bool:
-    return permissions.is_administrator(user) or (permissions.is_lecturer(user) and quiz.owner_id == user.pk)
 
 
 def quizzes_with_results_for(user) -> QuerySet[Quiz]:
@@ -150,7 +142,7 @@ def quiz_card(*, user, quiz: Quiz, attempts: list[Attempt], now=None) -> QuizCar
 
 def learner_quizzes(*, user) -> list[QuizCard]:
     """The published quizzes meant for this learner (by role), with their attempts and result. Three queries."""
-    audiences = {Quiz.Audience.ALL, *learner_roles(user)}
+    audiences = {Quiz.Audience.ALL, *permissions.learner_roles(user)}
     quizzes = list(Quiz.objects.published().filter(audience__in=audiences).select_related("module")
                    .order_by("-kind", "title"))
     by_quiz = _attempts_by_quiz(user, [q.pk for q in quizzes])

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from people import permissions
 from people.services import notice_send
 from people.status import StatusMachine, status_change
 
@@ -305,13 +306,13 @@ def attempts_close_overdue(*, now=None) -> int:
 def essay_grade(*, attempt_question_id: int, grader, points: Decimal, comment: str = "", now=None) -> AttemptQuestion:
     """Record rubric points and a comment for one essay. When it was the attempt's last ungraded essay the
     attempt completes, the learner gets a notice and, on a pass, ``attempt_passed`` is sent.
-    Only the quiz's responsible lecturer or an administrator may grade (``selectors.can_grade``)."""
+    Only the quiz's responsible lecturer or an administrator may grade (``people.permissions.can_grade``)."""
     now = now or timezone.now()
     row = AttemptQuestion.objects.select_related("question").filter(pk=attempt_question_id).first()
     if row is None or row.question.kind != Question.Kind.ESSAY:
         raise AssessmentError(_("There is no such essay."))
     attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").get(pk=row.attempt_id)
-    if not selectors.can_grade(grader, attempt.quiz):
+    if not permissions.can_grade(grader, attempt.quiz):
         raise AssessmentError(_("You may not grade this quiz."))
     if attempt.status != Attempt.Status.AWAITING_GRADING:
         raise AssessmentError(_("This attempt is not awaiting grading."))
@@ -415,7 +416,9 @@ class QuestionDraft:
     tags: tuple[str, ...] = ()
 
 
+@transaction.atomic
 def question_create(*, draft: QuestionDraft, author=None) -> Question:
+    """Save one validated question with its category path, tags and choices, all or none."""
     category = category_path_ensure(names=draft.category)
     question = Question(
         category=category, kind=draft.kind, text=draft.text, points=draft.points, difficulty=draft.difficulty,

@@ -8,14 +8,16 @@ from people.permissions import committees_visible_to, region_filter, regions_vis
 from people.widgets import FilterableRadioSelect
 
 from .models import Program
+from .validity import expiring_label
 
 CREDENTIAL_MAX_CHARS = 60000  # a credential with its proof is ~5 KB; this leaves room and refuses floods
 
-STATUS_CHOICES = [
-    ("", _("Any status")), ("valid", _("Valid")), ("expiring", _("Expiring within 60 days")),
-    ("expired", _("Expired")), ("revoked", _("Revoked")), ("superseded", _("Superseded by a renewal")),
-    ("suspended", _("Suspended")),
-]
+def status_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Any status")), ("valid", _("Valid")), ("expiring", expiring_label()),
+        ("expired", _("Expired")), ("revoked", _("Revoked")), ("superseded", _("Superseded by a renewal")),
+        ("suspended", _("Suspended")),
+    ]
 
 
 def _reason_field(label):
@@ -27,7 +29,7 @@ class CertificateFilterForm(forms.Form):
     q = forms.CharField(label=_("Name or serial number"), required=False, max_length=50)
     program = forms.ModelChoiceField(label=_("Program"), queryset=Program.objects.all(), required=False,
                                      empty_label=_("All programs"))
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    status = forms.ChoiceField(label=_("Status"), choices=status_choices, required=False)
     area = forms.ModelChoiceField(label=_("Area"), queryset=Region.objects.none(), required=False,
                                   empty_label=_("Whole jurisdiction"))
 

@@ -195,11 +195,10 @@ class Certificate(models.Model):
         return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + self.verification_path()
 
     def public_status(self, today=None) -> str:
-        """What a verifier is told: valid, expired, revoked, suspended or superseded. A certificate past its date
-        counts as expired even before the nightly sweep has recorded it."""
-        if self.status == self.Status.ISSUED:
-            return "expired" if self.expires_on < (today or timezone.localdate()) else "valid"
-        return self.status
+        """What a verifier is told: valid, expired, revoked, suspended or superseded (``certificates.validity``)."""
+        from .validity import public_status
+
+        return public_status(self, today)
 
 
 class CertificateStatusChange(models.Model):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from assessments.selectors import passed_quiz_ids
 from courses.selectors import best_scenario_percent, completed_module_ids, training_hours
 from people.models import Membership, User
+from people.permissions import learner_roles
 
 from .models import Certificate, Program
 
@@ -72,7 +73,7 @@ class LearnerRecord:
 def learner_record(*, holder: User) -> LearnerRecord:
     """A handful of reads, whatever the number of programs evaluated afterwards."""
     return LearnerRecord(
-        roles=frozenset(Membership.objects.active().filter(person=holder).values_list("role", flat=True)),
+        roles=learner_roles(holder, fresh=True),
         module_ids=frozenset(completed_module_ids(user=holder)),
         quiz_ids=frozenset(passed_quiz_ids(user=holder)),
         scenario_percent=best_scenario_percent(user=holder),

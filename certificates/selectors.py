@@ -1,10 +1,8 @@
 """Reads of certification. Each takes the acting user and filters through ``people.permissions``."""
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from courses.selectors import completed_module_ids
 from people.models import Region, User
@@ -12,9 +10,9 @@ from people.permissions import is_administrator, people_visible_to, region_filte
 from people.selectors import people_search
 
 from .models import BulkIssue, Certificate, Program
+from .validity import status_q
 
 Status = Certificate.Status
-EXPIRING_WITHIN_DAYS = 60
 
 
 def certificates_visible_to(user: User) -> QuerySet[Certificate]:
@@ -24,19 +22,10 @@ def certificates_visible_to(user: User) -> QuerySet[Certificate]:
     return Certificate.objects.filter(holder__in=people_visible_to(user).values("pk"))
 
 
-def status_filter(status: str, today=None) -> Q:
-    """Certificates by what a verifier would be told (``Certificate.public_status``), plus "expiring" (valid,
-    ending within 60 days)."""
-    today = today or timezone.localdate()
-    current = Q(status=Status.ISSUED, expires_on__gte=today)
-    return {
-        "valid": current,
-        "expiring": current & Q(expires_on__lte=today + timedelta(days=EXPIRING_WITHIN_DAYS)),
-        "expired": Q(status=Status.EXPIRED) | Q(status=Status.ISSUED, expires_on__lt=today),
-        "revoked": Q(status=Status.REVOKED),
-        "superseded": Q(status=Status.SUPERSEDED),
-        "suspended": Q(status=Status.SUSPENDED),
-    }[status]
+def status_filter(status: str, today=None, expiring_days: int | None = None) -> Q:
+    """Certificates by what a verifier would be told, plus "expiring" (``certificates.validity.status_q``; the
+    bureau's window unless ``expiring_days`` is given)."""
+    return status_q(status, today=today, days=expiring_days)
 
 
 def certificate_list(
@@ -75,12 +64,13 @@ class ProgramCounts:
     revoked: int = 0
 
 
-def programs_with_counts(*, user: User) -> list[ProgramCounts]:
-    """Every program with how many certificates of it (in the user's jurisdiction) are in each state.
-    Two queries whatever the number of programs."""
+def programs_with_counts(*, user: User, expiring_days: int | None = None) -> list[ProgramCounts]:
+    """Every program with how many certificates of it (in the user's jurisdiction) are in each state ("expiring":
+    within ``expiring_days``, the bureau's window by default). Two queries whatever the number of programs."""
+    expiring = status_filter("expiring", expiring_days=expiring_days)
     counts = {
         row["program"]: row for row in certificates_visible_to(user).values("program").annotate(
-            valid=Count("pk", filter=status_filter("valid")), expiring=Count("pk", filter=status_filter("expiring")),
+            valid=Count("pk", filter=status_filter("valid")), expiring=Count("pk", filter=expiring),
             expired=Count("pk", filter=status_filter("expired")), revoked=Count("pk", filter=status_filter("revoked")))
     }
     result = []

@@ -111,8 +111,8 @@ def issuing_region_for(*, holder: User, program: Program) -> Region:
         raise RequirementsNotMet(_("%(person)s does not serve on a mediation committee in a role this program "
                                    "is for.") % {"person": holder})
     region = membership.committee.region
-    prefixes = [region.path[:end] for end in range(Region.steplen, len(region.path) + 1, Region.steplen)]
-    return Region.objects.filter(path__in=prefixes, level=Region.Level.COUNTY).first() or region
+    return (Region.objects.filter(path__in=Region.path_prefixes(region.path), level=Region.Level.COUNTY).first()
+            or region)
 
 
 def _next_serial_number(*, region: Region, year: int) -> str:
@@ -304,9 +304,11 @@ def certificates_evaluate(*, holder: User, today: date | None = None) -> list[Ce
     return created
 
 
+@transaction.atomic
 def _status_change_by_hand(*, certificate: Certificate, new_status: str, by: User | None, reason: str,
                            action: str, notice_title: str = "") -> Certificate:
-    # Revoking, suspending and reinstating: the recorded move, an audit entry, and a notice to the holder.
+    # Revoking, suspending and reinstating: the recorded move, an audit entry, and a notice to the holder, all or
+    # none (a failed notice must not leave a revocation nobody was told about, or one half recorded).
     certificate = certificate_set_status(certificate=certificate, new_status=new_status, changed_by=by, reason=reason)
     audit(instance=certificate, action=action, actor=by, serial=certificate.serial_number)
     if notice_title:

@@ -27,6 +27,7 @@ from .forms import BulkIssueForm, CertificateFilterForm, CredentialCheckForm, Is
 from .models import Certificate, CertificateSettings, Program, SigningKey, VerificationCheck
 from .pdf import qr_png, seal_jpeg
 from .services import site_setting
+from .validity import expiring_label, expiring_within_days
 from .verification import (
     certificate_by_code,
     certificate_by_serial_and_name,
@@ -219,8 +220,10 @@ def credential_wallet(request, pk):
 
 @bureau_staff_required
 def bureau_programs(request):
+    days = expiring_within_days(request)
     return render(request, "certificates/bureau_programs.html", {
-        "rows": selectors.programs_with_counts(user=request.user)})
+        "rows": selectors.programs_with_counts(user=request.user, expiring_days=days),
+        "expiring_label": expiring_label(days)})
 
 
 @bureau_staff_required

@@ -1,5 +1,4 @@
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
@@ -7,10 +6,11 @@ from wagtail.snippets.views.snippets import SnippetViewSet
 
 from people import audit, permissions
 from people.admin_columns import yes_no_column
-from people.navigation import MenuItem
+from people.navigation import register_menu_entry
 
 from . import selectors
 from .models import Certificate, Program
+from .validity import expiring_label, expiring_within_days
 
 
 class ProgramViewSet(SnippetViewSet):
@@ -30,19 +30,10 @@ def _holds_certificates(user) -> bool:
     return user.is_authenticated and Certificate.objects.filter(holder=user).exists()
 
 
-@hooks.register("register_site_menu_item")
-def my_certificates_menu_item(request):
-    if permissions.is_learner(request.user) or _holds_certificates(request.user):
-        return MenuItem(label=_("My certificates"), url=reverse("certificates:mine"), order=30, name="certificates")
-    return None
-
-
-@hooks.register("register_site_menu_item")
-def bureau_certificates_menu_item(request):
-    if permissions.is_bureau_staff(request.user):
-        return MenuItem(label=_("Certificates"), url=reverse("certificates:bureau_certificates"), order=30,
-                        name="bureau-certificates")
-    return None
+register_menu_entry(name="certificates", label=_("My certificates"), url_name="certificates:mine", order=30,
+                    shown=lambda user: permissions.is_learner(user) or _holds_certificates(user))
+register_menu_entry(name="bureau-certificates", label=_("Certificates"), url_name="certificates:bureau_certificates",
+                    order=30, shown=permissions.is_bureau_staff)
 
 
 @hooks.register("quiz_detail_panels")
@@ -62,8 +53,10 @@ def learner_certificates_panel(request):
 
 @hooks.register("bureau_home_panels")
 def bureau_certificates_panel(request):
+    days = expiring_within_days(request)
     return render_to_string("certificates/panel_bureau.html", {
-        "rows": selectors.programs_with_counts(user=request.user)}, request=request)
+        "rows": selectors.programs_with_counts(user=request.user, expiring_days=days),
+        "expiring_label": expiring_label(days)}, request=request)
 
 
 @hooks.register("register_log_actions")

@@ -11,7 +11,3 @@ def can_manage_session(user, session: RotationSession) -> bool:
     if people_permissions.can_see_region(user, session.township):
         return True
     return people_permissions.is_lecturer(user) and session.lecturers.filter(pk=user.pk).exists()
-
-
-def can_schedule_in(user, township) -> bool:
-    return people_permissions.can_see_region(user, township)

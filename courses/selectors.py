@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Left, Length
 from django.utils import timezone
@@ -342,6 +343,47 @@ def _day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.date
             datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone))
 
 
+# --- Training hours: the one definition. A person's training is the modules they completed online (when the
+# enrolment was completed) or that were taught at a rotation session they attended (when the session started); each
+# module counts its credit hours once per person in a period, however often it was taken. The learner's pages, the
+# certificate requirements and the duties read it through ``training_hours_by_person``; the coverage dashboard
+# embeds the same two SQL pieces in its grouped statement.
+
+def _quoted(model, name: str | None = None) -> str:
+    quote = connection.ops.quote_name
+    return quote(model._meta.db_table) if name is None else quote(model._meta.get_field(name).column)
+
+
+def module_completions_sql(people_sql: str) -> str:
+    """SQL selecting ``person_id, module_id, done_at`` for each module done by the people whose ids
+    ``people_sql`` yields (a subquery or a list of placeholders; it appears twice, so its parameters go twice)."""
+    session_modules = RotationSession.modules.through
+    module_column = _quoted(session_modules, "coursemodulepage")
+    session_column = _quoted(session_modules, "rotationsession")
+    return f"""
+        SELECT e.person_id, e.module_id, e.completed_at AS done_at FROM {_quoted(Enrolment)} e
+        WHERE e.completed_at IS NOT NULL AND e.person_id IN ({people_sql})
+        UNION ALL
+        SELECT a.person_id, sm.{module_column}, s.starts_at FROM {_quoted(SessionAttendance)} a
+        JOIN {_quoted(RotationSession)} s ON s.id = a.session_id
+        JOIN {_quoted(session_modules)} sm ON sm.{session_column} = s.id
+        WHERE a.person_id IN ({people_sql})"""  # noqa: S608  (names only; values are the caller's parameters)
+
+
+def module_hours_sql(done_sql: str) -> str:
+    """SQL selecting ``person_id, hours``: the credit hours of the distinct modules per person among the rows
+    (``person_id, module_id``) that ``done_sql`` selects."""
+    return f"""
+        SELECT x.person_id, SUM(cm.credit_hours) AS hours
+        FROM (SELECT DISTINCT person_id, module_id FROM ({done_sql}) d) x
+        JOIN {_quoted(CourseModulePage)} cm ON cm.page_ptr_id = x.module_id GROUP BY x.person_id"""  # noqa: S608
+
+
+def hours_value(value) -> Decimal:
+    """A sum of credit hours as the database returns it (float on SQLite), as the field's Decimal."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
+
+
 @dataclass(frozen=True)
 class ModuleCredit:
     """A module a person completed: the first day in the period it counted, its credit hours and category."""
@@ -443,7 +485,7 @@ def _membership_region_paths(user) -> set[str]:
     """The paths of the regions of the user's active committees and of every region above them."""
     paths = set()
     for path in Membership.objects.active().filter(person=user).values_list("committee__region__path", flat=True):
-        paths.update(path[:end] for end in range(Region.steplen, len(path) + 1, Region.steplen))
+        paths.update(Region.path_prefixes(path))
     return paths
 
 
@@ -474,16 +516,30 @@ class RosterLine:
 
 def session_roster(*, session: RotationSession) -> list[RosterLine]:
     """Everyone signed up or attending, with their committee, for the roster a lecturer ticks. Three queries."""
-    signups = {s.person_id: s for s in SessionSignup.objects.filter(session=session).select_related("person")}
-    attendances = {a.person_id: a for a in SessionAttendance.objects.filter(session=session).select_related("person")}
+    return session_rosters(sessions=[session])[session.pk]
+
+
+def session_rosters(*, sessions) -> dict[int, list[RosterLine]]:
+    """``session_roster`` of each session (session id → lines), three queries whatever the number of sessions."""
+    ids = [session.pk for session in sessions]
+    signups = [(s.session_id, s.person_id, s) for s in
+               SessionSignup.objects.filter(session_id__in=ids).select_related("person")]
+    attendances = [(a.session_id, a.person_id, a) for a in
+                   SessionAttendance.objects.filter(session_id__in=ids).select_related("person")]
     committees: dict[int, str] = {}
-    for person_id, name in (Membership.objects.active().filter(person_id__in=set(signups) | set(attendances))
-                            .order_by("joined_on").values_list("person_id", "committee__name")):
+    for person_id, name in (Membership.objects.active().filter(
+            person_id__in={pid for _sid, pid, _row in [*signups, *attendances]})
+            .order_by("joined_on").values_list("person_id", "committee__name")):
         committees.setdefault(person_id, name)
-    people = {pid: row.person for pid, row in {**signups, **attendances}.items()}
-    lines = [RosterLine(person=person, signed_up=pid in signups, attendance=attendances.get(pid),
-                        committee=committees.get(pid, "")) for pid, person in people.items()]
-    return sorted(lines, key=lambda line: (line.committee, line.person.name))
+    rosters = {}
+    for session_id in ids:
+        signed = {pid: row for sid, pid, row in signups if sid == session_id}
+        attended = {pid: row for sid, pid, row in attendances if sid == session_id}
+        people = {pid: row.person for pid, row in {**signed, **attended}.items()}
+        lines = [RosterLine(person=person, signed_up=pid in signed, attendance=attended.get(pid),
+                            committee=committees.get(pid, "")) for pid, person in people.items()]
+        rosters[session_id] = sorted(lines, key=lambda line: (line.committee, line.person.name))
+    return rosters
 
 
 def session_hours(session_ids) -> dict[int, Decimal]:
@@ -560,7 +616,4 @@ def session_report(*, user, start: datetime.date, end: datetime.date) -> Session
         committees=sorted(lines.values(), key=lambda line: (-line.participants, line.name)),
     )
 
-
-def assignable_modules() -> QuerySet[CourseModulePage]:
-    return CourseModulePage.objects.live().order_by("path")
 

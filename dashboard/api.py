@@ -30,7 +30,8 @@ class FiguresSerializer(serializers.Serializer):
     women = serializers.IntegerField()
     certified = serializers.IntegerField()
     certified_percent = serializers.IntegerField()
-    expiring = serializers.IntegerField(help_text="Certified, the last valid certificate ending within 90 days.")
+    expiring = serializers.IntegerField(
+        help_text="Certified, the last valid certificate ending within the bureau's window (60 days unless set).")
     expired = serializers.IntegerField(help_text="No valid certificate, but one that ran out.")
     never_trained = serializers.IntegerField()
     hours_average = serializers.DecimalField(max_digits=7, decimal_places=1)
@@ -73,8 +74,10 @@ class RegionCoverageView(APIView):
         if region is None:
             raise Http404
         filters = FilterForm(request.GET).filters()
-        found = services.region_snapshot(region=region, filters=filters, targets=targets_for(request))
-        level = selectors.region_rows(user=request.user, region=region, filters=filters, figures=found.figures)
+        targets = targets_for(request)
+        found = services.region_snapshot(region=region, filters=filters, targets=targets)
+        level = selectors.region_rows(user=request.user, region=region, filters=filters, figures=found.figures,
+                                      targets=targets)
         return Response(RegionCoverageSerializer(
             {"code": region.code, "name": region.name, "computed_at": found.computed_at, "total": level.total,
              "rows": level.rows}).data)

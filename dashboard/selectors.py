@@ -12,8 +12,9 @@ Definitions (also shown on the page):
 - *member*: an active committee membership today (joined on or before today, not left), narrowed by the role,
   committee kind and specialty filters; a person counts once per row even with several memberships.
 - *certified*: holds a certificate with status "issued" that is not past its expiry date (of the chosen program,
-  if one is chosen). *Expiring*: certified, and the last of their valid certificates ends within 90 days.
-  *Expired*: not certified, but held a certificate that ran out (status "expired", or "issued" and past its date).
+  if one is chosen). *Expiring*: certified, and the last of their valid certificates ends within the bureau's
+  window (``BureauSettings.expiring_within_days``). *Expired*: not certified, but held a certificate that ran out
+  (status "expired", or "issued" and past its date). Valid, expiring and expired are ``certificates.validity``'s.
 - *never trained*: no lesson completion, no rotation-session attendance and no exam attempt, ever.
 - *hours this year*: credit hours of modules completed this calendar year, online or by attending a rotation
   session, each module once per person (the rule of ``courses.selectors.training_hours_by_person``).
@@ -33,19 +34,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Attempt, Quiz
+from certificates import validity
 from certificates.models import Certificate, CertificateStatusChange, Program
 from courses.models import (
-    CourseModulePage,
-    Enrolment,
     LessonCompletion,
     RotationSession,
     ScenarioRun,
     SessionAttendance,
 )
-from people.models import Committee, Grade, Membership, Region, User
+from courses.selectors import hours_value, module_completions_sql, module_hours_sql
+from people.models import BureauSettings, Committee, Grade, Membership, Region, User
 from people.permissions import can_see_region, committees_visible_to, people_visible_to, region_filter
 
-EXPIRING_WITHIN_DAYS = 90
+# The bureau's expiring window when no settings say otherwise (the setting's own default).
+DEFAULT_EXPIRING_DAYS = BureauSettings._meta.get_field("expiring_within_days").default
 TREND_MONTHS = 12
 TOTAL = "*"
 
@@ -171,16 +173,20 @@ class Figures:
 
 @dataclass
 class Targets:
+    """The bureau's settings the figures depend on: the hour targets and the expiring window."""
+
     annual_hours: int
     prejob_hours: int
+    expiring_days: int = DEFAULT_EXPIRING_DAYS
 
     def key(self) -> str:
-        return f"{self.annual_hours}|{self.prejob_hours}"
+        return f"{self.annual_hours}|{self.prejob_hours}|{self.expiring_days}"
 
     @classmethod
     def from_key(cls, key: str) -> "Targets":
-        annual, prejob = key.split("|")
-        return cls(annual_hours=int(annual), prejob_hours=int(prejob))
+        annual, prejob, *expiring = key.split("|")  # keys kept before the window was a setting have no third part
+        return cls(annual_hours=int(annual), prejob_hours=int(prejob),
+                   expiring_days=int(expiring[0]) if expiring else DEFAULT_EXPIRING_DAYS)
 
 
 def _scope(*, region: Region, filters: Filters, today: datetime.date, user: User | None = None
@@ -236,13 +242,15 @@ def _figures_sql(*, members_sql: str, filters: Filters, today: datetime.date, ta
     """The one grouped statement behind a level's table: per row (``grp``) and for the whole level (``*``)."""
     certificate, user = _table(Certificate), _table(User)
     lesson_done, attendance, attempt = _table(LessonCompletion), _table(SessionAttendance), _table(Attempt)
-    enrolment, session, module = _table(Enrolment), _table(RotationSession), _table(CourseModulePage)
-    session_modules = RotationSession.modules.through
     program_sql, program_params = ("AND c.program_id = %s", [filters.program.pk]) if filters.program else ("", [])
     year_start, year_end = datetime.date(today.year, 1, 1), datetime.date(today.year + 1, 1, 1)
-    flags = """MAX(CASE WHEN role = 'mediator' THEN 1 ELSE 0 END) AS is_mediator,
-               MAX(CASE WHEN role = 'informant' THEN 1 ELSE 0 END) AS is_informant,
-               MAX(CASE WHEN employment = 'full_time' THEN 1 ELSE 0 END) AS is_full_time"""
+    flags = """MAX(CASE WHEN role = %s THEN 1 ELSE 0 END) AS is_mediator,
+               MAX(CASE WHEN role = %s THEN 1 ELSE 0 END) AS is_informant,
+               MAX(CASE WHEN employment = %s THEN 1 ELSE 0 END) AS is_full_time"""
+    flag_params = [Membership.Role.MEDIATOR.value, Membership.Role.INFORMANT.value,
+                   Membership.Employment.FULL_TIME.value]
+    valid_sql, valid_params = validity.sql_valid("c", today)
+    lapsed_sql, lapsed_params = validity.sql_lapsed("c", today)
     # Only table and column names and the ORM's own compiled SQL are interpolated; every value is a parameter.
     sql = f"""
     WITH m AS ({members_sql}),
@@ -251,34 +259,20 @@ def _figures_sql(*, members_sql: str, filters: Filters, today: datetime.date, ta
     p AS (SELECT person_id, MIN(joined_on) AS since FROM m GROUP BY person_id),
     cert AS (
         SELECT c.holder_id AS person_id,
-               MAX(CASE WHEN c.status = 'issued' AND c.expires_on >= %s THEN c.expires_on END) AS valid_until,
-               MAX(CASE WHEN c.status = 'expired' OR (c.status = 'issued' AND c.expires_on < %s)
-                        THEN c.expires_on END) AS lapsed_on
+               MAX(CASE WHEN {valid_sql} THEN c.expires_on END) AS valid_until,
+               MAX(CASE WHEN {lapsed_sql} THEN c.expires_on END) AS lapsed_on
         FROM {certificate} c WHERE c.holder_id IN (SELECT person_id FROM p) {program_sql}
         GROUP BY c.holder_id),
     trained AS (
         SELECT person_id FROM {lesson_done} WHERE person_id IN (SELECT person_id FROM p)
         UNION SELECT person_id FROM {attendance} WHERE person_id IN (SELECT person_id FROM p)
         UNION SELECT user_id FROM {attempt} WHERE user_id IN (SELECT person_id FROM p)),
-    done AS (
-        SELECT e.person_id, e.module_id, e.completed_at AS done_at FROM {enrolment} e
-        WHERE e.completed_at IS NOT NULL AND e.person_id IN (SELECT person_id FROM p)
-        UNION ALL
-        SELECT a.person_id, sm.{_column(session_modules, "coursemodulepage")}, s.starts_at
-        FROM {attendance} a JOIN {session} s ON s.id = a.session_id
-        JOIN {_table(session_modules)} sm ON sm.{_column(session_modules, "rotationsession")} = s.id
-        WHERE a.person_id IN (SELECT person_id FROM p)),
-    year_hours AS (
-        SELECT x.person_id, SUM(cm.credit_hours) AS hours
-        FROM (SELECT DISTINCT person_id, module_id FROM done WHERE done_at >= %s AND done_at < %s) x
-        JOIN {module} cm ON cm.page_ptr_id = x.module_id GROUP BY x.person_id),
-    prejob AS (
-        SELECT x.person_id, SUM(cm.credit_hours) AS hours
-        FROM (SELECT DISTINCT d.person_id, d.module_id FROM done d JOIN p ON p.person_id = d.person_id
-              WHERE d.done_at >= p.since) x
-        JOIN {module} cm ON cm.page_ptr_id = x.module_id GROUP BY x.person_id)
+    done AS ({module_completions_sql("SELECT person_id FROM p")}),
+    year_hours AS ({module_hours_sql("SELECT person_id, module_id FROM done WHERE done_at >= %s AND done_at < %s")}),
+    prejob AS ({module_hours_sql("SELECT d.person_id, d.module_id FROM done d JOIN p ON p.person_id = d.person_id "
+                                 "WHERE d.done_at >= p.since")})
     SELECT gp.grp, COUNT(*), SUM(gp.is_mediator), SUM(gp.is_informant), SUM(gp.is_full_time),
-           SUM(CASE WHEN u.gender = 'female' THEN 1 ELSE 0 END),
+           SUM(CASE WHEN u.gender = %s THEN 1 ELSE 0 END),
            SUM(CASE WHEN cert.valid_until IS NOT NULL THEN 1 ELSE 0 END),
            SUM(CASE WHEN cert.valid_until <= %s THEN 1 ELSE 0 END),
            SUM(CASE WHEN cert.valid_until IS NULL AND cert.lapsed_on IS NOT NULL THEN 1 ELSE 0 END),
@@ -292,13 +286,10 @@ def _figures_sql(*, members_sql: str, filters: Filters, today: datetime.date, ta
     LEFT JOIN year_hours yh ON yh.person_id = gp.person_id
     LEFT JOIN prejob pj ON pj.person_id = gp.person_id
     GROUP BY gp.grp"""  # noqa: S608
-    params = [_date(today), _date(today), *program_params, _moment(year_start), _moment(year_end),
-              _date(today + datetime.timedelta(days=EXPIRING_WITHIN_DAYS)), targets.annual_hours, targets.prejob_hours]
+    params = [*flag_params, *flag_params, *valid_params, *lapsed_params, *program_params, _moment(year_start),
+              _moment(year_end), User.Gender.FEMALE.value,
+              _date(validity.expiring_until(today, targets.expiring_days)), targets.annual_hours, targets.prejob_hours]
     return sql, params
-
-
-def _decimal(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.1"))
 
 
 def level_figures(
@@ -324,7 +315,7 @@ def level_figures(
             result[grp] = Figures(
                 headcount=headcount, mediators=mediators or 0, informants=informants or 0,
                 full_time=full_time or 0, women=women or 0, certified=certified or 0, expiring=expiring or 0,
-                expired=expired or 0, never_trained=never_trained or 0, hours=_decimal(hours),
+                expired=expired or 0, never_trained=never_trained or 0, hours=hours_value(hours),
                 hours_met=hours_met or 0, prejob_done=prejob_done or 0)
     grades = scope.values("grp", "grade__name").annotate(n=Count("person", distinct=True))
     totals = scope.values("grade__name").annotate(n=Count("person", distinct=True))
@@ -357,6 +348,11 @@ class Level:
     rows: list[Row]
     grades: list[str]
     kind: str  # "region" (rows are regions and committees), "committee" (rows are committees), "people"
+    expiring_days: int = DEFAULT_EXPIRING_DAYS
+
+    @property
+    def expiring_label(self) -> str:
+        return validity.expiring_label(self.expiring_days)
 
 
 def groups_by_committee(region: Region) -> bool:
@@ -373,7 +369,8 @@ def region_figures(
                          targets=targets, today=today)
 
 
-def region_rows(*, user: User, region: Region, filters: Filters, figures: dict[str, Figures]) -> Level:
+def region_rows(*, user: User, region: Region, filters: Filters, figures: dict[str, Figures],
+                targets: Targets | None = None) -> Level:
     """A region's table: for a county (or above), one row per region below plus one per committee sitting in the
     county itself; for a township, one row per committee in it. Every row is listed even with nobody in it.
     Three queries."""
@@ -389,7 +386,8 @@ def region_rows(*, user: User, region: Region, filters: Filters, figures: dict[s
         rows.append(Row(label=committee.name, committee=committee, note=committee.region.name,
                         figures=figures.get(f"#{committee.pk}", Figures())))
     return Level(title=region.name, total=figures.get(TOTAL, Figures()), rows=rows, grades=grade_names(),
-                 kind="committee" if by_committee else "region")
+                 kind="committee" if by_committee else "region",
+                 expiring_days=targets.expiring_days if targets else DEFAULT_EXPIRING_DAYS)
 
 
 def region_level(
@@ -397,7 +395,7 @@ def region_level(
 ) -> Level:
     """``region_rows`` over freshly computed ``region_figures``. Six queries."""
     figures = region_figures(region=region, filters=filters, targets=targets, today=today)
-    return region_rows(user=user, region=region, filters=filters, figures=figures)
+    return region_rows(user=user, region=region, filters=filters, figures=figures, targets=targets)
 
 
 def committee_level(
@@ -410,14 +408,13 @@ def committee_level(
                             targets=targets, today=today, memberships=scope)
     people = User.objects.filter(pk__in=scope.values("person_id")).order_by("name", "pk")
     certificates = {}
-    for certificate in (Certificate.objects.filter(holder__in=people, status=Certificate.Status.ISSUED,
-                                                   expires_on__gte=today)
+    for certificate in (Certificate.objects.filter(validity.status_q("valid", today=today), holder__in=people)
                         .select_related("program").order_by("expires_on")):
         certificates[certificate.holder_id] = certificate  # the latest expiry wins
     rows = [Row(label=person.name, person=person, figures=figures.get(f"@{person.pk}", Figures()),
                 certificate=certificates.get(person.pk)) for person in people]
     return Level(title=committee.name, total=figures.get(TOTAL, Figures()), rows=rows, grades=grade_names(),
-                 kind="people")
+                 kind="people", expiring_days=targets.expiring_days)
 
 
 def grade_names() -> list[str]:
@@ -596,14 +593,15 @@ def coverage_trend(
     c AS (
         SELECT c.holder_id, c.issued_on, c.expires_on, ends.ended_at FROM {certificate} c
         LEFT JOIN (SELECT certificate_id, MIN(changed_at) AS ended_at FROM {change}
-                   WHERE new_status IN ('revoked', 'superseded') GROUP BY certificate_id) ends
+                   WHERE new_status IN (%s, %s) GROUP BY certificate_id) ends
                ON ends.certificate_id = c.id
         WHERE c.holder_id IN (SELECT person_id FROM m) {program_sql}),
     per AS (SELECT m.person_id, {", ".join(columns)} FROM m LEFT JOIN c ON c.holder_id = m.person_id
             GROUP BY m.person_id)
     SELECT {sums} FROM per"""  # noqa: S608  (names and compiled ORM SQL only; values are parameters)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*members_params, *program_params, *column_params])
+        cursor.execute(sql, [*members_params, Certificate.Status.REVOKED.value, Certificate.Status.SUPERSEDED.value,
+                             *program_params, *column_params])
         values = cursor.fetchone()
     return [TrendPoint(month=day, members=values[2 * i] or 0, certified=values[2 * i + 1] or 0)
             for i, day in enumerate(months)]
@@ -664,8 +662,7 @@ class RedFlags:
 
 
 def _valid_holders(filters: Filters, today: datetime.date) -> QuerySet:
-    return filters.certificates(Certificate.objects.filter(
-        status=Certificate.Status.ISSUED, expires_on__gte=today)).values("holder_id")
+    return filters.certificates(Certificate.objects.filter(validity.status_q("valid", today=today))).values("holder_id")
 
 
 def red_flags(*, user: User, region: Region, filters: Filters, today: datetime.date | None = None) -> RedFlags:
@@ -681,8 +678,7 @@ def red_flags(*, user: User, region: Region, filters: Filters, today: datetime.d
     women = Membership.objects.active(today).filter(person__gender=User.Gender.FEMALE).values("committee_id")
     member_rows = scope.select_related("person", "committee__region").order_by(
         "committee__region__path", "committee__name", "person__name", "pk")
-    lapsed = filters.certificates(Certificate.objects.filter(
-        Q(status=Certificate.Status.EXPIRED) | Q(status=Certificate.Status.ISSUED, expires_on__lt=today)))
+    lapsed = filters.certificates(Certificate.objects.filter(validity.status_q("expired", today=today)))
     last_expiry = Subquery(lapsed.filter(holder_id=OuterRef("person_id")).order_by()
                            .values("holder_id").annotate(last=Max("expires_on")).values("last")[:1])
     without = member_rows.exclude(person_id__in=valid)

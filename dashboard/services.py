@@ -125,8 +125,7 @@ def region_snapshots_mark_changed(*, region_paths: set[str]) -> int:
     """Records under these regions changed: mark the snapshots of the regions and of every region above them.
 
     One UPDATE, which leaves alone snapshots already marked (so a burst of changes writes once)."""
-    steplen = Region.steplen
-    prefixes = {path[:end] for path in region_paths for end in range(steplen, len(path) + 1, steplen)}
+    prefixes = {prefix for path in region_paths for prefix in Region.path_prefixes(path)}
     if not prefixes:
         return 0
     return RegionSnapshot.objects.filter(region__path__in=prefixes).filter(

@@ -59,12 +59,13 @@ class Table:
         return cards
 
 
-FIGURE_COLUMNS = [
-    Column(_("Members")), Column(_("Mediators")), Column(_("Informants")), Column(_("Full-time")),
-    Column(_("Part-time")), Column(_("Women")), Column(_("Certified")), Column(_("Certified %"), suffix="%"),
-    Column(_("Expiring within 90 days")), Column(_("Expired")), Column(_("Never trained")),
-    Column(_("Hours this year (average)")), Column(_("Met the annual target")), Column(_("Pre-job training done")),
-]
+def figure_columns(level: Level) -> list[Column]:
+    return [
+        Column(_("Members")), Column(_("Mediators")), Column(_("Informants")), Column(_("Full-time")),
+        Column(_("Part-time")), Column(_("Women")), Column(_("Certified")), Column(_("Certified %"), suffix="%"),
+        Column(level.expiring_label), Column(_("Expired")), Column(_("Never trained")),
+        Column(_("Hours this year (average)")), Column(_("Met the annual target")), Column(_("Pre-job training done")),
+    ]
 
 
 def _figure_cells(figures) -> list:
@@ -118,14 +119,15 @@ def figures_table(level: Level) -> Table:
     rows = [TableRow(cells=[row.label, *_figure_cells(row.figures)], link=row_link(row)) for row in level.rows]
     rows.append(TableRow(cells=[_("Total"), *_figure_cells(level.total)], total=True))
     # A phone's card: certified %, expiring, hours target met, of how many members.
-    return Table(key="coverage", title=_("Coverage"), columns=[_name_column(level), *FIGURE_COLUMNS], rows=rows,
+    return Table(key="coverage", title=_("Coverage"), columns=[_name_column(level), *figure_columns(level)], rows=rows,
                  summary=[8, 9, 13, 1])
 
 
 def overview_table(level: Level) -> Table:
     """The bureau home's short table: each area's headcount and the three figures a bureau acts on."""
-    figures = [(FIGURE_COLUMNS[0], "headcount"), (FIGURE_COLUMNS[7], "certified_percent"),
-               (FIGURE_COLUMNS[8], "expiring"), (FIGURE_COLUMNS[12], "hours_met")]
+    columns = figure_columns(level)
+    figures = [(columns[0], "headcount"), (columns[7], "certified_percent"),
+               (columns[8], "expiring"), (columns[12], "hours_met")]
     rows = [TableRow(cells=[row.label, *(getattr(row.figures, name) for _column, name in figures)],
                      link=row_link(row)) for row in level.rows]
     return Table(key="overview", title=_("Certification by area"), rows=rows, summary=[2, 3, 4, 1],

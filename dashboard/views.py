@@ -19,7 +19,8 @@ FLAG_ROWS_SHOWN = 100
 
 def targets_for(request) -> selectors.Targets:
     settings = BureauSettings.for_request(request)
-    return selectors.Targets(annual_hours=settings.annual_hours_target, prejob_hours=settings.prejob_hours_target)
+    return selectors.Targets(annual_hours=settings.annual_hours_target, prejob_hours=settings.prejob_hours_target,
+                             expiring_days=settings.expiring_within_days)
 
 
 def _page(request, template: str, context: dict, page_tables: list[tables.Table], name: str):
@@ -66,7 +67,8 @@ def region(request, code: str):
     area, form, filters = _region_and_filters(request, code)
     targets = targets_for(request)
     found = services.region_snapshot(region=area, filters=filters, targets=targets)
-    level = selectors.region_rows(user=request.user, region=area, filters=filters, figures=found.figures)
+    level = selectors.region_rows(user=request.user, region=area, filters=filters, figures=found.figures,
+                                  targets=targets)
     page_tables = [tables.figures_table(level), tables.grades_table(level), tables.trend_table(found.trend),
                    tables.activity_table(found.activity)]
     return _page(request, "dashboard/region.html", {

@@ -4,17 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 
 from people import permissions
-from people.navigation import MenuItem
+from people.navigation import register_menu_entry
 
 from . import selectors, services, tables
 from .views import targets_for
 
-
-@hooks.register("register_site_menu_item")
-def coverage_menu_item(request):
-    if permissions.is_bureau_staff(request.user):
-        return MenuItem(label=_("Coverage"), url=reverse("coverage:home"), order=20, name="coverage")
-    return None
+register_menu_entry(name="coverage", label=_("Coverage"), url_name="coverage:home", order=20,
+                    shown=permissions.is_bureau_staff)
 
 
 @hooks.register("region_url")
@@ -31,7 +27,9 @@ def coverage_panel(request):
         return ""
     area = selectors.home_region(user=request.user)
     filters = selectors.Filters()
-    found = services.region_snapshot(region=area, filters=filters, targets=targets_for(request))
-    level = selectors.region_rows(user=request.user, region=area, filters=filters, figures=found.figures)
+    targets = targets_for(request)
+    found = services.region_snapshot(region=area, filters=filters, targets=targets)
+    level = selectors.region_rows(user=request.user, region=area, filters=filters, figures=found.figures,
+                                  targets=targets)
     return render_to_string("dashboard/panel_bureau.html", {
         "region": area, "table": tables.overview_table(level)}, request=request)

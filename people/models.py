@@ -14,7 +14,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.search import index
 
 from .spreadsheets import refuse_formula
-from .status import StatusChangeBase
+from .status import StatusChangeBase, StatusHistoryMixin
 
 
 class Region(MP_Node):
@@ -42,11 +42,15 @@ class Region(MP_Node):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
 
+    @classmethod
+    def path_prefixes(cls, path: str, *, include_self: bool = True) -> list[str]:
+        """The paths of the regions above the one at ``path``, top first (and its own, unless told not to):
+        what "this region and everything above it" is in the materialised path."""
+        end = len(path) + 1 if include_self else len(path)
+        return [path[:stop] for stop in range(cls.steplen, end, cls.steplen)]
+
     def __str__(self):
         return self.name
-
-    def display_name(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
 
 
 class DisputeCategory(models.Model):
@@ -284,6 +288,11 @@ class BureauSettings(BaseSiteSetting):
         _("pre-job training hours"), default=10, help_text=_("Hours a new mediator completes before practising."),
     )
 
+    expiring_within_days = models.PositiveSmallIntegerField(
+        _("certificates expiring within (days)"), default=60,
+        help_text=_("A valid certificate ending within this many days counts as expiring: in the certificate "
+                    "register, on the coverage dashboard and in their labels."),
+    )
     activation_code_days = models.PositiveSmallIntegerField(
         _("activation codes valid for (days)"), default=30,
         help_text=_("How long a login slip's code works unless the slip's page says otherwise."),
@@ -295,7 +304,8 @@ class BureauSettings(BaseSiteSetting):
     )
 
     panels = [FieldPanel("bureau_name"), FieldPanel("annual_hours_target"), FieldPanel("prejob_hours_target"),
-              FieldPanel("activation_code_days"), FieldPanel("justice_office_phones")]
+              FieldPanel("expiring_within_days"), FieldPanel("activation_code_days"),
+              FieldPanel("justice_office_phones")]
 
     @property
     def justice_offices(self) -> list[tuple[str, str]]:
@@ -327,7 +337,7 @@ class Notice(models.Model):
         return self.title
 
 
-class RosterImport(models.Model):
+class RosterImport(StatusHistoryMixin, models.Model):
     """One upload of a committee-and-member roster (CSV or XLSX) by bureau staff, and what became of it.
 
     The raw file is not kept (it may hold national ID numbers): the record keeps its name, size and SHA-256,
@@ -379,11 +389,6 @@ class RosterImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.REFUSED, self.Status.DONE, self.Status.FAILED)
-
-    @property
-    def history(self) -> list[dict]:
-        """The status moves, oldest first, as ``{"status", "at", "by", "reason"}``."""
-        return [change.as_dict() for change in self.status_changes.all()]
 
 
 class RosterImportStatusChange(StatusChangeBase):

@@ -36,12 +36,13 @@ def is_lecturer(user) -> bool:
     return user.is_authenticated and StaffRole.LECTURER in _group_names(user)
 
 
-def learner_roles(user) -> frozenset[str]:
+def learner_roles(user, *, fresh: bool = False) -> frozenset[str]:
     """The learner roles (mediator, informant) of the user's active memberships. One query, cached on the user
-    object: a learner's page asks for the role check and for the roles (which exams are theirs) in one request."""
+    object: a learner's page asks for the role check and for the roles (which exams are theirs) in one request.
+    ``fresh`` reads them again (a service deciding on eligibility right after a membership changed)."""
     if not user.is_authenticated:
         return frozenset()
-    if not hasattr(user, "_learner_roles"):
+    if fresh or not hasattr(user, "_learner_roles"):
         user._learner_roles = frozenset(Membership.objects.active().filter(person=user).values_list("role", flat=True))
     return user._learner_roles
 
@@ -105,3 +106,8 @@ def can_manage_committee(user, committee: Committee) -> bool:
 
 def can_see_person(user, person: User) -> bool:
     return user.pk == person.pk or people_visible_to(user).filter(pk=person.pk).exists()
+
+
+def can_grade(user, quiz) -> bool:
+    """Essays of a quiz are graded by its responsible lecturer (``quiz.owner``) or an administrator."""
+    return is_administrator(user) or (is_lecturer(user) and quiz.owner_id == user.pk)

@@ -76,13 +76,6 @@ def jurisdiction_summary(*, user: User) -> tuple[RegionCounts, list[RegionCounts
     return total, list(by_path.values())
 
 
-def committees_in_region(*, user: User, region: Region) -> QuerySet[Committee]:
-    return (
-        committees_visible_to(user).filter(region__path__startswith=region.path)
-        .select_related("region")
-        .annotate(active_members=Count("memberships", filter=Q(memberships__left_on__isnull=True)))
-    )
-
 
 def notices_for(*, user: User) -> QuerySet[Notice]:
     return Notice.objects.filter(person=user)

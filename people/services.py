@@ -166,7 +166,9 @@ def staff_role_grant(
     return user
 
 
+@transaction.atomic
 def staff_role_revoke(*, user: User, role: StaffRole, actor: User | None = None) -> User:
+    """Take a staff role away (audited); bureau staff lose their jurisdiction with it. All or nothing."""
     user.groups.remove(*Group.objects.filter(name=role))
     if role == StaffRole.BUREAU_STAFF and user.jurisdiction_id:
         user.jurisdiction = None

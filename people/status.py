@@ -114,6 +114,15 @@ def _move(obj, *, machine: StatusMachine, old: str, to: str, by, reason: str, at
     return obj
 
 
+class StatusHistoryMixin:
+    """For a model whose history rows are ``status_changes``: ``history`` reads them in the shape of the JSON lists
+    roster imports and training orders kept before (``[{"status", "at", "by", "reason"}]``, oldest first)."""
+
+    @property
+    def history(self) -> list[dict]:
+        return [change.as_dict() for change in self.status_changes.all()]
+
+
 class StatusChangeBase(models.Model):
     """The fields of a history row: one move of a record's status, who made it, when and why. A concrete subclass
     adds the foreign key to its record (named as the machine's ``subject``) and its own choices if it likes."""

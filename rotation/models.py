@@ -12,7 +12,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from courses.models import CourseModulePage, RotationSession
 from people.models import Committee, Region
-from people.status import StatusChangeBase
+from people.status import StatusChangeBase, StatusHistoryMixin
 
 
 @register_setting(icon="date")
@@ -37,7 +37,7 @@ class RotationSettings(BaseSiteSetting):
 
 # --- Ordering (点单)
 
-class TrainingOrder(models.Model):
+class TrainingOrder(StatusHistoryMixin, models.Model):
     """A township's order from the menu: which modules, for how many people, when. Status moves only through
     ``rotation.services.order_set_status`` (``people.status``), which records who, when and why as
     ``TrainingOrderStatusChange`` rows."""
@@ -80,11 +80,6 @@ class TrainingOrder(models.Model):
 
     def __str__(self):
         return f"{self.township} · {self.created_at:%Y-%m-%d}"
-
-    @property
-    def history(self) -> list[dict]:
-        """The status moves, oldest first, as ``{"status", "at", "by", "reason"}``."""
-        return [change.as_dict() for change in self.status_changes.all()]
 
 
 class TrainingOrderStatusChange(StatusChangeBase):

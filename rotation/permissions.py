@@ -17,8 +17,8 @@ def township_of(region: Region) -> Region | None:
     """The township/sumu/street a region lies in (itself, for a township)."""
     if region.level == Region.Level.TOWNSHIP:
         return region
-    prefixes = [region.path[:end] for end in range(Region.steplen, len(region.path), Region.steplen)]
-    return Region.objects.filter(path__in=prefixes, level=Region.Level.TOWNSHIP).first()
+    return Region.objects.filter(path__in=Region.path_prefixes(region.path, include_self=False),
+                                 level=Region.Level.TOWNSHIP).first()
 
 
 def is_township_officer(user) -> bool:

@@ -188,9 +188,11 @@ def lecturer_home(*, user) -> LecturerHome:
     dispatches = list(Dispatch.objects.filter(lecturer=user).exclude(status=Dispatch.Status.DECLINED)
                       .select_related("session__township").order_by("session__starts_at"))
     lines = [LecturerSession(dispatch=d, session=d.session) for d in dispatches]
-    for line in lines:
-        if line.session.ends_at >= now or line.needs_attendance:
-            line.roster = course_selectors.session_roster(session=line.session)
+    shown = [line for line in lines if line.session.ends_at >= now or line.needs_attendance]
+    # Every roster the page shows in three queries, not three per session.
+    rosters = course_selectors.session_rosters(sessions=[line.session for line in shown])
+    for line in shown:
+        line.roster = rosters[line.session.pk]
     ratings = SessionRating.objects.filter(lecturer=user)
     averages = ratings.aggregate(n=Count("pk"), overall=Avg("overall"), lecturer=Avg("lecturer_score"))
     profile = LecturerProfile.objects.filter(lecturer=user).prefetch_related("modules", "townships").first()

@@ -25,9 +25,9 @@ def test_each_area_is_a_card_with_its_key_figures(world, county_staff, client): 
     cards = re.search(r'<ul class="row-cards" data-cards="coverage">(.*?)</ul>', page, re.S).group(1)
     jia = cards.split("<li")[1]
     assert reverse("coverage:region", args=[world["jia"].code]) in jia and "甲镇" in jia
-    # 甲镇: two committees, each with one certified woman of three members → 33 %; one expires within 90 days.
+    # 甲镇: two committees, each with one certified woman of three members → 33 %; one expires within 60 days.
     front = re.search(r'<dl class="card-figures">(.*?)</dl>', jia, re.S).group(1)
-    assert "持证率" in front and "33%" in front and "90天内到期" in front and "达到年度学时" in front
+    assert "持证率" in front and "33%" in front and "60天内到期" in front and "达到年度学时" in front
     assert "<details>" in jia and "全部数据" in jia  # the other figures, on tap
 
 

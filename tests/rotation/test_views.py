@@ -235,3 +235,26 @@ def test_queue_and_report_run_the_same_queries_at_two_sizes(client, world, rules
     grow(2, 10)
     large = [count_queries(lambda url=url: client.get(url)) for url in urls]
     assert small == large, (small, large)
+
+
+def test_the_lecturers_page_runs_the_same_queries_for_one_or_five_upcoming_sessions(client, world, rules,
+                                                                                    count_queries):
+    """Each upcoming session shows its attendee list: the rosters are read together, not three queries each."""
+    lecturer = world.lecturers[0]
+
+    def add(first, last):
+        for i in range(first, last):
+            session = schedule(world, [place_order(world, rules)], lecturer=lecturer, days=8 + 2 * i,
+                               title=f"场次{i}")
+            course_services.session_sign_up(session=session, person=world.mediator)
+            services.dispatch_respond(by=lecturer, dispatch=session.dispatches.get(), accept=True)
+
+    client.force_login(lecturer)
+    add(0, 1)
+    client.get(reverse("rotation:lecturer_home"))  # warm the site-root and settings caches
+    one = count_queries(lambda: client.get(reverse("rotation:lecturer_home")))
+    add(1, 5)
+    page = client.get(reverse("rotation:lecturer_home")).content.decode()
+    assert page.count('data-testid="upcoming"') == 5 and page.count(world.mediator.name) == 5
+    five = count_queries(lambda: client.get(reverse("rotation:lecturer_home")))
+    assert one == five, (one, five)

@@ -145,6 +145,7 @@ class Command(BaseCommand):
             people = User.objects.filter(memberships__committee=committee)
             for bulk in BulkIssue.objects.filter(program=program):
                 bulk.certificates.clear()
+                bulk.status_changes.all().delete()
                 bulk.delete()
             CertificateStatusChange.objects.filter(certificate__in=certificates).delete()
             certificates.delete()
