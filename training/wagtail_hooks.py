@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 
 from people import audit
@@ -38,7 +39,7 @@ class TrainingDutyViewSet(JurisdictionScopedViewSet):
     menu_label = _("Training duties")
     menu_order = 260
     add_to_admin_menu = True
-    list_display = ["name", "kind", "hours", "region", "is_active"]
+    list_display = ["name", "kind", "hours", "region", BooleanColumn("is_active", label=_("active"))]
     list_filter = ["kind", "is_active"]
     search_fields = ["name"]
     panels = [

@@ -19,7 +19,8 @@ def test_eligible_approved_and_published(request, viewport):
     page.click("[data-testid=grading-rounds-link]")
     assert "等级评定" in page.inner_text("h1")
 
-    title = f"达拉特旗浏览器测试评定（{viewport}）"
+    # In Chinese: the page audit reads the round's title on the bureau's pages and the public list.
+    title = f"达拉特旗浏览器测试评定（{ {'phone': '手机', 'desktop': '电脑'}[viewport] }）"
     form = page.locator("[data-testid=round-open]")
     form.locator("select[name=region]").select_option(label="达拉特旗")
     form.locator("input[name=title]").fill(title)
