@@ -218,6 +218,18 @@ def year_duties(*, person_ids, year: int) -> dict[int, list[DutyProgress]]:
 
 # --- Reviews
 
+def run_reviews(*, run: ReviewRun) -> QuerySet[AnnualReview]:
+    """The annual reviews a review run covers: its year, the program's cards held under its region."""
+    return AnnualReview.objects.filter(
+        certificate__in=review_certificates(region=run.region, program=run.program), year=run.year)
+
+
+def last_passed_review_year(*, certificate: Certificate) -> int | None:
+    """The latest year whose annual review ``certificate`` passed (shown on the public check), or None."""
+    return (AnnualReview.objects.filter(certificate=certificate, outcome=AnnualReview.Outcome.PASSED)
+            .order_by("-year").values_list("year", flat=True).first())
+
+
 def latest_reviews(*, person_ids) -> dict[int, AnnualReview]:
     """Person id → their most recent annual review (latest year, then latest decided), any program."""
     found: dict[int, AnnualReview] = {}

@@ -65,9 +65,8 @@ def review(request, pk):
         else:
             messages.success(request, _("Confirmed: the review is being decided."))
         return redirect("training:review", pk=run.pk)
-    decided = (AnnualReview.objects.filter(certificate__in=selectors.review_certificates(
-        region=run.region, program=run.program), year=run.year).exclude(outcome=AnnualReview.Outcome.PENDING)
-        .select_related("certificate__holder").order_by("outcome", "certificate__holder__name")[:200])
+    decided = (selectors.run_reviews(run=run).exclude(outcome=AnnualReview.Outcome.PENDING)
+               .select_related("certificate__holder").order_by("outcome", "certificate__holder__name")[:200])
     return render(request, "training/review.html", {
         "run": run, "preview": selectors.review_preview(run=run) if run.status == ReviewRun.Status.PREVIEW else None,
         "decided": decided, "revoke_form": RevokeForm()})
@@ -77,8 +76,7 @@ def review(request, pk):
 @bureau_staff_required
 def review_revoke(request, pk, review_pk):
     run = get_object_or_404(selectors.review_runs_visible_to(request.user), pk=pk)
-    annual = get_object_or_404(AnnualReview.objects.filter(
-        certificate__in=selectors.review_certificates(region=run.region, program=run.program)), pk=review_pk)
+    annual = get_object_or_404(selectors.run_reviews(run=run), pk=review_pk)
     form = RevokeForm(request.POST)
     if form.is_valid():
         try:

@@ -12,7 +12,7 @@ from people import permissions as people_permissions
 from people.admin_views import JurisdictionScopedViewSet, ScopedForm
 
 from . import selectors
-from .models import AnnualReview, TrainingDuty
+from .models import TrainingDuty
 
 _DUTY_FIELDS = ["region", "name", "kind", "role", "employment", "committee_kind", "grade", "hours", "categories",
                 "modules", "within_days", "year_starts_month", "triggered_on", "in_force_from", "is_active"]
@@ -84,8 +84,7 @@ def bureau_training_panel(request):
 @hooks.register("certificate_public_facts")
 def reviewed_for(certificate):
     """The public check says which year's annual review a valid card passed (有效，已通过2026年度审核)."""
-    latest = (AnnualReview.objects.filter(certificate=certificate, outcome=AnnualReview.Outcome.PASSED)
-              .order_by("-year").values_list("year", flat=True).first())
+    latest = selectors.last_passed_review_year(certificate=certificate)
     return {"reviewed_for": latest} if latest else {}
 
 
