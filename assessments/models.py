@@ -296,7 +296,6 @@ class Attempt(models.Model):
     deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     closed_by_timeout = models.BooleanField(_("closed when time ran out"), default=False)
-    last_position = models.PositiveSmallIntegerField(_("last question viewed"), default=1)
     score = models.DecimalField(_("score"), max_digits=7, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(_("maximum score"), max_digits=7, decimal_places=2, default=Decimal(0))
     percent = models.DecimalField(_("percent"), max_digits=5, decimal_places=2, null=True, blank=True)

@@ -5,6 +5,7 @@ What a learner's browser may receive is decided here: ``attempt_sheet`` carries 
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet
@@ -193,6 +194,7 @@ class SheetItem:
     essay_text: str
     answered: bool
     flagged: bool
+    answered_at: datetime | None = None
 
     @property
     def input_type(self) -> str:
@@ -212,8 +214,8 @@ def attempt_sheet(*, attempt: Attempt) -> list[SheetItem]:
     their own answers and flags. No key, no feedback, no explanation. Two queries."""
     # "attempt" stays loaded: the related manager reads each row's attempt_id, one query per row if deferred.
     rows = list(attempt.questions.select_related("question").only(
-        "attempt", "position", "choice_order", "response", "flagged", "question__text", "question__kind",
-        "question__points"))
+        "attempt", "position", "choice_order", "response", "answered_at", "flagged", "question__text",
+        "question__kind", "question__points"))
     texts = _choice_texts([row.question_id for row in rows])
     items = []
     for row in rows:
@@ -224,8 +226,15 @@ def attempt_sheet(*, attempt: Attempt) -> list[SheetItem]:
             choices=[SheetChoice(token=tokens[cid], letter=letter, text=texts[cid], picked=cid in picked)
                      for letter, cid in zip(LETTERS, [c for c in row.choice_order if c in texts], strict=False)],
             essay_text=(row.response or {}).get("text", ""), answered=is_answered(row.response),
-            flagged=row.flagged))
+            flagged=row.flagged, answered_at=row.answered_at))
     return items
+
+
+def resume_position(sheet: list[SheetItem]) -> int:
+    """Where a return to an open attempt resumes: the question answered last (every save moves its
+    ``answered_at``), or the first."""
+    answered = [item for item in sheet if item.answered_at]
+    return max(answered, key=lambda item: item.answered_at).position if answered else 1
 
 
 def is_answered(response) -> bool:

@@ -23,7 +23,7 @@ from people.services import notice_send
 from people.status import StatusMachine, status_change
 
 from . import selectors
-from .exceptions import AssessmentError, AttemptClosed, InvalidResponse
+from .exceptions import LATE_ANSWERS, AssessmentError, AttemptClosed, InvalidResponse
 from .models import Attempt, AttemptQuestion, AttemptStatusChange, Choice, Question, QuestionCategory, Quiz
 from .scoring import Key, percent_of, plain, score_response
 from .signals import attempt_passed
@@ -89,10 +89,10 @@ def _choice_orders(questions: list[Question], shuffle: bool, rng: random.Random)
     return orders
 
 
-@transaction.atomic
 def attempt_start(*, user, quiz: Quiz, now=None, rng: random.Random | None = None) -> Attempt:
     """Start an attempt, or return the learner's open one (resume). Draws the questions once and stores them as
-    rows with the shuffled choice order. Refuses with ``AssessmentError`` when the learner may not start.
+    rows with the shuffled choice order, in one transaction with the attempt (never an attempt without its
+    questions). Refuses with ``AssessmentError`` when the learner may not start.
     Safe under races: the ``one_open_attempt_per_quiz`` constraint lets exactly one of two racing starts win;
     the other returns the winner's attempt. ``rng`` makes the draw reproducible (demo data); by default draws
     use the system's unpredictable source."""
@@ -116,20 +116,23 @@ def attempt_start(*, user, quiz: Quiz, now=None, rng: random.Random | None = Non
         deadline = now + timezone.timedelta(minutes=quiz.time_limit_minutes)
     if quiz.closes_at and (deadline is None or quiz.closes_at < deadline):
         deadline = quiz.closes_at
+    orders = _choice_orders(questions, quiz.shuffle_choices, rng)
+    # The reads above need no transaction (the constraint settles a race); the attempt and its rows are written in
+    # one (a savepoint only when a caller holds a transaction): a lost race rolls the whole of it back, and the
+    # winner's attempt is returned.
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
                 quiz=quiz, user=user, number=used + 1, started_at=now, deadline=deadline,
                 max_score=sum((q.points for q in questions), Decimal(0)))
+            AttemptQuestion.objects.bulk_create([
+                AttemptQuestion(attempt=attempt, question=q, position=i, choice_order=orders.get(q.pk, []),
+                                max_score=q.points)
+                for i, q in enumerate(questions, start=1)
+            ])
     except IntegrityError:
         # Another request started this attempt first; it has committed, so it is visible now.
         return Attempt.objects.get(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS)
-    orders = _choice_orders(questions, quiz.shuffle_choices, rng)
-    AttemptQuestion.objects.bulk_create([
-        AttemptQuestion(attempt=attempt, question=q, position=i, choice_order=orders.get(q.pk, []),
-                        max_score=q.points)
-        for i, q in enumerate(questions, start=1)
-    ])
     return attempt
 
 
@@ -157,8 +160,7 @@ def ensure_accepting_answers(attempt: Attempt, now) -> None:
     if attempt.status != Attempt.Status.IN_PROGRESS:
         raise AttemptClosed(_("This attempt has been submitted; its answers can no longer change."))
     if attempt.deadline is not None and now >= attempt.deadline:
-        raise AttemptClosed(_("Time is up: answers given after the deadline are not accepted. "
-                              "Everything you answered before it is saved."))
+        raise AttemptClosed(str(LATE_ANSWERS))
 
 
 @transaction.atomic
@@ -171,9 +173,10 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
     (``AttemptQuestion.choice_tokens``); ``choices`` are choice ids, for callers inside the server (demo data,
     benchmarks).
 
-    At most three statements: one SELECT that reads the drawn question with its attempt and question type and locks
-    the attempt's row (so an answer cannot slip in while the attempt is being submitted), one UPDATE of the answer,
-    and — when the learner moved on to this question — one of the attempt's resume position.
+    Two statements in a transaction: one SELECT that reads the drawn question with its attempt and question type
+    and locks the attempt's row (so an answer cannot slip in while the attempt is being submitted), and one UPDATE
+    of the answer. Its ``answered_at`` is also where a return to the attempt resumes
+    (``selectors.resume_position``), so moving on to the next question writes nothing more.
     Refuses with ``AttemptClosed`` after submission or the deadline, ``InvalidResponse`` for an answer that does
     not fit. Only the attempt's owner may answer (another user's attempt is simply not found)."""
     now = now or timezone.now()
@@ -182,12 +185,24 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
         .select_for_update(of=("attempt",), no_key=True)
         .filter(attempt_id=attempt_id, attempt__user=user, position=position)
         .only("id", "choice_order", "response", "flagged", "attempt__status", "attempt__deadline",
-              "attempt__user_id", "attempt__last_position", "question__kind")
+              "attempt__user_id", "question__kind")
         .first()
     )
     if row is None:
         raise AssessmentError(_("There is no such question in this attempt."))
     ensure_accepting_answers(row.attempt, now)
+    fields = _answer_fields(row, choices=choices, choice_tokens=choice_tokens, text=text, flagged=flagged, now=now)
+    if fields:
+        AttemptQuestion.objects.filter(pk=row.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(row, name, value)
+    return row
+
+
+def _answer_fields(row: AttemptQuestion, *, choices=None, choice_tokens=None, text=None, flagged=None,
+                   now) -> dict:
+    """The fields an answer changes on its row, checked against the question (``InvalidResponse`` otherwise).
+    Any answer given (even the same again, or none picked) moves ``answered_at``: the learner was on it."""
     if choice_tokens is not None:
         known = row.choice_tokens()
         if not isinstance(choice_tokens, list) or not all(isinstance(t, str) and t in known for t in choice_tokens):
@@ -198,21 +213,7 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
         fields.update(response=_clean_response(row, choices, text), answered_at=now)
     if flagged is not None:
         fields["flagged"] = bool(flagged)
-    if fields:
-        AttemptQuestion.objects.filter(pk=row.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(row, name, value)
-    # The page moves between questions without asking the server: the question answered last is where a return
-    # to the attempt resumes (one more UPDATE, on the first answer to each question).
-    attempt_position_set(attempt=row.attempt, position=position)
-    return row
-
-
-def attempt_position_set(*, attempt: Attempt, position: int) -> None:
-    """Remember the question the learner is on, so a reload or another device resumes there."""
-    if attempt.is_open and attempt.last_position != position:
-        Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(last_position=position)
-        attempt.last_position = position
+    return fields
 
 
 # --- Submitting and scoring
@@ -241,30 +242,46 @@ def _keys_for(question_ids) -> dict[int, list[Choice]]:
     return by_question
 
 
-def attempt_submit(*, attempt_id: int, user=None, by_timeout: bool = False, now=None) -> Attempt:
+def attempt_submit(*, attempt_id: int, user=None, answers: dict[int, dict] | None = None, by_timeout: bool = False,
+                   now=None) -> Attempt:
     """Close an attempt and score it, once. Idempotent: submitting a closed attempt returns it unchanged, so a
     double click, a second tab or the background task racing the learner yields exactly one scored result.
 
+    ``answers`` are those still in the submitted form, ``{position: {"choice_tokens" | "choices" | "text",
+    "flagged"}}`` (without JavaScript nothing was saved as the learner went): each is checked as
+    ``attempt_answer`` checks it and saved where it differs from what is stored, in the same transaction as the
+    scoring, so an answer that does not fit refuses the whole submit (``InvalidResponse``) and nothing is written.
+    Answers that arrive after the deadline are not taken (the attempt was closed by the clock):
+    ``attempt.late_answers_dropped`` says how many differed from what was saved in time.
+
     A constant number of queries whatever the number of questions: lock the attempt, read its rows, read the keys,
-    one bulk update of the scores, save the attempt and its status change. Attempts holding essays go to
-    "awaiting grading"; the others are completed and, if passed, announce ``attempt_passed``.
+    one bulk update of the changed answers and one of the scores, save the attempt and its status change. Attempts
+    holding essays go to "awaiting grading"; the others are completed and, if passed, announce ``attempt_passed``.
     ``user`` limits the call to the attempt's owner; the background task passes ``by_timeout=True`` instead,
     and then only closes attempts whose deadline has passed."""
-    return _attempt_close(attempt_id=attempt_id, user=user, by_timeout=by_timeout, now=now or timezone.now())[0]
+    return _attempt_close(attempt_id=attempt_id, user=user, answers=answers or {}, by_timeout=by_timeout,
+                          now=now or timezone.now())[0]
 
 
 @transaction.atomic
-def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now) -> tuple[Attempt, bool]:
+def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now, answers: dict[int, dict] | None = None,
+                   ) -> tuple[Attempt, bool]:
     """``attempt_submit``'s work; also says whether this call closed the attempt."""
     lookup = {"pk": attempt_id} if user is None else {"pk": attempt_id, "user": user}
     attempt = Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user").filter(**lookup).first()
     if attempt is None:
         raise AssessmentError(_("There is no such attempt."))
+    attempt.late_answers_dropped = 0
     if not attempt.is_open or (by_timeout and (attempt.deadline is None or now < attempt.deadline)):
         return attempt, False
     rows = list(attempt.questions.select_related("question").only(
-        "id", "attempt_id", "question_id", "response", "max_score", "score",
+        "id", "attempt_id", "question_id", "position", "choice_order", "response", "flagged", "max_score", "score",
         "question__kind", "question__points", "question__negative_marking"))
+    late = attempt.deadline is not None and now >= attempt.deadline
+    if late:
+        attempt.late_answers_dropped = _late_answers(rows, answers or {})
+    elif changed := _apply_answers(rows, answers or {}, now=now):
+        AttemptQuestion.objects.bulk_update(changed, ["response", "answered_at", "flagged"], batch_size=1000)
     keys = _keys_for([row.question_id for row in rows])
     total, essays_pending = Decimal(0), False
     for row in rows:
@@ -279,7 +296,6 @@ def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now) -> tuple[Att
     AttemptQuestion.objects.bulk_update(rows, ["score"], batch_size=1000)
     # A submit that arrives after the deadline (a tab left open, a late click) did not beat the clock: the attempt
     # was closed by the deadline, at the deadline, whoever pressed the button.
-    late = attempt.deadline is not None and now >= attempt.deadline
     closed_at = attempt.deadline if late else now
     attempt.submitted_at = closed_at
     attempt.closed_by_timeout = by_timeout or late
@@ -289,6 +305,44 @@ def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now) -> tuple[Att
                        now=closed_at, reason="timeout" if attempt.closed_by_timeout else "submitted")
     _announce_if_passed(attempt, now)
     return attempt, True
+
+
+def _apply_answers(rows: list[AttemptQuestion], answers: dict[int, dict], *, now) -> list[AttemptQuestion]:
+    """Set the submitted form's answers on their rows (checked as ``attempt_answer`` checks them); the rows whose
+    answer or flag changed."""
+    by_position = {row.position: row for row in rows}
+    changed = []
+    for position, answer in answers.items():
+        row = by_position.get(position)
+        if row is None:
+            raise InvalidResponse(_("There is no such question in this attempt."))
+        fields = _answer_fields(row, **answer, now=now)
+        if _unchanged(row, fields):
+            continue
+        for name, value in fields.items():
+            setattr(row, name, value)
+        changed.append(row)
+    return changed
+
+
+def _late_answers(rows: list[AttemptQuestion], answers: dict[int, dict]) -> int:
+    """How many of a late form's answers differ from what was saved in time (they are not taken). Unchecked input:
+    an answer that does not read as one of the question's is simply not what was saved."""
+    by_position = {row.position: row for row in rows}
+    late = 0
+    for position, answer in answers.items():
+        row = by_position.get(position)
+        try:
+            same = row is not None and _unchanged(row, _answer_fields(row, **answer, now=None))
+        except (AssessmentError, TypeError):
+            same = False
+        late += 0 if same or row is None else 1
+    return late
+
+
+def _unchanged(row: AttemptQuestion, fields: dict) -> bool:
+    return (fields.get("response", row.response) == row.response
+            and fields.get("flagged", row.flagged) == row.flagged)
 
 
 def attempts_close_overdue(*, now=None) -> int:

@@ -1,6 +1,7 @@
 """Thin views over the assessment services and selectors. Learners reach only their own attempts (looked up
 with ``user=request.user``); staff pages check role and scope through ``people.permissions`` and the selectors."""
 
+import contextlib
 import json
 from decimal import Decimal, InvalidOperation
 
@@ -20,7 +21,7 @@ from people.decorators import learner_required, role_required
 from people.replica import heavy_reads
 
 from . import exports, selectors, services
-from .exceptions import AssessmentError, AttemptClosed
+from .exceptions import LATE_ANSWERS, AssessmentError, AttemptClosed
 from .models import Attempt, Quiz
 
 grader_required = role_required(selectors.may_grade)
@@ -77,14 +78,12 @@ def attempt_take(request, attempt_id):
         return redirect("assessments:attempt_review", attempt_id=attempt.pk)
     items = selectors.attempt_sheet(attempt=attempt)
     one_per_page = attempt.quiz.layout == Quiz.Layout.ONE_PER_PAGE
-    position = attempt.last_position
+    # Showing a question writes nothing (a GET): without ``?q=`` the page opens where the learner last answered.
+    position = selectors.resume_position(items)
     if one_per_page:
-        try:
-            position = int(request.GET.get("q", attempt.last_position))
-        except ValueError:
-            position = attempt.last_position
+        with contextlib.suppress(ValueError):
+            position = int(request.GET.get("q", position))
         position = min(max(position, 1), len(items))
-        services.attempt_position_set(attempt=attempt, position=position)
     # Every question is in the page; one per page hides all but the current one. With JavaScript the learner moves
     # between them without a page load (one request per answer, not three); without, the pager posts and reloads.
     return render(request, "assessments/attempt_take.html", {
@@ -144,40 +143,26 @@ def attempt_answer(request, attempt_id):
     return redirect(f"{reverse('assessments:attempt_take', args=[attempt_id])}?q={max(target, 1)}")
 
 
-def _as_saved(row, answer: dict) -> bool:
-    """Whether a posted answer is what the server already holds (the page posts every question; most were saved as
-    they were given), so submitting does not write them all again."""
-    if answer.get("flagged", row.flagged) != row.flagged:
-        return False
-    saved = row.response or {}  # null until first answered
-    if "text" in answer:
-        return answer["text"].strip() == saved.get("text", "")
-    known = row.choice_tokens()
-    tokens = answer.get("choice_tokens", [])
-    if not all(token in known for token in tokens):
-        return False  # let the service refuse it
-    return sorted({known[token] for token in tokens}) == saved.get("choices", [])
+def _answers_from_post(data) -> dict[int, dict]:
+    """Every question's answer in a submitted form, by position (the form names its fields by position)."""
+    positions = {int(name[1:].removesuffix("-present")) for name in data
+                 if name[:1] in "qtf" and name[1:].removesuffix("-present").isdigit()}
+    return {position: answer for position in sorted(positions) if (answer := _answer_from_post(data, position))}
 
 
 @require_POST
 @learner_required
 def attempt_submit(request, attempt_id):
-    """Submit. Answers still in the form (when JavaScript did not save them) are saved first, unless too late."""
+    """Submit, with the answers still in the form (when JavaScript did not save them): one service call."""
     attempt = _own_attempt(request, attempt_id)
-    if attempt.is_open:
-        try:
-            # attempt_id deferred would be a query a row
-            for row in attempt.questions.only("attempt", "position", "choice_order", "response", "flagged"):
-                answer = _answer_from_post(request.POST, row.position)
-                if answer and not _as_saved(row, answer):
-                    services.attempt_answer(attempt_id=attempt.pk, user=request.user, position=row.position,
-                                            **answer)
-        except AttemptClosed as error:
-            messages.warning(request, str(error))
-        except AssessmentError as error:
-            messages.error(request, str(error))
-            return redirect("assessments:attempt_take", attempt_id=attempt.pk)
-    attempt = services.attempt_submit(attempt_id=attempt.pk, user=request.user)
+    try:
+        attempt = services.attempt_submit(attempt_id=attempt.pk, user=request.user,
+                                          answers=_answers_from_post(request.POST) if attempt.is_open else None)
+    except AssessmentError as error:
+        messages.error(request, str(error))
+        return redirect("assessments:attempt_take", attempt_id=attempt.pk)
+    if attempt.late_answers_dropped:
+        messages.warning(request, str(LATE_ANSWERS))
     return redirect("assessments:attempt_review", attempt_id=attempt.pk)
 
 

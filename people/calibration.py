@@ -190,12 +190,16 @@ class CpuCap:
             self.group.mkdir(exist_ok=True)
             period = int((self.group / "cpu.cfs_period_us").read_text())
             (self.group / "cpu.cfs_quota_us").write_text(str(int(self.cpus * period)))
+            # The highest weight: the quota, not whatever else runs on the machine, limits the capped stack (on a
+            # shared machine it would otherwise get a busy machine's leftovers, and the figures would mean less).
+            (self.group / "cpu.shares").write_text("262144")
         elif self._v2_has_cpu():
             self.home = self._own_group("", self.V2)
             (self.V2 / "cgroup.subtree_control").write_text("+cpu")
             self.group = self.V2 / self.name
             self.group.mkdir(exist_ok=True)
             (self.group / "cpu.max").write_text(f"{int(self.cpus * 100_000)} 100000")
+            (self.group / "cpu.weight").write_text("10000")  # as cpu.shares above
         else:
             raise OSError("no cgroup cpu controller here (neither /sys/fs/cgroup/cpu nor cgroup v2 with cpu)")
         self.add(os.getpid())
@@ -240,3 +244,80 @@ class CpuCap:
             time.sleep(0.1)
         with contextlib.suppress(OSError):
             self.group.rmdir()
+
+
+# --- Where the CPU went: seconds of CPU by kind of process over a run, read from /proc.
+# A load test's latency says the machine was saturated, not by what: the app server, PostgreSQL, the load
+# generator itself (it shares the cores and, under --cpu-quota, the quota) or the worker. Processes are told apart
+# by their command line; "other" is everything else on the machine (another engineer's tests show up there).
+PROCESS_KINDS = (("gunicorn", "gunicorn"), ("celery", "celery"), ("locust", "locust"), ("postgres", "postgres"),
+                 ("redis-server", "redis"))
+
+
+def _process_kind(pid: str) -> str:
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    return next((label for needle, label in PROCESS_KINDS if needle in command), "other")
+
+
+def cpu_ticks_by_process() -> dict[str, tuple[str, int]]:
+    """Every process's CPU so far (user + system, clock ticks) with its kind: ``{pid: (kind, ticks)}``."""
+    ticks = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks[entry.name] = (_process_kind(entry.name), int(fields[11]) + int(fields[12]))
+    return ticks
+
+
+class CpuWatch:
+    """Reads every process's CPU every ``interval`` seconds while a run lasts (a process that ends during the run,
+    such as the load generator, keeps its last reading): ``with CpuWatch() as watch: …``, then
+    ``cpu_split(watch.before, watch.last, …)``."""
+
+    def __init__(self, interval: float = 2.0):
+        self.interval = interval
+        self.before: dict[str, tuple[str, int]] = {}
+        self.last: dict[str, tuple[str, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.last.update(cpu_ticks_by_process())
+
+    def __enter__(self) -> "CpuWatch":
+        self.before = cpu_ticks_by_process()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.last.update(cpu_ticks_by_process())
+
+
+def cpu_split(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]], *, seconds: float,
+              requests: int) -> dict:
+    """CPU seconds by kind between two readings (a process that ended in between counts up to the last reading
+    of it; see ``CpuWatch``), as a figure: its median is all CPU ms per request; its notes say each kind's
+    (``gunicorn_ms``, ``gunicorn_share``, …) and how many CPUs were busy on average."""
+    per_kind: dict[str, float] = {}
+    hertz = os.sysconf("SC_CLK_TCK")
+    for pid, (kind, ticks) in after.items():
+        used = ticks - before.get(pid, (kind, 0))[1]
+        if used > 0:
+            per_kind[kind] = per_kind.get(kind, 0.0) + used / hertz
+    total = sum(per_kind.values()) or 1.0
+    notes = {"cpus_busy": round(total / max(seconds, 0.001), 2)}
+    for kind, used in sorted(per_kind.items(), key=lambda pair: -pair[1]):
+        notes[f"{kind}_ms"] = round(used * 1000 / max(requests, 1), 2)
+        notes[f"{kind}_share"] = f"{used / total:.0%}"
+    return {"label": "cpu: where it went (whole run)", "n": requests,
+            "median_ms": round(total * 1000 / max(requests, 1), 2), "p95_ms": 0, **notes}

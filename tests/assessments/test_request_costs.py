@@ -76,8 +76,8 @@ def test_the_exam_day_path_runs_a_fixed_number_of_queries(client, exam, taker):
     # the pool's rows (no second query for the drawn questions). Every signed-in request reads its session from the
     # database (sessions stay out of the cache: config/settings/base.py says why). In production a savepoint here is
     # BEGIN/COMMIT. Signing in (axes off in tests): the account, the session's writes, the audit entry.
-    assert counts == {"login page": 0, "log in": 12, "open exam": 7, "start attempt": 17, "question page": 7,
-                      "save answer": 6, "save answer (next)": 7}, \
+    assert counts == {"login page": 0, "log in": 12, "open exam": 7, "start attempt": 15, "question page": 7,
+                      "save answer": 6, "save answer (next)": 6}, \
         "\n\n".join(f"{name}: {len(sql)}\n{explain(sql)}" for name, sql in costs.items())
 
 

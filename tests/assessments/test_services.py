@@ -79,6 +79,24 @@ def test_starting_again_resumes_the_open_attempt(learner):
     assert Attempt.objects.count() == 1
 
 
+def test_an_attempt_and_its_questions_are_written_together_or_not_at_all(learner, monkeypatch):
+    """A failure while writing the drawn questions leaves no attempt without questions behind."""
+    from assessments.models import AttemptQuestion
+
+    quiz = af.quiz(questions=[af.question(), af.question()])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the connection dropped")
+
+    monkeypatch.setattr(AttemptQuestion.objects, "bulk_create", broken)
+    with pytest.raises(RuntimeError):
+        services.attempt_start(user=learner, quiz=quiz)
+    assert not Attempt.objects.filter(user=learner).exists()
+    monkeypatch.undo()
+    attempt = services.attempt_start(user=learner, quiz=quiz)
+    assert attempt.number == 1 and attempt.questions.count() == 2
+
+
 def test_start_refusals_are_explained(learner):
     informant = factories.informant()
     q = af.question()
@@ -155,17 +173,42 @@ def test_late_answers_are_refused_and_earlier_ones_kept(learner):
     assert attempt.questions.get().response == {"choices": af.correct_ids(q)}
 
 
-def test_saving_an_answer_takes_at_most_five_queries(learner, django_assert_max_num_queries):
+def test_saving_an_answer_takes_at_most_four_queries(learner, django_assert_max_num_queries):
     questions = [af.question() for _ in range(20)]
     attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions))
     right = af.correct_ids(questions[6])
-    with django_assert_max_num_queries(5):  # the first answer to a question also moves the resume position
+    # The locked read and the update (and the transaction's two statements): moving on to another question writes
+    # nothing more, the answer's time is where the attempt resumes.
+    with django_assert_max_num_queries(4):
         services.attempt_answer(attempt_id=attempt.pk, user=learner, position=7, choices=right, flagged=True)
     with django_assert_max_num_queries(4):
         services.attempt_answer(attempt_id=attempt.pk, user=learner, position=7, choices=right)
     assert attempt.questions.get(position=7).response == {"choices": right}
+    assert selectors.resume_position(selectors.attempt_sheet(attempt=attempt)) == 7
+
+
+def test_submitting_with_the_forms_answers_is_one_atomic_step(learner):
+    """The form's answers are saved with the submit: all of them and the score, or nothing when one does not fit."""
+    from assessments.models import choice_token
+
+    questions = [af.question() for _ in range(3)]
+    attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions, pass_mark=60))
+    rows = {row.position: row for row in attempt.questions.all()}
+
+    def answer(position, ids):
+        return {"choice_tokens": [choice_token(attempt.pk, i) for i in ids]}
+
+    right = {p: af.correct_ids(questions[p - 1]) for p in (1, 2, 3)}
+    with pytest.raises(InvalidResponse):
+        services.attempt_submit(attempt_id=attempt.pk, user=learner, answers={
+            1: answer(1, right[1]), 2: {"choice_tokens": ["not-a-token"]}})
     attempt.refresh_from_db()
-    assert attempt.last_position == 7
+    assert attempt.is_open and rows[1].response is None
+    assert attempt.questions.get(position=1).response is None  # the valid answer was not kept either
+    submitted = services.attempt_submit(attempt_id=attempt.pk, user=learner, answers={
+        1: answer(1, right[1]), 2: answer(2, right[2]), 3: {"flagged": True}})
+    assert submitted.status == Attempt.Status.COMPLETED and submitted.late_answers_dropped == 0
+    assert submitted.score == 2 and attempt.questions.get(position=3).flagged
 
 
 # --- Submitting and scoring

@@ -187,9 +187,15 @@ def test_one_question_per_page_works_without_javascript(client, learner):
     assert response["Location"].endswith("?q=3")
     row = attempt.questions.get(position=2)
     assert row.response == {"choices": af.correct_ids(questions[1])} and row.flagged
-    # Resuming goes back to the last question viewed.
-    client.get(reverse("assessments:attempt_take", args=[attempt.pk]) + "?q=3")
-    assert 'id="q3">' in client.get(reverse("assessments:attempt_take", args=[attempt.pk])).content.decode()
+    # Showing a question writes nothing (issue #13: a GET never writes); resuming opens the question answered last.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as shown:
+        assert 'id="q3">' in client.get(
+            reverse("assessments:attempt_take", args=[attempt.pk]) + "?q=3").content.decode()
+    assert not [q for q in shown.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "DELETE"))]
+    assert 'id="q2">' in client.get(reverse("assessments:attempt_take", args=[attempt.pk])).content.decode()
     # Answering a question (as the page's script does, moving without a reload) makes it the place to resume.
     assert post_answer(client, attempt, position=1, choices=af.correct_ids(questions[0])).status_code == 200
     assert 'id="q1">' in client.get(reverse("assessments:attempt_take", args=[attempt.pk])).content.decode()
@@ -259,3 +265,24 @@ def test_bureau_staff_see_results_of_their_region_only(client, townships):
     assert xlsx.content[:2] == b"PK"
     client.force_login(factories.lecturer())
     assert client.get(reverse("assessments:quiz_results", args=[quiz.pk])).status_code == 404
+
+
+def test_the_exam_and_review_pages_escape_what_lecturers_wrote(client, learner):
+    """The question sheet and the review are built from escaped pieces (assessments/templatetags/exam_pages.py,
+    for speed): a lecturer's text is shown as text, never as markup, and line breaks still show."""
+    tricky = af.question(text="第一行<script>alert(1)</script>\n第二行 & 其他",
+                         choices=[("<b>三年</b>", True), ("五年\" onmouseover=\"x", False)])
+    essay = af.question(kind=Question.Kind.ESSAY, text="<i>简述</i>")
+    attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=[tricky, essay],
+                                                                 review_policy=Quiz.ReviewPolicy.FULL))
+    client.force_login(learner)
+    page = client.get(reverse("assessments:attempt_take", args=[attempt.pk])).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;<br>第二行 &amp; 其他" in page
+    assert "&lt;b&gt;三年&lt;/b&gt;" in page and 'onmouseover="x' not in page and "&lt;i&gt;简述&lt;/i&gt;" in page
+    assert '<input type="radio" name="q1" value="' in page and 'data-nav="2"' in page
+    client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), {
+        "q1-present": "1", "q1": tokens(attempt, af.correct_ids(tricky)), "t2": "<img src=x>答案"})
+    review = client.get(reverse("assessments:attempt_review", args=[attempt.pk])).content.decode()
+    assert "<script>alert" not in review and "&lt;b&gt;三年&lt;/b&gt;" in review
+    assert "&lt;img src=x&gt;答案" in review and "<img src=x>" not in review
+    assert "正确答案" in review and "您的答案" in review

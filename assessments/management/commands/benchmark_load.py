@@ -42,7 +42,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from people.benchmarks import add_json_argument, emit
-from people.calibration import CpuCap, server_calibration
+from people.calibration import CpuCap, CpuWatch, cpu_split, server_calibration
 from people.tasks import worker_queues
 
 ROOT = Path(settings.BASE_DIR)
@@ -207,16 +207,17 @@ class Command(BaseCommand):
         skip_lines = sum(1 for _line in access.open()) if access.exists() else 0
         load_before = os.getloadavg()
         began = time.time()
-        locust = subprocess.run([  # noqa: S603  (our own fixed command line)
-            str(Path(sys.executable).parent / "locust"), "-f", str(LOCUSTFILE), "--headless",
-            "--host", env["WAGTAILADMIN_BASE_URL"], "--users", str(users + 1),  # + the floor probe
-            "--spawn-rate", str(spawn_rate), "--run-time", run_time,
-            "--stop-timeout", "5", "--csv", str(work / "locust"), "--only-summary", "--loglevel", "WARNING"],
-            env={**env, "LOADTEST_QUIZ_ID": str(quiz_id), "LOADTEST_THINK": str(options["think"]),
-                 "LOADTEST_RAMP": str(ramp), "LOADTEST_BURST": str(options["burst"]),
-                 "LOADTEST_SESSIONS": str(sessions or ""), "LOADTEST_BURST_AFTER": "5" if sessions else "30",
-                 "LOADTEST_FLOOR": "1", "LOADTEST_TIMINGS": str(work / "timings.json")},
-            cwd=ROOT, capture_output=True, text=True, check=False)
+        with CpuWatch() as cpu:
+            locust = subprocess.run([  # noqa: S603  (our own fixed command line)
+                str(Path(sys.executable).parent / "locust"), "-f", str(LOCUSTFILE), "--headless",
+                "--host", env["WAGTAILADMIN_BASE_URL"], "--users", str(users + 1),  # + the floor probe
+                "--spawn-rate", str(spawn_rate), "--run-time", run_time,
+                "--stop-timeout", "5", "--csv", str(work / "locust"), "--only-summary", "--loglevel", "WARNING"],
+                env={**env, "LOADTEST_QUIZ_ID": str(quiz_id), "LOADTEST_THINK": str(options["think"]),
+                     "LOADTEST_RAMP": str(ramp), "LOADTEST_BURST": str(options["burst"]),
+                     "LOADTEST_SESSIONS": str(sessions or ""), "LOADTEST_BURST_AFTER": "5" if sessions else "30",
+                     "LOADTEST_FLOOR": "1", "LOADTEST_TIMINGS": str(work / "timings.json")},
+                cwd=ROOT, capture_output=True, text=True, check=False)
         load_after = os.getloadavg()
         (work / "locust.log").write_text(locust.stdout + locust.stderr)
         if not (work / "locust_stats.csv").exists():
@@ -242,7 +243,9 @@ class Command(BaseCommand):
                 if floor and name != FLOOR_NAME:
                     item |= {"floor_median_ms": round(statistics.median(floor), 2),
                              "ratio_to_floor": round(statistics.median(times) / statistics.median(floor), 2)}
-        return figures + self._phases(work / "timings.json", run)
+        phases = self._phases(work / "timings.json", run)
+        requests = sum(item["n"] for item in phases)
+        return figures + phases + [cpu_split(cpu.before, cpu.last, seconds=time.time() - began, requests=requests)]
 
     @staticmethod
     def _server_times(access: Path, skip_lines: int, began: float, ramp: float) -> dict[str, dict[str, list]]:

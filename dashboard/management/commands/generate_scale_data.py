@@ -192,11 +192,11 @@ class Command(BaseCommand):
                 for number in range(1, per_person + 1):
                     when = now - datetime.timedelta(days=rng.randrange(1, 720))
                     percent = rng.randrange(30, 100)
-                    yield (quiz.pk, person, number, "completed", _dt(when), None, _dt(when), False, 1, percent, 100,
+                    yield (quiz.pk, person, number, "completed", _dt(when), None, _dt(when), False, percent, 100,
                            percent, percent >= 60, None)
 
         copy_rows(Attempt, ["quiz_id", "user_id", "number", "status", "started_at", "deadline", "submitted_at",
-                            "closed_by_timeout", "last_position", "score", "max_score", "percent", "passed",
+                            "closed_by_timeout", "score", "max_score", "percent", "passed",
                             "pass_announced_at"], attempts())
         modules = list(CourseModulePage.objects.live().order_by("path")[:6])
         lessons = list(LessonPage.objects.live().order_by("path").values_list("pk", flat=True)[:6])
