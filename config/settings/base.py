@@ -170,8 +170,9 @@ def fail_safe(cache: dict) -> dict:
 CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://mediator-academy"))}
 # Sessions stay in the database only (Django's default), not ``cached_db``: with a cached copy, a sign-out during a
 # Redis outage could not delete it, and the signed-out session would work again once Redis is back. One query per
-# request is the price; issue #21 measured no clear gain from moving it to Redis on a busy two-core machine.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# request is the price; issue #21 measured no clear gain from moving it to Redis on a busy two-core machine. That
+# query runs from SQL built once (people/sessions.py), not compiled by the ORM on every request.
+SESSION_ENGINE = "people.sessions"
 
 # --- People
 AUTH_USER_MODEL = "people.User"
