@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from courses.models import RotationSession
 from people.audit import audit
 from people.models import BureauSettings, Committee, Membership, Region, User
-from people.services import notice_send
+from people.services.notices import notice_send
 from people.status import StatusMachine, status_change
 from people.tasks import enqueue
 

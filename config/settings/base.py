@@ -281,7 +281,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if env("EMAIL_FILE_PATH", default=""):  # for filemail://, an absolute folder (the URL form loses the leading /)
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
-# Only the address counts: the sender's name is the bureau's, from its settings (people.services.email_sender).
+# Only the address counts: the sender's name is the bureau's, from its settings (people.services.notices.email_sender).
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- SMS (people/sms.py): a backend class like EMAIL_BACKEND. Empty: no SMS, codes go out on printed login slips.

@@ -22,7 +22,7 @@ from certificates.models import BulkIssue, Certificate, CertificateStatusChange,
 from certificates.pdf import register_font, render_certificate_pdf
 from people.benchmarks import add_json_argument, emit, figure
 from people.models import Committee, Membership, Notice, Region, User
-from people.services import region_add
+from people.services.organisation import region_add
 from people.tasks import worker_queues
 
 PREFIX = "基准测试"
