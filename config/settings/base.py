@@ -326,6 +326,7 @@ TASK_QUEUE_PREFIX = env("TASK_QUEUE_PREFIX", default="")
 TASK_QUEUE_OF = {
     "certificates.tasks.certificate_pdf_render": "pdf",
     "certificates.tasks.bulk_issue_run": "pdf",
+    "certificates.tasks.bulk_issue_zip_run": "pdf",
     # Messages someone is waiting for (reset and activation codes, password-reset emails)…
     "people.tasks.sms_send": "messages",
     "people.tasks.email_send": "messages",
