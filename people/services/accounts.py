@@ -24,10 +24,7 @@ from ..access_codes import (
 )
 from ..audit import audit
 from ..exceptions import PeopleError
-from ..models import (
-    AccessCode,
-    User,
-)
+from ..models import AccessCode, User
 from .notices import sms_queue
 
 RESET_CODE_TRIES = 5

@@ -6,10 +6,7 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from ..exceptions import PeopleError
-from ..models import (
-    Region,
-    User,
-)
+from ..models import Region, User
 from ..roles import StaffRole
 from .organisation import person_create
 from .staff import staff_role_grant

@@ -8,10 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..exceptions import PeopleError
-from ..models import (
-    IdempotencyKey,
-    User,
-)
+from ..models import IdempotencyKey, User
 
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 

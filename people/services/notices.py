@@ -11,16 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import selectors, sms
-from ..models import (
-    Notice,
-    User,
-)
+from ..models import Notice, User
 
 
 def email_sender() -> str:
     """The From header: "<bureau name> · 调解员学院" (bureau settings of the default site) on the address of
     ``DEFAULT_FROM_EMAIL``, so a mediator's inbox says who writes, in Chinese, whatever the deployment set."""
-    from django.conf import settings
     from wagtail.models import Site
 
     from ..models import BureauSettings

@@ -10,14 +10,7 @@ from django.utils.translation import gettext as _
 
 from .. import national_id
 from ..exceptions import PeopleError
-from ..models import (
-    Committee,
-    DisputeCategory,
-    Grade,
-    Membership,
-    Region,
-    User,
-)
+from ..models import Committee, DisputeCategory, Grade, Membership, Region, User
 
 
 def region_add(*, parent: Region | None, name: str, code: str, level: str, name_en: str = "") -> Region:

@@ -5,9 +5,7 @@ bookkeeping (``people.tasks.outbox_flush``)."""
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import (
-    OutboxJob,
-)
+from ..models import OutboxJob
 
 
 def outbox_job_record(*, task: str, args: list, error: str) -> OutboxJob:

@@ -16,14 +16,7 @@ from django.utils.translation import gettext_lazy
 from .. import national_id, permissions, roster, selectors
 from ..audit import audit
 from ..exceptions import PeopleError
-from ..models import (
-    Committee,
-    Grade,
-    Membership,
-    Region,
-    RosterImport,
-    User,
-)
+from ..models import Committee, Grade, Membership, Region, RosterImport, User
 from ..status import StatusMachine, status_change
 from .organisation import committee_create, membership_end, membership_start, person_create, person_set_national_id
 

@@ -8,10 +8,7 @@ from django.utils.translation import gettext as _
 
 from ..audit import audit
 from ..exceptions import PeopleError
-from ..models import (
-    Region,
-    User,
-)
+from ..models import Region, User
 from ..roles import ROLE_PERMISSIONS, StaffRole
 
 
