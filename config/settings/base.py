@@ -425,10 +425,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # axes logs every sign-in at INFO (the audit log keeps them); in-process (eager) tasks would log a line per
-    # task and drown the demo seeding's output, while a real worker keeps its per-task lines for operators.
+    # axes logs every sign-in at INFO (the audit log keeps them); Wagtail runs its own small jobs (search and
+    # reference index updates) through django_tasks, in-process, with two INFO lines each; in-process (eager) Celery
+    # tasks would log a line per task. All three drown the demo seeding's output; a real worker keeps its per-task
+    # lines for operators.
     "loggers": {name: {"level": "WARNING"} for name in (
-        "axes", *(("celery.app.trace",) if CELERY_TASK_ALWAYS_EAGER else ()))},
+        "axes", "django_tasks", *(("celery.app.trace",) if CELERY_TASK_ALWAYS_EAGER else ()))},
 }
 
 

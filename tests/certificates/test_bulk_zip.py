@@ -28,7 +28,7 @@ def queued(committee, program, holder, staff, monkeypatch):
     jobs = []
     monkeypatch.setattr(services, "enqueue", lambda task, *args: jobs.append((task.name, args)))
     bulk = services.bulk_issue_request(program=program, committee=committee, requested_by=staff, reason="集中培训合格")
-    services.bulk_issue_run(bulk_issue=bulk)
+    bulk = services.bulk_issue_run(bulk_issue=bulk)
     bulk.jobs = jobs
     return bulk
 
