@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from people import permissions
-from people.services import notice_send
+from people.services.notices import notice_send
 from people.status import StatusMachine, status_change
 
 from . import selectors

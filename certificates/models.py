@@ -280,7 +280,7 @@ class VerificationCheck(models.Model):
 
 class BulkIssue(models.Model):
     """A bureau's request to certify a group: a committee's current members or a rotation session's attendees
-    (exactly one of the two). The worker issues, renders and zips, reporting progress."""
+    (exactly one of the two). The worker issues and renders, reporting progress, then zips (``BulkIssueZip``)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -336,6 +336,55 @@ class BulkIssueStatusChange(StatusChangeBase):
     class Meta(StatusChangeBase.Meta):
         verbose_name = _("bulk issue status change")
         verbose_name_plural = _("bulk issue status changes")
+
+
+def bulk_zip_name(instance, filename: str) -> str:
+    return private_name("bulk-zips", ".zip")
+
+
+class BulkIssueZip(models.Model):
+    """The ZIP of a finished bulk issue's certificate PDFs, made by the worker on the PDF queue with its progress
+    counted here. One per bulk issue (asking twice starts one job); the file is private (``people.files``)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    bulk_issue = models.OneToOneField(BulkIssue, verbose_name=_("bulk issue"), on_delete=models.PROTECT,
+                                      related_name="zip")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(_("certificates"), default=0)
+    processed = models.PositiveIntegerField(_("processed"), default=0)
+    file = models.FileField(_("file"), upload_to=bulk_zip_name, storage=private_storage, blank=True, max_length=200)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulk issue ZIP")
+        verbose_name_plural = _("bulk issue ZIPs")
+
+    def __str__(self):
+        return f"{self.bulk_issue} · ZIP"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else (100 if self.status == "done" else 0)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class BulkIssueZipStatusChange(StatusChangeBase):
+    """One move of a bulk issue ZIP's status: who asked, when it ran, why it failed."""
+
+    bulk_zip = models.ForeignKey(BulkIssueZip, verbose_name=_("bulk issue ZIP"), on_delete=models.PROTECT,
+                                 related_name="status_changes")
+
+    class Meta(StatusChangeBase.Meta):
+        verbose_name = _("bulk issue ZIP status change")
+        verbose_name_plural = _("bulk issue ZIP status changes")
 
 
 class SigningKey(models.Model):

@@ -9,7 +9,7 @@ from people.models import Region, User
 from people.permissions import is_administrator, people_visible_to, region_filter
 from people.selectors import people_search
 
-from .models import BulkIssue, Certificate, Program
+from .models import BulkIssue, BulkIssueZip, Certificate, Program
 from .validity import status_q
 
 Status = Certificate.Status
@@ -93,6 +93,11 @@ def bulk_issues_visible_to(user: User) -> QuerySet[BulkIssue]:
     # An empty Q (everything, for administrators) would vanish from an OR, leaving only the sessions' side.
     visible = by_committee | region_filter(user, "session__township__") if by_committee else Q()
     return BulkIssue.objects.filter(visible).select_related("program", "committee", "session")
+
+
+def bulk_issue_zip(bulk: BulkIssue) -> BulkIssueZip | None:
+    """The batch's ZIP, if one was asked for (``bulk`` comes from ``bulk_issues_visible_to``)."""
+    return BulkIssueZip.objects.filter(bulk_issue=bulk).first()
 
 
 @dataclass

@@ -6,11 +6,13 @@ numbers, every status move recorded, each reminder sent once."""
 
 import logging
 import secrets
+import tempfile
+import zipfile
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,13 +22,14 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from courses.models import RotationSession
 from people.audit import audit
 from people.models import BureauSettings, Committee, Membership, Region, User
-from people.services import notice_send
+from people.services.notices import notice_send
 from people.status import StatusMachine, status_change
 from people.tasks import enqueue
 
 from .exceptions import CertificateError, IllegalStatusChange, RequirementsNotMet
 from .models import (
     BulkIssue,
+    BulkIssueZip,
     Certificate,
     CertificateStatusChange,
     ExpiryReminder,
@@ -87,6 +90,24 @@ def bulk_issue_set_status(*, bulk_issue: BulkIssue, status: str, by: User | None
     """The one way a bulk issue's status changes (``people.status.status_change`` with ``BULK_ISSUE_MACHINE``);
     ``fields`` (counts, finish time) are saved with it."""
     return status_change(bulk_issue, machine=BULK_ISSUE_MACHINE, to=status, by=by, reason=reason, **fields)
+
+
+_Zip = BulkIssueZip.Status
+# A failed ZIP is queued again only when someone asks again; a running one may be delivered again (acks late).
+BULK_ZIP_MACHINE = StatusMachine(
+    transitions={"": {_Zip.QUEUED}, _Zip.QUEUED: {_Zip.RUNNING, _Zip.FAILED},
+                 _Zip.RUNNING: {_Zip.RUNNING, _Zip.DONE, _Zip.FAILED}, _Zip.FAILED: {_Zip.QUEUED}, _Zip.DONE: set()},
+    history="certificates.BulkIssueZipStatusChange", subject="bulk_zip", error=CertificateError,
+    refusal=gettext_lazy("A bulk issue's ZIP cannot go from “%(old)s” to “%(new)s”."),
+    reason_required={_Zip.FAILED},
+)
+
+
+def bulk_zip_set_status(*, bulk_zip: BulkIssueZip, status: str, by: User | None = None, reason: str = "",
+                        **fields) -> BulkIssueZip:
+    """The one way a bulk issue ZIP's status changes (``people.status.status_change`` with ``BULK_ZIP_MACHINE``);
+    ``fields`` (counts, the file, finish time) are saved with it."""
+    return status_change(bulk_zip, machine=BULK_ZIP_MACHINE, to=status, by=by, reason=reason, **fields)
 
 
 # What staff may do to one certificate, by the status each action moves it to.
@@ -464,5 +485,64 @@ def bulk_issue_run(*, bulk_issue: BulkIssue) -> BulkIssue:
             issued_count += created
         BulkIssue.objects.filter(pk=bulk.pk).update(processed=done, issued_count=issued_count, skipped=skipped)
     bulk_issue_set_status(bulk_issue=bulk, status=BulkIssue.Status.DONE, finished_at=timezone.now())
+    bulk_issue_zip_request(bulk_issue=bulk, requested_by=bulk.requested_by)
     bulk.refresh_from_db()
     return bulk
+
+
+@transaction.atomic
+def bulk_issue_zip_request(*, bulk_issue: BulkIssue, requested_by: User | None) -> BulkIssueZip:
+    """Queue the ZIP of a finished batch's PDFs for the worker (the PDF queue). Idempotent: while the batch's ZIP
+    is queued, running or done, asking again (a double click, a second officer) returns it and queues nothing; a
+    failed one is queued again (the retry). The batch's row is locked, so two requests at once make one job.
+    ``bulk_issue_run`` asks when it finishes; callers check the batch is in the staff member's jurisdiction."""
+    from .tasks import bulk_issue_zip_run as zip_task
+
+    bulk = BulkIssue.objects.select_for_update().get(pk=bulk_issue.pk)
+    if bulk.status != BulkIssue.Status.DONE:
+        raise CertificateError(_("The ZIP can be made once the batch is done."))
+    bulk_zip = BulkIssueZip.objects.filter(bulk_issue=bulk).first()
+    if bulk_zip is None:
+        bulk_zip = bulk_zip_set_status(bulk_zip=BulkIssueZip(bulk_issue=bulk), status=_Zip.QUEUED, by=requested_by)
+    elif bulk_zip.status == _Zip.FAILED:
+        bulk_zip_set_status(bulk_zip=bulk_zip, status=_Zip.QUEUED, by=requested_by, processed=0)
+    else:
+        return bulk_zip
+    enqueue(zip_task, bulk_zip.pk)
+    return bulk_zip
+
+
+def bulk_zip_entry_name(certificate: Certificate) -> str:
+    return f"{certificate.serial_number}-{certificate.holder.name}.pdf"
+
+
+def bulk_issue_zip_run(*, bulk_zip_id: int) -> BulkIssueZip:
+    """Zip the batch's certificate PDFs (rendering any that are missing) into one private file, counting progress
+    as it goes (each count is committed at once, so the batch's page sees it). Idempotent: a ZIP done or failed is
+    left alone (a failed one runs again once asked again), one interrupted while running starts over. The file is
+    saved only when complete; a failure is recorded by ``bulk_issue_zip_fail`` (the task calls it)."""
+    with transaction.atomic():
+        bulk_zip = BulkIssueZip.objects.select_for_update().get(pk=bulk_zip_id)
+        if not bulk_zip.in_progress:
+            return bulk_zip
+        certificates = list(BulkIssue.objects.get(pk=bulk_zip.bulk_issue_id).certificates
+                            .select_related("holder", "program").order_by("serial_number"))
+        bulk_zip_set_status(bulk_zip=bulk_zip, status=_Zip.RUNNING, total=len(certificates), processed=0)
+    with tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024) as archive:
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for done, certificate in enumerate(certificates, start=1):
+                certificate = certificate_pdf_render(certificate=certificate)
+                with certificate.pdf.open("rb") as pdf_file:
+                    bundle.writestr(bulk_zip_entry_name(certificate), pdf_file.read())
+                BulkIssueZip.objects.filter(pk=bulk_zip.pk).update(processed=done)
+        archive.seek(0)
+        bulk_zip.file.save(f"{bulk_zip.bulk_issue_id}.zip", File(archive), save=False)
+    return bulk_zip_set_status(bulk_zip=bulk_zip, status=_Zip.DONE, processed=len(certificates),
+                               file=bulk_zip.file, finished_at=timezone.now())
+
+
+def bulk_issue_zip_fail(*, bulk_zip_id: int, reason: str) -> BulkIssueZip:
+    """Record that making a batch's ZIP failed, and why (history row); the page offers to try again."""
+    bulk_zip = BulkIssueZip.objects.get(pk=bulk_zip_id)
+    return bulk_zip_set_status(bulk_zip=bulk_zip, status=_Zip.FAILED, reason=reason[:2000] or "error",
+                               finished_at=timezone.now())

@@ -1,11 +1,15 @@
 """Thin background tasks: load by id, call a service. Acknowledged late (settings), so each is idempotent."""
 
+import logging
+
 from celery import shared_task
 
 from people.models import User
 
 from . import services
 from .models import BulkIssue, Certificate
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -25,6 +29,17 @@ def bulk_issue_run(bulk_issue_id: int) -> None:
     except Exception:
         services.bulk_issue_set_status(bulk_issue=bulk, status=BulkIssue.Status.FAILED, reason="error")
         raise
+
+
+@shared_task(acks_late=True)
+def bulk_issue_zip_run(bulk_zip_id: int) -> None:
+    """Make a batch's ZIP. A failure is recorded on it, with the reason, for the page to offer a retry; it is
+    logged rather than raised, since in-process (the demo) raising would fail the page that asked."""
+    try:
+        services.bulk_issue_zip_run(bulk_zip_id=bulk_zip_id)
+    except Exception as error:
+        log.exception("bulk issue ZIP %s failed", bulk_zip_id)
+        services.bulk_issue_zip_fail(bulk_zip_id=bulk_zip_id, reason=str(error) or type(error).__name__)
 
 
 @shared_task(acks_late=True)

@@ -1,19 +1,17 @@
 """Thin views: public checks, the learner's certificates, the bureau's register and forms."""
 
 import base64
-import tempfile
-import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import condition, require_POST
+from django.views.decorators.http import condition, require_http_methods, require_POST
 
 from people.decorators import bureau_staff_required
 from people.files import private_file_response
@@ -335,23 +333,28 @@ def bureau_bulk_new(request):
 
 @bureau_staff_required
 def bureau_bulk(request, pk):
+    """The batch's progress, then its ZIP's (the page refreshes itself while either is under way)."""
     bulk = get_object_or_404(selectors.bulk_issues_visible_to(request.user), pk=pk)
-    return render(request, "certificates/bureau_bulk.html", {"bulk": bulk})
+    return render(request, "certificates/bureau_bulk.html", {"bulk": bulk, "bulk_zip": selectors.bulk_issue_zip(bulk)})
 
 
+@require_http_methods(["GET", "POST"])
 @bureau_staff_required
 def bureau_bulk_zip(request, pk):
-    """All the batch's PDFs in one ZIP (rendering any that are missing)."""
+    """GET: the batch's ZIP once the worker has made it (until then, the batch's page with its progress).
+    POST: ask for it (again, after a failure); asking while it is being made changes nothing."""
     bulk = get_object_or_404(selectors.bulk_issues_visible_to(request.user), pk=pk)
-    archive = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # noqa: SIM115  (FileResponse closes it)
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
-        for certificate in bulk.certificates.select_related("holder", "program").order_by("serial_number"):
-            certificate = services.certificate_pdf_render(certificate=certificate)
-            with certificate.pdf.open("rb") as pdf_file:
-                bundle.writestr(f"{certificate.serial_number}-{certificate.holder.name}.pdf", pdf_file.read())
-    archive.seek(0)
-    return FileResponse(archive, as_attachment=True, filename=f"certificates-{bulk.pk}.zip",
-                        content_type="application/zip")
+    if request.method == "POST":
+        try:
+            services.bulk_issue_zip_request(bulk_issue=bulk, requested_by=request.user)
+        except CertificateError as error:
+            messages.error(request, str(error))
+        return redirect("certificates:bureau_bulk", pk=bulk.pk)
+    bulk_zip = selectors.bulk_issue_zip(bulk)
+    if bulk_zip is None or bulk_zip.status != bulk_zip.Status.DONE:
+        return redirect("certificates:bureau_bulk", pk=bulk.pk)
+    return private_file_response(bulk_zip.file, filename=f"certificates-{bulk.pk}.zip",
+                                 content_type="application/zip")
 
 
 @require_POST

@@ -13,7 +13,8 @@ from django.utils.translation import ngettext
 
 from people import permissions as people_permissions
 from people.models import Committee, Membership, Region, User
-from people.services import idempotency_key_apply, idempotency_key_check, notice_send
+from people.services.idempotency import idempotency_key_apply, idempotency_key_check
+from people.services.notices import notice_send
 
 from . import selectors, signals
 from .exceptions import CoursesError, LessonNotEarned

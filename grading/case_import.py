@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from people import national_id
 from people.models import PHONE_PATTERN
-from people.roster import MAX_FILE_BYTES, Cell, FileRefused, RowError, _formula_errors, _text, read_table
+from people.roster import MAX_FILE_BYTES, Cell, FileRefused, RowError, cell_text, formula_cell_errors, read_table
 
 __all__ = ["COLUMNS", "MAX_FILE_BYTES", "CaseRow", "FileRefused", "RowError", "read_case_rows", "template_csv"]
 
@@ -51,7 +51,7 @@ class CaseRow:
 
 
 def _count(value: Cell) -> int:
-    text = _text(value)
+    text = cell_text(value)
     if not re.fullmatch(r"\d{1,6}", text):
         raise ValueError(_("Write a whole number of cases, e.g. 36."))
     return int(text)
@@ -64,11 +64,11 @@ def _read_row(line: int, cells: dict[str, Cell], this_year: int) -> tuple[CaseRo
         errors.append(RowError(line, key, message))
 
     for key, (_header, _label, required) in COLUMNS.items():
-        if required and not _text(cells.get(key)):
+        if required and not cell_text(cells.get(key)):
             error(key, _("This column is required."))
     year = cases = settled = None
     for key in ("year", "cases_mediated", "cases_successful"):
-        if _text(cells.get(key)):
+        if cell_text(cells.get(key)):
             try:
                 value = _count(cells[key])
             except ValueError as exc:
@@ -84,14 +84,14 @@ def _read_row(line: int, cells: dict[str, Cell], this_year: int) -> tuple[CaseRo
         error("year", _("The year must be between 1990 and %(year)d.") % {"year": this_year})
     if cases is not None and settled is not None and settled > cases:
         error("cases_successful", _("More cases settled than mediated."))
-    name = _text(cells.get("name"))
+    name = cell_text(cells.get("name"))
     if len(name) > 50:
         error("name", _("Too long: at most %(max)d characters.") % {"max": 50})
-    phone = re.sub(r"[\s-]", "", _text(cells.get("phone")))
+    phone = re.sub(r"[\s-]", "", cell_text(cells.get("phone")))
     if phone and not re.match(PHONE_PATTERN, phone):
         error("phone", _("A mobile phone number has 11 digits and starts with 13-19."))
     id_hash = ""
-    if id_text := _text(cells.get("national_id")):
+    if id_text := cell_text(cells.get("national_id")):
         try:
             id_hash = national_id.record(id_text).hash
         except ValidationError as exc:
@@ -107,13 +107,13 @@ def _read_row(line: int, cells: dict[str, Cell], this_year: int) -> tuple[CaseRo
 def read_case_rows(file_name: str, data: bytes, *, this_year: int) -> tuple[list[CaseRow], list[RowError]]:
     """Check the header and every row; duplicates (same person and year twice) are errors. Raises FileRefused
     when the file cannot be read at all."""
-    table = [(line, cells) for line, cells in read_table(file_name, data) if any(_text(cell) for cell in cells)]
+    table = [(line, cells) for line, cells in read_table(file_name, data) if any(cell_text(cell) for cell in cells)]
     if not table:
         raise FileRefused(_("The file is empty."))
     header_line, header = table[0]
     keys, errors = [], []
     for value in header:
-        text = re.sub(r"[\s*＊]", "", _text(value))
+        text = re.sub(r"[\s*＊]", "", cell_text(value))
         key = HEADERS.get(text, text if text in COLUMNS else "")
         if text and not key:
             errors.append(RowError(header_line, text, _("Unknown column “%(column)s”. Use the column names of the "
@@ -130,7 +130,7 @@ def read_case_rows(file_name: str, data: bytes, *, this_year: int) -> tuple[list
     rows, seen = [], {}
     for line, values in table[1:]:
         cells = {key: value for key, value in zip(keys, values, strict=False) if key}
-        if formula_errors := _formula_errors(line, cells):
+        if formula_errors := formula_cell_errors(line, cells):
             errors.extend(formula_errors)
             continue
         row, row_errors = _read_row(line, cells, this_year)

@@ -9,9 +9,11 @@ from datetime import date
 from django.db import transaction
 from wagtail.models import Site
 
-from . import national_id, services
+from . import national_id
 from .models import BureauSettings, Committee, DisputeCategory, Grade, Membership, Region, User
 from .roles import StaffRole
+from .services.organisation import committee_create, membership_end, membership_start, person_create, region_add
+from .services.staff import staff_role_grant
 
 DEMO_PASSWORD = "Demo@2026"  # noqa: S105  (demo logins only, printed by seed_demo)
 
@@ -73,7 +75,7 @@ def _person(username: str, name: str, gender: str, rng: random.Random, *, passwo
     phone, id_number = _phone(rng), _id_number(rng, region_code)
     if existing:
         return existing
-    return services.person_create(
+    return person_create(
         username=username, name=name, gender=gender, phone=phone, email=email, password=password,
         national_id_number=id_number,
     )
@@ -82,7 +84,7 @@ def _person(username: str, name: str, gender: str, rng: random.Random, *, passwo
 def _join(person, committee, role, **fields) -> Membership:
     # Any stint, open or ended, counts: the demo's history (a member who left) must survive a re-run.
     existing = Membership.objects.filter(person=person, committee=committee).first()
-    return existing or services.membership_start(person=person, committee=committee, role=role, **fields)
+    return existing or membership_start(person=person, committee=committee, role=role, **fields)
 
 
 @transaction.atomic
@@ -96,26 +98,26 @@ def seed(out) -> list[tuple[str, str, str]]:
     grades = list(Grade.objects.order_by("rank"))
     categories = list(DisputeCategory.objects.all())
 
-    city = services.region_add(parent=None, name="鄂尔多斯市", name_en="Ordos", code="150600", level=Region.Level.CITY)
-    county = services.region_add(parent=city, name=COUNTY[0], name_en=COUNTY[1], code=COUNTY[2],
+    city = region_add(parent=None, name="鄂尔多斯市", name_en="Ordos", code="150600", level=Region.Level.CITY)
+    county = region_add(parent=city, name=COUNTY[0], name_en=COUNTY[1], code=COUNTY[2],
                                  level=Region.Level.COUNTY)
 
     committees: list[Committee] = []
 
     def committee(region, name, kind, specialty=""):
         found = Committee.objects.filter(region=region, name=name).first()
-        committees.append(found or services.committee_create(region=region, name=name, kind=kind, specialty=specialty,
+        committees.append(found or committee_create(region=region, name=name, kind=kind, specialty=specialty,
                                                              established_on=date(2011, 1, 1)))
         return committees[-1]
 
     townships = []
     for t_name, t_en, t_code, villages, communities in TOWNSHIPS:
-        township = services.region_add(parent=county, name=t_name, name_en=t_en, code=t_code,
+        township = region_add(parent=county, name=t_name, name_en=t_en, code=t_code,
                                        level=Region.Level.TOWNSHIP)
         townships.append(township)
         committee(township, f"{t_name}人民调解委员会", Committee.Kind.TOWNSHIP)
         for i, v_name in enumerate(villages + communities):
-            village = services.region_add(parent=township, name=v_name, code=f"{t_code}{201 + i:03d}",
+            village = region_add(parent=township, name=v_name, code=f"{t_code}{201 + i:03d}",
                                           level=Region.Level.VILLAGE)
             kind = Committee.Kind.COMMUNITY if v_name in communities else Committee.Kind.VILLAGE
             committee(village, f"{v_name}人民调解委员会", kind)
@@ -152,7 +154,7 @@ def seed(out) -> list[tuple[str, str, str]]:
     mover = User.objects.get(username="dlt0002")
     first = mover.memberships.order_by("joined_on").first()
     if first.left_on is None and not mover.memberships.filter(committee=committees[1]).exists():
-        services.membership_end(membership=first, left_on=max(first.joined_on, date(2025, 6, 30)))
+        membership_end(membership=first, left_on=max(first.joined_on, date(2025, 6, 30)))
         _join(mover, committees[1], Membership.Role.MEDIATOR, joined_on=date(2025, 7, 1))
 
     # The demo logins.
@@ -170,19 +172,19 @@ def seed(out) -> list[tuple[str, str, str]]:
                  ("lecturer3", "赵振华", User.Gender.MALE, "基层法律服务工作者")]
     for username, name, gender, _title in lecturers:
         lecturer = _person(username, name, gender, rng, password=DEMO_PASSWORD, email=f"{username}@example.com")
-        services.staff_role_grant(user=lecturer, role=StaffRole.LECTURER)
+        staff_role_grant(user=lecturer, role=StaffRole.LECTURER)
 
     bureau = _person("bureau", "高立新", User.Gender.MALE, rng, password=DEMO_PASSWORD, email="bureau@example.com")
-    services.staff_role_grant(user=bureau, role=StaffRole.BUREAU_STAFF, jurisdiction=county)
+    staff_role_grant(user=bureau, role=StaffRole.BUREAU_STAFF, jurisdiction=county)
     township_staff = _person("township", "白乌兰", User.Gender.FEMALE, rng, password=DEMO_PASSWORD,
                              email="township@example.com")
-    services.staff_role_grant(user=township_staff, role=StaffRole.BUREAU_STAFF, jurisdiction=townships[0])
+    staff_role_grant(user=township_staff, role=StaffRole.BUREAU_STAFF, jurisdiction=townships[0])
     admin = _person("admin", "系统管理员", User.Gender.UNSPECIFIED, rng, password=DEMO_PASSWORD,
                     email="admin@example.com")
     if not admin.is_superuser:
         admin.is_superuser = admin.is_staff = True
         admin.save(update_fields=["is_superuser", "is_staff"])
-    services.staff_role_grant(user=admin, role=StaffRole.ADMINISTRATOR)
+    staff_role_grant(user=admin, role=StaffRole.ADMINISTRATOR)
 
     site = Site.objects.filter(is_default_site=True).first()
     bureau = BureauSettings.for_site(site) if site else None

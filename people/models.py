@@ -318,7 +318,7 @@ class BureauSettings(BaseSiteSetting):
 
 class Notice(models.Model):
     """An on-site notice to one person ("your certificate is ready", "your essay was graded").
-    Sent with ``people.services.notice_send``, which can also email it."""
+    Sent with ``people.services.notices.notice_send``, which can also email it."""
 
     person = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE, related_name="notices")
     title = models.CharField(_("title"), max_length=200)
@@ -342,8 +342,8 @@ class RosterImport(StatusHistoryMixin, models.Model):
 
     The raw file is not kept (it may hold national ID numbers): the record keeps its name, size and SHA-256,
     and the validated rows with national IDs already reduced to a salted hash and a masked form. Status moves
-    only through ``people.services.roster_import_set_status`` (``people.status``), which records who, when and why
-    as ``RosterImportStatusChange`` rows."""
+    only through ``people.services.roster_import.roster_import_set_status`` (``people.status``), which records
+    who, when and why as ``RosterImportStatusChange`` rows."""
 
     class Status(models.TextChoices):
         REFUSED = "refused", _("Refused: the file has errors")
@@ -428,7 +428,7 @@ class AccessCode(models.Model):
     """A one-time code that lets a person set their own password: an activation code printed on a login slip
     (or sent by SMS) before the first sign-in, or a password-reset code sent by SMS.
 
-    Only a keyed hash of the code is stored (``people.services.access_code_digest``). A code works once, until it
+    Only a keyed hash of the code is stored (``people.access_codes.access_code_digest``). A code works once, until it
     expires, and only while it is the person's newest code of its purpose: issuing a new one voids the old. Reset
     codes are short (six digits), so they are bound to the person and void themselves after a few wrong tries."""
 
@@ -472,7 +472,7 @@ class IdempotencyKey(models.Model):
     """A write a client made with a key of its own choosing (a phone queueing work while offline), and what it
     answered. Sending the same key again returns this answer instead of doing the work twice: the unique
     constraint makes "exactly once" hold even when two copies of a request race. Written only by
-    ``people.services.idempotent``."""
+    ``people.services.idempotency.idempotency_key_apply``."""
 
     person = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.CASCADE,
                                related_name="idempotency_keys")

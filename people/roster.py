@@ -254,7 +254,9 @@ def _header_key(text: str) -> str:
     return ""
 
 
-def _text(value: Cell) -> str:
+def cell_text(value: Cell) -> str:
+    """A spreadsheet cell as the text a person typed: stripped, whole numbers without ".0", dates as ISO dates
+    (the roster and the case-figures import read cells this way)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -285,7 +287,7 @@ def _date(value: Cell, today: date) -> date:
     elif isinstance(value, date):
         parsed = value
     else:
-        match = _DATE.match(_text(value))
+        match = _DATE.match(cell_text(value))
         if not match:
             raise ValueError(_("Write the date as 2024-03-01 or 2024年3月1日."))
         year, month, day = (int(part) for part in match.groups() if part is not None)
@@ -311,7 +313,7 @@ class _RowReader:
         self.errors.append(RowError(self.line, key, message))
 
     def text(self, key: str, max_length: int = 100) -> str:
-        value = _text(self.cells.get(key))
+        value = cell_text(self.cells.get(key))
         if not value:
             if COLUMNS_BY_KEY[key].required:
                 self.error(key, _("This column is required."))
@@ -330,7 +332,7 @@ class _RowReader:
         return choice
 
     def date(self, key: str) -> date | None:
-        if not _text(self.cells.get(key)):
+        if not cell_text(self.cells.get(key)):
             self.text(key)  # reports a missing required date
             return None
         try:
@@ -341,7 +343,7 @@ class _RowReader:
 
     def national_id(self) -> national_id.NationalIdRecord | None:
         value = self.cells.get("national_id")
-        text = _text(value)
+        text = cell_text(value)
         if not text:
             return None
         if isinstance(value, int | float) or re.search(r"[eE][+]", text):
@@ -355,17 +357,19 @@ class _RowReader:
             return None
 
     def phone(self) -> str:
-        phone = re.sub(r"[\s-]", "", _text(self.cells.get("phone")))
+        phone = re.sub(r"[\s-]", "", cell_text(self.cells.get("phone")))
         if phone and not re.match(PHONE_PATTERN, phone):
             self.error("phone", _("A mobile phone number has 11 digits and starts with 13-19."))
         return phone
 
 
-def _formula_errors(line: int, cells: dict[str, Cell]) -> list[RowError]:
+def formula_cell_errors(line: int, cells: dict[str, Cell]) -> list[RowError]:
+    """One error per cell of a row that begins like a spreadsheet formula (CSV injection is refused, not
+    cleaned)."""
     return [
         RowError(line, key, _("Values may not begin with =, +, - or @ (spreadsheet formulas are not accepted): "
-                              "“%(value)s”. Paste the plain value instead.") % {"value": _text(value)[:40]})
-        for key, value in cells.items() if looks_like_formula(_text(value))
+                              "“%(value)s”. Paste the plain value instead.") % {"value": cell_text(value)[:40]})
+        for key, value in cells.items() if looks_like_formula(cell_text(value))
     ]
 
 
@@ -373,7 +377,7 @@ def read_rows(table: list[tuple[int, list[Cell]]], *, today: date) -> tuple[list
     """Check the header and every row. Returns the checked rows and the errors (rows are only usable if there
     are no errors). Cross-row checks: a committee keeps one kind; a person keeps one name, gender and phone; one
     row per person per committee."""
-    table = [(line, cells) for line, cells in table if any(_text(cell) for cell in cells)]
+    table = [(line, cells) for line, cells in table if any(cell_text(cell) for cell in cells)]
     if not table:
         raise FileRefused(_("The file is empty."))
     header_line, header = table[0]
@@ -386,10 +390,10 @@ def read_rows(table: list[tuple[int, list[Cell]]], *, today: date) -> tuple[list
     rows: list[RosterRow] = []
     for line, values in table[1:]:
         cells = {key: value for key, value in zip(keys, values, strict=False) if key}
-        if extra := [value for value in values[len(keys):] if _text(value)]:
+        if extra := [value for value in values[len(keys):] if cell_text(value)]:
             errors.append(RowError(line, "", _("This row has values beyond the last column: “%(value)s”.") % {
-                "value": _text(extra[0])[:40]}))
-        if formula_errors := _formula_errors(line, cells):
+                "value": cell_text(extra[0])[:40]}))
+        if formula_errors := formula_cell_errors(line, cells):
             errors.extend(formula_errors)
             continue
         row, row_errors = _read_row(line, cells, today)
@@ -405,7 +409,7 @@ def read_rows(table: list[tuple[int, list[Cell]]], *, today: date) -> tuple[list
 def _read_header(line: int, header: list[Cell]) -> tuple[list[str], list[RowError]]:
     keys, errors = [], []
     for value in header:
-        text = _text(value)
+        text = cell_text(value)
         key = _header_key(text) if text else ""
         if text and not key:
             errors.append(RowError(line, text, _("Unknown column “%(column)s”. Use the column names of the "
@@ -427,13 +431,13 @@ def _read_row(line: int, cells: dict[str, Cell], today: date) -> tuple[RosterRow
         read.error("region_code", _("A region code has digits only, e.g. 150621100."))
     kind = read.choice("committee_kind", KIND_WORDS)
     specialty = read.choice("specialty", SPECIALTY_WORDS)
-    if kind == Committee.Kind.INDUSTRY and not specialty and not _text(cells.get("specialty")):
+    if kind == Committee.Kind.INDUSTRY and not specialty and not cell_text(cells.get("specialty")):
         read.error("specialty", _("An industry / professional committee needs a specialty."))
     elif kind and kind != Committee.Kind.INDUSTRY and specialty:
         read.error("specialty", _("Only industry / professional committees have a specialty; leave it empty."))
     record = read.national_id()
     phone = read.phone()
-    if not phone and not _text(cells.get("national_id")):
+    if not phone and not cell_text(cells.get("national_id")):
         read.error("phone", _("Give a mobile phone number or a national ID number: one of them identifies the "
                               "person."))
     fields = {

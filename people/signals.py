@@ -12,7 +12,7 @@ from .network import client_ip
 
 @receiver(post_migrate)
 def sync_staff_roles(sender, **kwargs):
-    from .services import roles_sync
+    from .services.staff import roles_sync
 
     roles_sync()
 
@@ -41,6 +41,6 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
 @receiver(post_save, sender=Notice, dispatch_uid="people-notice-count-save")
 @receiver(post_delete, sender=Notice, dispatch_uid="people-notice-count-delete")
 def forget_notice_count(sender, instance, **kwargs):
-    from .services import notice_count_forget
+    from .services.notices import notice_count_forget
 
     notice_count_forget(instance.person_id)

@@ -5,20 +5,14 @@ The codes exist in clear only inside the PDF being returned (the database keeps 
 on request and served straight from the jurisdiction-checked view, never saved under /media/."""
 
 from datetime import datetime
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.urls import reverse
 
+from .access_codes import access_code_format, activation_url
 from .pdf import data_uri, qr_png, register_font, render_pdf
-from .services import access_code_format
 
 SLIPS_PER_PAGE = 8
 SLIPS_PER_FILE = 160  # 20 pages; see people.views.login_slips
-
-
-def activation_url(code: str) -> str:
-    return f"{settings.WAGTAILADMIN_BASE_URL}{reverse('activate')}?{urlencode({'code': code})}"
 
 
 def render_slips_pdf(*, rows: list[dict], codes: list[str], expires_at: datetime, bureau_name: str) -> bytes:

@@ -5,8 +5,8 @@
 an empty value means this site sends no SMS (codes are then handed out on printed login slips only).
 
 Never call a backend from a request: queue ``people.tasks.sms_send`` with ``people.tasks.enqueue`` (or use
-``people.services.sms_queue``), so a broker outage keeps the message in the outbox and a gateway outage is retried
-by the worker; nothing is lost either way."""
+``people.services.notices.sms_queue``), so a broker outage keeps the message in the outbox and a gateway outage is
+retried by the worker; nothing is lost either way."""
 
 import json
 import sys

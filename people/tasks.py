@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from . import services
+from .services import notices, outbox, roster_import
 from .sms import SmsError
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def send(task_name: str, args: list) -> bool:
         current_app.tasks[task_name].apply_async(args=args)
     except OperationalError as error:
         log.warning("broker unreachable, %s kept in the outbox: %s", task_name, error)
-        services.outbox_job_record(task=task_name, args=args, error=str(error))
+        outbox.outbox_job_record(task=task_name, args=args, error=str(error))
         return False
     return True
 
@@ -51,33 +51,33 @@ def outbox_flush() -> int:
     """Send the jobs kept while the broker was down, oldest first; stop at the first failure (the broker is
     still down). Returns how many were sent."""
     sent = 0
-    for job in services.outbox_pending():
+    for job in outbox.outbox_pending():
         try:
             current_app.tasks[job.task].apply_async(args=job.args)
         except OperationalError as error:
-            services.outbox_job_failed(job=job, error=str(error))
+            outbox.outbox_job_failed(job=job, error=str(error))
             break
-        services.outbox_job_sent(job=job)
+        outbox.outbox_job_sent(job=job)
         sent += 1
     return sent
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def email_send(subject: str, body: str, recipients: list[str], html_body: str | None = None) -> None:
-    services.email_send(subject=subject, body=body, recipients=recipients, html_body=html_body)
+    notices.email_send(subject=subject, body=body, recipients=recipients, html_body=html_body)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notice_email_send(subject: str, body: str, recipients: list[str]) -> None:
     """A notice's email (certificate issued, expiry reminder…): its own task so that it has its own queue
     ("notices"), where a bulk issue's 10,000 of them do not stand in front of password-reset messages."""
-    services.email_send(subject=subject, body=body, recipients=recipients)
+    notices.email_send(subject=subject, body=body, recipients=recipients)
 
 
 @shared_task
 def roster_import_run(import_id: int) -> None:
     """Run a confirmed roster import (idempotent: see the service)."""
-    services.roster_import_run(import_id=import_id)
+    roster_import.roster_import_run(import_id=import_id)
 
 
 @shared_task(bind=True, max_retries=8)
@@ -86,10 +86,10 @@ def sms_send(self, phone: str, text: str) -> None:
     those run out, or when tasks run in-process (no broker: a retry would block the page), the message waits in
     the outbox and the sweep tries again every minute. Nothing is dropped."""
     try:
-        services.sms_send(phone=phone, text=text)
+        notices.sms_send(phone=phone, text=text)
     except SmsError as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             log.warning("SMS gateway failed, message kept in the outbox: %s", error)
-            services.outbox_job_record(task=self.name, args=[phone, text], error=str(error))
+            outbox.outbox_job_record(task=self.name, args=[phone, text], error=str(error))
             return
         raise self.retry(exc=error, countdown=min(600, 30 * 2 ** self.request.retries)) from error

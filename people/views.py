@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from . import permissions, roster, selectors, services, sms
+from . import permissions, roster, selectors, sms
+from .access_codes import access_code_format, activation_url
 from .decorators import bureau_staff_required, learner_required
 from .exceptions import PeopleError
 from .forms import ActivationForm, ResetCodeForm, ResetCodeRequestForm, RosterUploadForm, SlipForm
@@ -23,7 +24,10 @@ from .navigation import home_panels, region_url
 from .network import client_ip
 from .person_picker import person_label
 from .replica import heavy_reads
-from .slips import SLIPS_PER_FILE, activation_url, render_slips_pdf
+from .services import accounts as account_services
+from .services import notices as notice_services
+from .services import roster_import as roster_import_services
+from .slips import SLIPS_PER_FILE, render_slips_pdf
 from .spreadsheets import spreadsheet_export
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,7 +98,7 @@ def notices(request):
 @require_POST
 @login_required
 def notices_read(request):
-    services.notices_mark_read(person=request.user)
+    notice_services.notices_mark_read(person=request.user)
     return redirect("people:notices")
 
 
@@ -105,7 +109,7 @@ def roster_import(request):
     if form.is_bound and form.is_valid():
         upload = form.cleaned_data["file"]
         # Read one byte past the limit, so an oversized file is refused without reading all of it.
-        record = services.roster_import_upload(
+        record = roster_import_services.roster_import_upload(
             user=request.user, file_name=upload.name, data=upload.read(roster.MAX_FILE_BYTES + 1),
             file_size=upload.size, full_list=form.cleaned_data["full_list"])
         return redirect("people:roster_import_detail", pk=record.pk)
@@ -139,7 +143,7 @@ def _column_label(key: str) -> str:
 def _roster_progress(record) -> dict:
     total = sum(record.preview.get("counts", {}).values())
     processed = total if record.status == record.Status.DONE else (
-        cache.get(services.roster_import_progress_key(record.pk)) or 0)
+        cache.get(roster_import_services.roster_import_progress_key(record.pk)) or 0)
     return {
         "status": record.status,
         "status_label": record.get_status_display(),
@@ -164,7 +168,7 @@ def roster_import_status(request, pk: int):
 def roster_import_confirm(request, pk: int):
     record = get_object_or_404(selectors.roster_imports_visible_to(request.user), pk=pk)
     try:
-        services.roster_import_confirm(roster_import=record, user=request.user)
+        roster_import_services.roster_import_confirm(roster_import=record, user=request.user)
     except PeopleError as exc:
         messages.error(request, str(exc))
     return redirect("people:roster_import_detail", pk=record.pk)
@@ -186,7 +190,7 @@ def roster_template(request, file_format: str):
 
 def _code_rate_limited(request) -> HttpResponse | None:
     """The Chinese 429 page once an address has tried too many wrong codes (``CODE_FAILURES_PER_ADDRESS``)."""
-    if services.access_code_failure_count(address=client_ip(request)) < settings.CODE_FAILURES_PER_ADDRESS:
+    if account_services.access_code_failure_count(address=client_ip(request)) < settings.CODE_FAILURES_PER_ADDRESS:
         return None
     response = render(request, "registration/too_many_codes.html", status=429)
     response["Retry-After"] = str(settings.CODE_FAILURE_WINDOW_SECONDS)
@@ -201,15 +205,15 @@ def activate(request):
     form = ActivationForm(request.POST or None, initial={"code": request.GET.get("code", "")})
     if form.is_bound and form.is_valid():
         try:
-            access_code = services.activation_code_check(code=form.cleaned_data["code"])
+            access_code = account_services.activation_code_check(code=form.cleaned_data["code"])
         except PeopleError as error:
-            services.access_code_failure_record(address=client_ip(request))
+            account_services.access_code_failure_record(address=client_ip(request))
             form.add_error("code", str(error))
         else:
             form.check_new_password(access_code.person)
         if form.is_valid():
             try:
-                person = services.activation_code_redeem(
+                person = account_services.activation_code_redeem(
                     code=form.cleaned_data["code"], password=form.cleaned_data["new_password1"])
             except PeopleError as error:  # used by a simultaneous request a moment ago
                 form.add_error("code", str(error))
@@ -235,7 +239,7 @@ def password_reset_sms(request):
         raise Http404
     form = ResetCodeRequestForm(request.POST or None)
     if form.is_bound and form.is_valid():
-        services.password_reset_code_send(identifier=form.cleaned_data["identifier"])
+        account_services.password_reset_code_send(identifier=form.cleaned_data["identifier"])
         request.session["reset_identifier"] = form.cleaned_data["identifier"]
         return redirect("password_reset_sms_confirm")
     return render(request, "registration/password_reset_sms.html", {"form": form})
@@ -253,11 +257,11 @@ def password_reset_sms_confirm(request):
         form.check_new_password(person_for_identifier(form.cleaned_data["identifier"]))
         if form.is_valid():
             try:
-                person = services.password_reset_code_redeem(
+                person = account_services.password_reset_code_redeem(
                     identifier=form.cleaned_data["identifier"], code=form.cleaned_data["code"],
                     password=form.cleaned_data["new_password1"])
             except PeopleError as error:
-                services.access_code_failure_record(address=client_ip(request))
+                account_services.access_code_failure_record(address=client_ip(request))
                 form.add_error("code", str(error))
             else:
                 request.session.pop("reset_identifier", None)
@@ -271,7 +275,7 @@ def password_reset_sms_confirm(request):
 
 def _slip_response(request, *, people: list, title: str, days: int) -> HttpResponse:
     """Issue new activation codes for ``people`` and return their login slips as a PDF download (never stored)."""
-    codes = services.activation_codes_issue(people=people, actor=request.user, days=days)
+    codes = account_services.activation_codes_issue(people=people, actor=request.user, days=days)
     rows = selectors.slip_rows(people)
     expires_at = timezone.localtime() + timedelta(days=days)
     pdf = render_slips_pdf(rows=rows, codes=codes, expires_at=expires_at,
@@ -298,7 +302,7 @@ def person_sign_in(request, pk: int):
             return _slip_response(request, people=[person], title=person.name, days=days)
         if action == "sms":
             try:
-                services.activation_codes_send_sms(people=[person], actor=request.user, days=days)
+                account_services.activation_codes_send_sms(people=[person], actor=request.user, days=days)
             except PeopleError as error:
                 messages.error(request, str(error))
             else:
@@ -306,17 +310,17 @@ def person_sign_in(request, pk: int):
                     "phone": person.masked_phone})
             return redirect("people:person_sign_in", pk=person.pk)
         if action == "code":
-            new_code = services.activation_codes_issue(people=[person], actor=request.user, days=days)[0]
+            new_code = account_services.activation_codes_issue(people=[person], actor=request.user, days=days)[0]
         elif action == "reset":
-            new_code = services.person_password_reset_by_staff(person=person, actor=request.user, days=days)
+            new_code = account_services.person_password_reset_by_staff(person=person, actor=request.user, days=days)
         elif action == "unlock":
-            services.person_unlock(person=person, actor=request.user)
+            account_services.person_unlock(person=person, actor=request.user)
             messages.success(request, _("The lockout is lifted: %(name)s can sign in again.") % {"name": person})
             return redirect("people:person_sign_in", pk=person.pk)
         record = selectors.person_sign_in(user=request.user, pk=pk)
     return render(request, "people/person_sign_in.html", {
         **record, "form": form, "sms_enabled": sms.enabled(),
-        "new_code": services.access_code_format(new_code) if new_code else None,
+        "new_code": access_code_format(new_code) if new_code else None,
         "new_code_url": activation_url(new_code) if new_code else None,
     })
 
@@ -341,7 +345,7 @@ def login_slips(request):
     form = SlipForm(request.POST or None, initial={"days": selectors.bureau_settings().activation_code_days})
     if form.is_valid() and request.POST.get("action") == "sms":
         try:
-            sent = services.activation_codes_send_sms(people=list(people), actor=request.user,
+            sent = account_services.activation_codes_send_sms(people=list(people), actor=request.user,
                                                       days=form.cleaned_data["days"])
         except PeopleError as error:
             messages.error(request, str(error))

@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from courses import services as course_services
 from courses.models import CourseModulePage, RotationSession, SessionAttendance
-from people import services as people_services
 from people.demo import DEMO_PASSWORD
 from people.models import Membership, Region, User
 from people.roles import StaffRole
+from people.services.organisation import person_create
+from people.services.staff import staff_role_grant
 
 from . import services
 from .models import Dispatch, RotationSettings, SessionRating, TrainingOrder
@@ -80,9 +81,9 @@ COMMENTS = ["案例贴近农村实际，很实用。", "讲得清楚，希望多
 def _officers(townships: dict[str, Region]) -> dict[str, User]:
     officers = {"树林召镇": User.objects.get(username="township")}
     for township, (username, name) in OFFICERS.items():
-        user = User.objects.filter(username=username).first() or people_services.person_create(
+        user = User.objects.filter(username=username).first() or person_create(
             username=username, name=name, email=f"{username}@example.com", password=DEMO_PASSWORD)
-        officers[township] = people_services.staff_role_grant(
+        officers[township] = staff_role_grant(
             user=user, role=StaffRole.BUREAU_STAFF, jurisdiction=townships[township])
     return officers
 
@@ -90,9 +91,9 @@ def _officers(townships: dict[str, Region]) -> dict[str, User]:
 def _pool(modules: dict[str, CourseModulePage], townships: dict[str, Region]) -> dict[str, User]:
     lecturers = {}
     for username, name, gender, background, organisation, slugs, covered in POOL:
-        user = User.objects.filter(username=username).first() or people_services.person_create(
+        user = User.objects.filter(username=username).first() or person_create(
             username=username, name=name, gender=gender, email=f"{username}@example.com", password=DEMO_PASSWORD)
-        people_services.staff_role_grant(user=user, role=StaffRole.LECTURER)
+        staff_role_grant(user=user, role=StaffRole.LECTURER)
         services.lecturer_profile_save(
             lecturer=user, background=background, organisation=organisation,
             bio=f"{organisation}，长期参与基层人民调解员培训。", modules=[modules[s] for s in slugs],

@@ -14,7 +14,7 @@ from courses.exceptions import CoursesError
 from courses.models import CourseModulePage, RotationSession, SessionAttendance
 from people import permissions as people_permissions
 from people.models import Committee, Region, User
-from people.services import notice_send
+from people.services.notices import notice_send
 from people.status import StatusMachine, status_change
 
 from . import permissions, selectors

@@ -5,9 +5,10 @@ from datetime import date
 
 import factory
 
-from people import services
 from people.models import Committee, Grade, Membership, Region, User
 from people.roles import StaffRole
+from people.services.organisation import region_add
+from people.services.staff import staff_role_grant
 
 _codes = itertools.count(100000)
 PASSWORD = "pass-for-tests-1"  # noqa: S105
@@ -18,7 +19,7 @@ def region(*, parent: Region | None = None, name: str | None = None, level: str 
     if level is None:
         level = Region.Level.COUNTY if parent is None else (
             Region.Level.TOWNSHIP if parent.level == Region.Level.COUNTY else Region.Level.VILLAGE)
-    return services.region_add(parent=parent, name=name or f"地区{code}", code=code, level=level)
+    return region_add(parent=parent, name=name or f"地区{code}", code=code, level=level)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -76,16 +77,16 @@ def informant(*, committee: Committee | None = None, **user_fields) -> User:
 
 
 def lecturer(**user_fields) -> User:
-    return services.staff_role_grant(user=UserFactory(**user_fields), role=StaffRole.LECTURER)
+    return staff_role_grant(user=UserFactory(**user_fields), role=StaffRole.LECTURER)
 
 
 def bureau_staff(*, jurisdiction: Region, **user_fields) -> User:
-    return services.staff_role_grant(
+    return staff_role_grant(
         user=UserFactory(**user_fields), role=StaffRole.BUREAU_STAFF, jurisdiction=jurisdiction)
 
 
 def administrator(**user_fields) -> User:
-    return services.staff_role_grant(user=UserFactory(**user_fields), role=StaffRole.ADMINISTRATOR)
+    return staff_role_grant(user=UserFactory(**user_fields), role=StaffRole.ADMINISTRATOR)
 
 
 _module_slugs = itertools.count(1)

@@ -9,8 +9,8 @@ from assessments import services as assessment_services
 from assessments.models import Choice, Question, QuestionCategory
 from certificates import services as certificate_services
 from certificates.models import Certificate, CertificateStatusChange, Program
-from people import services as people_services
 from people.roles import StaffRole
+from people.services import staff as staff_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +40,9 @@ def test_a_revocation_whose_notice_fails_is_not_recorded(monkeypatch, townships)
 
 def test_a_role_revocation_whose_audit_fails_keeps_the_role_and_the_jurisdiction(monkeypatch, townships):
     staff = factories.bureau_staff(jurisdiction=townships[0])
-    monkeypatch.setattr(people_services, "audit", _fail)  # after the group and the jurisdiction
+    monkeypatch.setattr(staff_services, "audit", _fail)  # after the group and the jurisdiction
     with pytest.raises(Boom):
-        people_services.staff_role_revoke(user=staff, role=StaffRole.BUREAU_STAFF)
+        staff_services.staff_role_revoke(user=staff, role=StaffRole.BUREAU_STAFF)
     staff.refresh_from_db()
     assert staff.jurisdiction == townships[0]
     assert staff.groups.filter(pk=Group.objects.get(name=StaffRole.BUREAU_STAFF).pk).exists()

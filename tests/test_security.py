@@ -14,7 +14,7 @@ from wagtail.models import ModelLogEntry
 
 from certificates import services as certificate_services
 from certificates.models import Program
-from people import services
+from people.services.roster_import import roster_import_confirm, roster_import_upload
 from tests import factories
 from tests.people.roster_files import csv_bytes, row
 
@@ -120,9 +120,9 @@ def test_every_post_form_on_every_page_carries_the_csrf_token(client, role, coun
 def test_roster_import_confirm_and_run_are_audited(townships, django_capture_on_commit_callbacks):
     staff = factories.bureau_staff(jurisdiction=townships[0])
     village = townships[0].get_children().first()
-    record = services.roster_import_upload(user=staff, file_name="名册.csv", data=csv_bytes([row(village)]))
+    record = roster_import_upload(user=staff, file_name="名册.csv", data=csv_bytes([row(village)]))
     with django_capture_on_commit_callbacks(execute=True):
-        services.roster_import_confirm(roster_import=record, user=staff)
+        roster_import_confirm(roster_import=record, user=staff)
     entries = ModelLogEntry.objects.for_instance(record).order_by("timestamp")
     assert [(e.action, e.user_id) for e in entries] == [
         ("academy.roster_import_confirm", staff.pk), ("academy.roster_import_run", staff.pk)]

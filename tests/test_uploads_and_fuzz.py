@@ -14,8 +14,9 @@ from wagtail.images.models import Image as WagtailImage
 
 from assessments import importing
 from assessments.models import Question
-from people import roster, services
+from people import roster
 from people.models import Committee, Membership, RosterImport, User
+from people.services.roster_import import roster_import_upload
 from people.uploads import content_matches_extension
 from tests import factories
 from tests.people.roster_files import HEADER
@@ -88,7 +89,7 @@ csv_text = st.lists(st.lists(cell, min_size=1, max_size=len(HEADER) + 2), max_si
        name=st.sampled_from(["名册.csv", "名册.xlsx", "名册.txt", "名册"]))
 def test_the_roster_parser_refuses_garbage_cleanly_and_writes_nothing(data, name, township_staff):
     before = (Committee.objects.count(), User.objects.count(), Membership.objects.count())
-    record = services.roster_import_upload(user=township_staff, file_name=name, data=data)
+    record = roster_import_upload(user=township_staff, file_name=name, data=data)
     assert record.status in (RosterImport.Status.REFUSED, RosterImport.Status.VALIDATED)
     if record.status == RosterImport.Status.REFUSED:
         assert record.errors and all(error["message"] for error in record.errors)

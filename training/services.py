@@ -19,7 +19,7 @@ from certificates.models import Certificate, Program
 from courses.models import ModuleCategory
 from people.audit import audit
 from people.models import Membership, Region, User
-from people.services import notice_send
+from people.services.notices import notice_send
 from people.status import StatusMachine, status_change
 from people.tasks import enqueue
 

@@ -198,11 +198,11 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "people:home"
 LOGOUT_REDIRECT_URL = "login"
-# Salt for the one-way hash of national ID numbers (used only to match people on re-import).
+# Salt for the one-way hash of national ID numbers (matching people on re-import, signing in with an ID number).
 # Changing it breaks matching of existing people, so it is separate from SECRET_KEY.
 NATIONAL_ID_SALT = env("NATIONAL_ID_SALT", default="mediator-academy-development-salt")
 
-# Login throttling: five failures per username and address lock that pair out for 15 minutes.
+# Login throttling: five failures on one account from one address lock that pair out for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -282,7 +282,7 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 if env("EMAIL_FILE_PATH", default=""):  # for filemail://, an absolute folder (the URL form loses the leading /)
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
-# Only the address counts: the sender's name is the bureau's, from its settings (people.services.email_sender).
+# Only the address counts: the sender's name is the bureau's, from its settings (people.services.notices.email_sender).
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 
 # --- SMS (people/sms.py): a backend class like EMAIL_BACKEND. Empty: no SMS, codes go out on printed login slips.
@@ -293,7 +293,7 @@ SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", default="")
 SMS_GATEWAY_TIMEOUT = env.float("SMS_GATEWAY_TIMEOUT", default=5.0)
 SMS_SIGN = env("SMS_SIGN", default="调解员学院")  # the signature (签名) Chinese SMS carriers require
 
-# --- Activation and password-reset codes (people.services): one code's life, and how many wrong codes one
+# --- Activation and password-reset codes (people.services.accounts): one code's life, and how many wrong codes one
 # address may try (a township office's shared connection activates a roomful of people, hence more than logins).
 RESET_CODE_MINUTES = env.int("RESET_CODE_MINUTES", default=10)
 CODE_FAILURES_PER_ADDRESS = env.int("CODE_FAILURES_PER_ADDRESS", default=10)
@@ -327,6 +327,7 @@ TASK_QUEUE_PREFIX = env("TASK_QUEUE_PREFIX", default="")
 TASK_QUEUE_OF = {
     "certificates.tasks.certificate_pdf_render": "pdf",
     "certificates.tasks.bulk_issue_run": "pdf",
+    "certificates.tasks.bulk_issue_zip_run": "pdf",
     # Messages someone is waiting for (reset and activation codes, password-reset emails)…
     "people.tasks.sms_send": "messages",
     "people.tasks.email_send": "messages",
@@ -347,8 +348,9 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE: dict = {
     "certificates-expire": {"task": "certificates.tasks.certificates_expire_due", "schedule": 3600.0},
     "certificates-remind": {"task": "certificates.tasks.expiry_reminders_send", "schedule": 6 * 3600.0},
-    # Timed attempts whose learner never came back are closed and scored soon after their deadline.
+    # Jobs kept in the outbox while the broker was down are sent once it is back (people.tasks.outbox_flush).
     "people-outbox-flush": {"task": "people.tasks.outbox_flush", "schedule": 60.0},
+    # Timed attempts whose learner never came back are closed and scored soon after their deadline.
     "assessments-close-overdue-attempts": {"task": "assessments.tasks.attempts_close_overdue", "schedule": 60.0},
     # Dashboard figures people looked at this week are computed again ahead of their next view.
     "dashboard-refresh-snapshots": {"task": "dashboard.tasks.region_snapshots_refresh_due", "schedule": 300.0},
@@ -424,13 +426,14 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    # In-process (eager) tasks would log a line per task and drown the demo seeding's output; a real worker keeps
-    # its per-task lines for operators.
+    # axes logs every sign-in at INFO (the audit log keeps them); Wagtail runs its own small jobs (search and
+    # reference index updates) through django_tasks, in-process, with two INFO lines each; in-process (eager) Celery
+    # tasks would log a line per task. All three drown the demo seeding's output; a real worker keeps its per-task
+    # lines for operators.
     "loggers": {name: {"level": "WARNING"} for name in (
         "axes", "django_tasks", *(("celery.app.trace",) if CELERY_TASK_ALWAYS_EAGER else ()))},
 }
 
-SITE_DISPLAY_NAME = _("Mediator Academy")
 
 # --- Certificates
 def _bundled_chinese_font() -> str:
@@ -444,17 +447,20 @@ def _bundled_chinese_font() -> str:
 
 CERTIFICATE_FONT_PATH = env("CERTIFICATE_FONT_PATH", default=_bundled_chinese_font())
 CERTIFICATE_REMINDER_DAYS = [60, 14]  # reminders before a certificate expires, each sent once
+CERTIFICATE_CHECKS_PER_MINUTE = env.int("CERTIFICATE_CHECKS_PER_MINUTE", default=30)  # public checks per address
+# Credentials (Open Badges 3.0): bits per status list (16 KB, the minimum the Bitstring Status List spec sets, so
+# that a list hides which credentials it holds) and the JWT signature (RS256, the Open Badges minimum, or EdDSA).
+CREDENTIAL_STATUS_LIST_BITS = 131072
+CREDENTIAL_JWT_ALGORITHM = env("CREDENTIAL_JWT_ALGORITHM", default="RS256")
+
+# --- Coverage dashboard
 # The coverage dashboard keeps each region's figures (dashboard/services.py): figures older than this many seconds
 # are computed again even when no change was seen; a region whose figures took at most DASHBOARD_LIVE_BUDGET_MS to
 # compute is computed again while the page waits, a bigger one in the background.
 DASHBOARD_SNAPSHOT_MAX_AGE = env.int("DASHBOARD_SNAPSHOT_MAX_AGE", default=900)
 DASHBOARD_LIVE_BUDGET_MS = env.int("DASHBOARD_LIVE_BUDGET_MS", default=200)
 
-CERTIFICATE_CHECKS_PER_MINUTE = env.int("CERTIFICATE_CHECKS_PER_MINUTE", default=30)  # per client address
-# Credentials (Open Badges 3.0): bits per status list (16 KB, the minimum the Bitstring Status List spec sets, so
-# that a list hides which credentials it holds) and the JWT signature (RS256, the Open Badges minimum, or EdDSA).
-CREDENTIAL_STATUS_LIST_BITS = 131072
-CREDENTIAL_JWT_ALGORITHM = env("CREDENTIAL_JWT_ALGORITHM", default="RS256")
+# --- Client address
 # The request header that carries the client's address when a proxy sits in front (e.g. HTTP_X_REAL_IP set by
 # nginx); empty means REMOTE_ADDR. Only name a header the proxy always overwrites, or clients could forge it.
 # One rule for pages, API throttle, login throttling and audit log: people.network.client_ip.

@@ -7,8 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.throttling import AnonRateThrottle
 
-from people import national_id, services
+from people import national_id
 from people.models import Membership, User
+from people.services.organisation import person_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def staff(client, township):
 
 def test_members_are_masked_and_show_only_memberships_inside_the_jurisdiction(client, staff, township, townships):
     number = national_id.with_check_digit("15062119800101123")
-    person = services.person_create(username="zhang", name="张秀兰", phone="13904771234", national_id_number=number)
+    person = person_create(username="zhang", name="张秀兰", phone="13904771234", national_id_number=number)
     inside = factories.CommitteeFactory(region=township, name="甲镇人民调解委员会")
     outside = factories.CommitteeFactory(region=townships[1], name="乙镇人民调解委员会")
     factories.MembershipFactory(person=person, committee=inside)

@@ -12,8 +12,8 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
-from people import services
 from people.models import Membership
+from people.services.api_accounts import api_token_issue, system_account_create
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +30,8 @@ def token(county, townships):
         factories.MembershipFactory(
             committee=committee, grade=grade, person=factories.UserFactory(phone=f"1390000000{index}"),
             role=Membership.Role.INFORMANT if index else Membership.Role.MEDIATOR)
-    account = services.system_account_create(username="grid", name="网格化平台", jurisdiction=county)
-    return services.api_token_issue(user=account).key
+    account = system_account_create(username="grid", name="网格化平台", jurisdiction=county)
+    return api_token_issue(user=account).key
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from django.http import JsonResponse
 from django.urls import reverse
 
 from grading.models import CaseFigures
-from people import services
 from people.models import RosterImport
+from people.services.roster_import import roster_import_upload
 from tests import factories
 from tests.people.roster_files import csv_bytes, row
 
@@ -76,7 +76,7 @@ def world(db, django_capture_on_commit_callbacks):
                    factories.informant(committee=committee, name=f"{key}信息员")]
         CaseFigures.objects.create(person=members[0], year=2025, cases_mediated=30, cases_successful=28,
                                    source=CaseFigures.Source.API)
-        roster_import = services.roster_import_upload(
+        roster_import = roster_import_upload(
             user=uploader[key], file_name=f"{key}地名册.csv", data=csv_bytes([row(village, name=f"{key}新人")]))
         assert roster_import.status == RosterImport.Status.VALIDATED, roster_import.errors
         area = Area(region=place, village=village, committee=committee, members=members, roster_import=roster_import)

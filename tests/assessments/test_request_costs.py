@@ -82,14 +82,14 @@ def test_the_exam_day_path_runs_a_fixed_number_of_queries(client, exam, taker):
 
 
 def test_the_menu_badge_follows_notices_although_it_is_cached(client, taker):
-    from people import services
+    from people.services.notices import notice_send, notices_mark_read
 
     client.force_login(taker)
     assert "data-menu=\"notices\"" in client.get(reverse("people:learner_home")).content.decode()
-    services.notice_send(person=taker, title="考试安排", email=False)
-    services.notice_send(person=taker, title="证书已颁发", email=False)
+    notice_send(person=taker, title="考试安排", email=False)
+    notice_send(person=taker, title="证书已颁发", email=False)
     page = client.get(reverse("people:learner_home")).content.decode()
     assert "通知（2）" in page
-    services.notices_mark_read(person=taker)
+    notices_mark_read(person=taker)
     page = client.get(reverse("people:learner_home")).content.decode()
     assert "通知（" not in page

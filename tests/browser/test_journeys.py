@@ -95,10 +95,10 @@ LEARNER = """
 import json, uuid
 from courses.models import CourseModulePage, LessonPage
 from courses.demo import study_lesson
-from people import services
 from people.models import Committee
-person = services.person_create(username='j-' + uuid.uuid4().hex[:10], name={name!r}, password='Demo@2026')
-services.membership_start(person=person, committee=Committee.objects.get(name='林原村人民调解委员会'), role={role!r})
+from people.services.organisation import membership_start, person_create
+person = person_create(username='j-' + uuid.uuid4().hex[:10], name={name!r}, password='Demo@2026')
+membership_start(person=person, committee=Committee.objects.get(name='林原村人民调解委员会'), role={role!r})
 for module in CourseModulePage.objects.filter(slug__in={studied!r}):
     for lesson in LessonPage.objects.live().child_of(module):
         study_lesson(person, lesson)
@@ -285,15 +285,15 @@ def test_informant_takes_the_lighter_path_to_a_certificate(journey, width):
 
 COMMITTEE = """
 import json, uuid
-from people import services
 from people.models import Committee, Region
+from people.services.organisation import committee_create, membership_start, person_create
 village = Region.objects.get(name='林原村')
-committee = services.committee_create(region=village, name='林原村第' + str(uuid.uuid4().int % 10**6) + '调解小组',
-                                      kind=Committee.Kind.VILLAGE)
+committee = committee_create(region=village, name='林原村第' + str(uuid.uuid4().int % 10**6) + '调解小组',
+                             kind=Committee.Kind.VILLAGE)
 people = []
 for name in {names!r}:
-    person = services.person_create(username='j-' + uuid.uuid4().hex[:10], name=name, password='Demo@2026')
-    services.membership_start(person=person, committee=committee, role='mediator')
+    person = person_create(username='j-' + uuid.uuid4().hex[:10], name=name, password='Demo@2026')
+    membership_start(person=person, committee=committee, role='mediator')
     people.append(person.username)
 print(json.dumps({{'committee': committee.pk, 'name': committee.name, 'people': people}}))
 """
@@ -387,15 +387,15 @@ ESSAYS_WAITING = """
 import json, uuid
 from assessments import services
 from assessments.models import Question, Quiz, QuizQuestion
-from people import services as people
 from people.models import Committee, User
+from people.services.organisation import membership_start, person_create
 lecturer = User.objects.get(username={lecturer!r})
 quiz = Quiz.objects.create(title='调解实务简答 ' + str(uuid.uuid4().int % 10**6), kind=Quiz.Kind.PRACTICE, pass_mark=60,
                            is_published=True, owner=lecturer)
 for order, question in enumerate(Question.objects.filter(kind='essay').order_by('pk')[:2]):
     QuizQuestion.objects.create(quiz=quiz, question=question, sort_order=order)
-learner = people.person_create(username='j-' + uuid.uuid4().hex[:10], name={name!r})
-people.membership_start(person=learner, committee=Committee.objects.get(name='林原村人民调解委员会'), role='mediator')
+learner = person_create(username='j-' + uuid.uuid4().hex[:10], name={name!r})
+membership_start(person=learner, committee=Committee.objects.get(name='林原村人民调解委员会'), role='mediator')
 attempt = services.attempt_start(user=learner, quiz=quiz)
 for row in attempt.questions.all():
     services.attempt_answer(attempt_id=attempt.pk, user=learner, position=row.position,

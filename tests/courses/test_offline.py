@@ -11,7 +11,7 @@ from courses import services
 from courses.models import LessonCompletion, ScenarioRunChoice, SessionAttendance, attendee_code, attendee_from_code
 from people.exceptions import PeopleError
 from people.models import IdempotencyKey
-from people.services import idempotency_key_apply
+from people.services.idempotency import idempotency_key_apply
 from tests import factories
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.utils import timezone
 from dashboard import selectors, services
 from dashboard.models import RegionSnapshot
 from dashboard.selectors import Filters, Targets
-from people import services as people_services
 from people.models import User
+from people.services.organisation import membership_end, membership_start
 from tests import factories
 
 from .conftest import certificate
@@ -61,8 +61,8 @@ def test_a_member_moving_between_townships_shows_on_both(world):
     woman = User.objects.get(name=f"{jia.name}0村调解员甲")
     membership = woman.memberships.get(left_on__isnull=True)
     # As the roster import moves a member: the old membership ends, a new one starts.
-    people_services.membership_end(membership=membership)
-    moved = people_services.membership_start(person=woman, committee=world["committees"][2], role=membership.role)
+    membership_end(membership=membership)
+    moved = membership_start(person=woman, committee=world["committees"][2], role=membership.role)
     assert headcounts() == [10, 5, 4]
     # As the admin's membership form moves one: the same row, another committee. Both townships change.
     moved.committee = world["committees"][1]

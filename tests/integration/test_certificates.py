@@ -2,13 +2,14 @@
 
 import os
 import threading
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 
 from certificates import services
-from certificates.models import Certificate, Program
+from certificates.models import BulkIssueZip, Certificate, Program
 from tests import factories
 from tests.integration.conftest import requires_services, wait_for
 
@@ -75,3 +76,21 @@ def test_a_real_worker_renders_the_pdf_of_an_issued_certificate(celery_worker_pr
         assert pdf.read(5) == b"%PDF-"
     log = celery_worker_process["log"].read_text()
     assert "Task certificates.tasks.certificate_pdf_render" in log and "succeeded" in log
+
+
+@requires_services
+def test_a_real_worker_issues_a_batch_then_zips_its_pdfs_into_a_private_file(celery_worker_process):
+    _county, program, holders = _setup(3)
+    committee = holders[0].memberships.get().committee
+    bulk = services.bulk_issue_request(program=program, committee=committee, requested_by=factories.administrator(),
+                                       reason="集中培训合格")
+
+    def zipped():
+        return BulkIssueZip.objects.filter(bulk_issue=bulk, status=BulkIssueZip.Status.DONE).first()
+
+    bulk_zip = wait_for(zipped, timeout=120)
+    log = celery_worker_process["log"].read_text()
+    assert bulk_zip, log
+    assert (bulk_zip.processed, bulk_zip.total) == (3, 3)
+    assert len(zipfile.ZipFile(celery_worker_process["private"] / bulk_zip.file.name).namelist()) == 3
+    assert "Task certificates.tasks.bulk_issue_zip_run" in log and "succeeded" in log

@@ -7,9 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from people import services
+from people.access_codes import ACTIVATION_ALPHABET, access_code_format
 from people.exceptions import PeopleError
 from people.models import AccessCode
+from people.services.accounts import activation_code_redeem, activation_codes_issue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def newcomer():
 
 
 def issue(person, days=30):
-    return services.activation_codes_issue(people=[person], actor=None, days=days)[0]
+    return activation_codes_issue(people=[person], actor=None, days=days)[0]
 
 
 def activate(client, code, password=NEW_PASSWORD, confirm=None):
@@ -36,7 +37,7 @@ def activate(client, code, password=NEW_PASSWORD, confirm=None):
 
 def test_a_code_is_stored_only_as_a_hash(newcomer):
     code = issue(newcomer)
-    assert len(code) == 8 and set(code) <= set(services.ACTIVATION_ALPHABET)
+    assert len(code) == 8 and set(code) <= set(ACTIVATION_ALPHABET)
     stored = AccessCode.objects.get()
     assert code not in str(list(AccessCode.objects.values())) and stored.code_hash != code
 
@@ -49,7 +50,7 @@ def test_the_slip_link_fills_in_the_code(client, newcomer):
 
 def test_activation_sets_the_password_signs_in_and_lands_on_my_learning(client, newcomer):
     code = issue(newcomer)
-    response = activate(client, services.access_code_format(code).lower())  # as typed off the slip
+    response = activate(client, access_code_format(code).lower())  # as typed off the slip
     assert response.status_code == 302 and response.url == reverse("people:home")
     assert client.session["_auth_user_id"] == str(newcomer.pk)
     assert client.get(response.url).url == reverse("people:learner_home")
@@ -72,7 +73,7 @@ def test_unusable_codes_are_refused_with_a_chinese_reason(client, newcomer, case
     if case == "wrong":
         code = "ABCDEFGH" if code != "ABCDEFGH" else "HGFEDCBA"
     elif case == "used":
-        services.activation_code_redeem(code=code, password=NEW_PASSWORD)
+        activation_code_redeem(code=code, password=NEW_PASSWORD)
     elif case == "expired":
         AccessCode.objects.update(created_at=timezone.now() - timedelta(days=31),
                                   expires_at=timezone.now() - timedelta(seconds=1))
@@ -97,9 +98,9 @@ def test_a_weak_password_is_refused_in_chinese_and_the_code_still_works(client, 
 
 def test_a_code_works_once_even_when_redeemed_twice(newcomer):
     code = issue(newcomer)
-    services.activation_code_redeem(code=code, password=NEW_PASSWORD)
+    activation_code_redeem(code=code, password=NEW_PASSWORD)
     with pytest.raises(PeopleError):
-        services.activation_code_redeem(code=code, password="An0ther@pass2026")
+        activation_code_redeem(code=code, password="An0ther@pass2026")
 
 
 def test_wrong_codes_from_one_address_are_rate_limited(client, newcomer, settings):
@@ -118,7 +119,7 @@ def test_wrong_codes_from_one_address_are_rate_limited(client, newcomer, setting
 def test_validity_is_bounded():
     person = factories.mediator()
     with pytest.raises(PeopleError):
-        services.activation_codes_issue(people=[person], actor=None, days=0)
+        activation_codes_issue(people=[person], actor=None, days=0)
 
 
 def test_the_default_validity_comes_from_the_bureau_settings(newcomer):

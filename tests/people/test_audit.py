@@ -4,8 +4,8 @@ import pytest
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from people import services
 from people.roles import StaffRole
+from people.services.staff import staff_role_grant, staff_role_revoke
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -29,8 +29,8 @@ def test_logins_logouts_and_failures_are_audited(client):
 def test_role_and_jurisdiction_changes_are_audited_with_the_actor(county):
     admin = factories.administrator()
     user = factories.UserFactory()
-    services.staff_role_grant(user=user, role=StaffRole.BUREAU_STAFF, jurisdiction=county, actor=admin)
-    services.staff_role_revoke(user=user, role=StaffRole.BUREAU_STAFF, actor=admin)
+    staff_role_grant(user=user, role=StaffRole.BUREAU_STAFF, jurisdiction=county, actor=admin)
+    staff_role_revoke(user=user, role=StaffRole.BUREAU_STAFF, actor=admin)
     entries = ModelLogEntry.objects.for_instance(user).order_by("timestamp")
     assert [(e.action, e.user_id) for e in entries] == [
         ("academy.role_grant", admin.pk), ("academy.role_revoke", admin.pk)]

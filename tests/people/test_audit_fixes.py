@@ -10,9 +10,9 @@ from django.utils import translation
 from django.utils.translation import gettext, ngettext
 from wagtail.models import Site
 
-from people import services
 from people.models import BureauSettings
 from people.navigation import MAX_TOP_LEVEL, MenuGroup, menu_entries, menu_for
+from people.services.notices import notice_send
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_mail_is_sent_in_the_bureaus_name(django_capture_on_commit_callbacks):
     settings.save()
     person = factories.mediator(email="li@example.com")
     with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
-        services.notice_send(person=person, title="您的证书已签发")
+        notice_send(person=person, title="您的证书已签发")
     sender = mail.outbox[0].message()["From"]
     assert "Mediator Academy" not in mail.outbox[0].from_email
     assert "达拉特旗司法局 · 调解员学院" in str(make_header(decode_header(sender)))

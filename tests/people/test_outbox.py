@@ -7,8 +7,9 @@ from django.core import mail
 from django.core.management import call_command
 
 from config.celery_app import app
-from people import services
 from people.models import OutboxJob
+from people.services import notices
+from people.services.notices import notice_send
 from people.tasks import email_send, enqueue, outbox_flush
 from tests import factories
 
@@ -37,7 +38,7 @@ def broker_down():
 def test_a_job_queued_while_the_broker_is_down_is_kept_then_sent(broker_down, django_capture_on_commit_callbacks):
     person = factories.mediator(email="wang@example.com")
     with django_capture_on_commit_callbacks(execute=True):
-        services.notice_send(person=person, title="证书已颁发", body="请在我的证书中下载。")
+        notice_send(person=person, title="证书已颁发", body="请在我的证书中下载。")
     job = OutboxJob.objects.get()
     assert job.task == "people.tasks.notice_email_send" and job.args[0] == "证书已颁发" and job.sent_at is None
     assert "127.0.0.1:1" in job.last_error, job.last_error  # the reason it was kept: the broker refused
@@ -63,7 +64,7 @@ def test_with_the_broker_up_nothing_goes_to_the_outbox(django_capture_on_commit_
 
 
 def test_a_task_failure_is_not_mistaken_for_a_broker_failure(django_capture_on_commit_callbacks, monkeypatch):
-    monkeypatch.setattr(services, "email_send", lambda **kw: (_ for _ in ()).throw(ValueError("bad address")))
+    monkeypatch.setattr(notices, "email_send", lambda **kw: (_ for _ in ()).throw(ValueError("bad address")))
     with pytest.raises(ValueError), django_capture_on_commit_callbacks(execute=True):
         enqueue(email_send, "通知", "正文", ["li@example.com"])
     assert not OutboxJob.objects.exists()

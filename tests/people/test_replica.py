@@ -99,6 +99,7 @@ def test_the_object_store_is_chosen_by_the_environment(monkeypatch):
 @pytest.mark.parametrize(("task", "queue"), [
     ("certificates.tasks.certificate_pdf_render", "pdf"),
     ("certificates.tasks.bulk_issue_run", "pdf"),
+    ("certificates.tasks.bulk_issue_zip_run", "pdf"),
     ("people.tasks.sms_send", "messages"),
     ("people.tasks.email_send", "messages"),
     ("people.tasks.notice_email_send", "notices"),

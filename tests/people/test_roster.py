@@ -5,8 +5,13 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from people import roster, selectors, services
+from people import roster, selectors
+from people.exceptions import PeopleError
 from people.models import Committee, Membership, RosterImport, User
+from people.roles import StaffRole
+from people.services import roster_import as roster_import_services
+from people.services.organisation import person_create
+from people.services.staff import staff_role_grant
 from tests import factories
 from tests.people.roster_files import HEADER, csv_bytes, person_id, row, xlsx_bytes
 
@@ -44,12 +49,12 @@ def counts() -> tuple[int, int, int]:
 
 
 def upload(user, data: bytes, name: str = "名册.csv", **kwargs) -> RosterImport:
-    return services.roster_import_upload(user=user, file_name=name, data=data, **kwargs)
+    return roster_import_services.roster_import_upload(user=user, file_name=name, data=data, **kwargs)
 
 
 def run(record: RosterImport, user, capture) -> RosterImport:
     with capture(execute=True):
-        services.roster_import_confirm(roster_import=record, user=user)
+        roster_import_services.roster_import_confirm(roster_import=record, user=user)
     record.refresh_from_db()
     return record
 
@@ -312,15 +317,15 @@ def test_an_existing_committee_changes_kind(staff, village, django_capture_on_co
 def test_the_import_is_all_or_nothing(staff, village, monkeypatch, django_capture_on_commit_callbacks):
     record = upload(staff, csv_bytes([row(village, name=f"成员{i}", phone=f"1390000000{i}") for i in range(5)]))
     calls = []
-    real = services.membership_start
+    real = roster_import_services.membership_start
 
     def failing(**kwargs):
         calls.append(1)
         if len(calls) == 4:
-            raise services.PeopleError("磁盘已满")
+            raise PeopleError("磁盘已满")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "membership_start", failing)
+    monkeypatch.setattr(roster_import_services, "membership_start", failing)
     before = counts()
     record = run(record, staff, django_capture_on_commit_callbacks)
     assert record.status == RosterImport.Status.FAILED and record.failure == "磁盘已满"
@@ -331,7 +336,7 @@ def test_a_database_constraint_failing_mid_import_marks_it_failed_with_nothing_w
         staff, village, monkeypatch, django_capture_on_commit_callbacks):
     record = upload(staff, csv_bytes([row(village, name=f"成员{i}", phone=f"1390000000{i}") for i in range(5)]))
     calls = []
-    real = services.membership_start
+    real = roster_import_services.membership_start
 
     def duplicate_on_the_fourth(**kwargs):
         membership = real(**kwargs)
@@ -341,7 +346,7 @@ def test_a_database_constraint_failing_mid_import_marks_it_failed_with_nothing_w
                                       role=membership.role, joined_on=membership.joined_on)
         return membership
 
-    monkeypatch.setattr(services, "membership_start", duplicate_on_the_fourth)
+    monkeypatch.setattr(roster_import_services, "membership_start", duplicate_on_the_fourth)
     before = counts()
     record = run(record, staff, django_capture_on_commit_callbacks)
     assert len(calls) == 4
@@ -352,20 +357,20 @@ def test_a_database_constraint_failing_mid_import_marks_it_failed_with_nothing_w
 
 def test_an_import_left_running_by_a_crashed_worker_runs_again(staff, village, django_capture_on_commit_callbacks):
     record = upload(staff, csv_bytes([row(village, name=f"成员{i}", phone=f"1390000000{i}") for i in range(3)]))
-    services.roster_import_set_status(roster_import=record, status=RosterImport.Status.QUEUED)
+    roster_import_services.roster_import_set_status(roster_import=record, status=RosterImport.Status.QUEUED)
     # The worker marked it running, then died before its import transaction committed (so nothing was written).
-    services.roster_import_set_status(roster_import=record, status=RosterImport.Status.RUNNING)
+    roster_import_services.roster_import_set_status(roster_import=record, status=RosterImport.Status.RUNNING)
     assert Membership.objects.count() == 0
-    record = services.roster_import_run(import_id=record.pk)  # the task delivered again
+    record = roster_import_services.roster_import_run(import_id=record.pk)  # the task delivered again
     assert record.status == RosterImport.Status.DONE and Membership.objects.count() == 3
     assert [h["status"] for h in record.history].count("running") == 1  # not moved to running a second time
-    services.roster_import_run(import_id=record.pk)  # and once done, left alone
+    roster_import_services.roster_import_run(import_id=record.pk)  # and once done, left alone
     assert Membership.objects.count() == 3
 
 
 def test_the_data_is_checked_again_when_the_import_runs(staff, village, django_capture_on_commit_callbacks):
     record = upload(staff, csv_bytes([row(village)]))
-    services.staff_role_grant(user=staff, role=services.StaffRole.BUREAU_STAFF,
+    staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF,
                               jurisdiction=factories.region(name="别的旗"))
     record = run(record, staff, django_capture_on_commit_callbacks)
     assert record.status == RosterImport.Status.FAILED and "辖区" in record.failure
@@ -375,10 +380,10 @@ def test_the_data_is_checked_again_when_the_import_runs(staff, village, django_c
 def test_confirming_twice_or_running_twice_imports_once(staff, village, django_capture_on_commit_callbacks):
     record = upload(staff, csv_bytes([row(village)]))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.roster_import_confirm(roster_import=record, user=staff)
-        services.roster_import_confirm(roster_import=record, user=staff)
+        roster_import_services.roster_import_confirm(roster_import=record, user=staff)
+        roster_import_services.roster_import_confirm(roster_import=record, user=staff)
     assert len(callbacks) == 1
-    services.roster_import_run(import_id=record.pk)  # a redelivered task
+    roster_import_services.roster_import_run(import_id=record.pk)  # a redelivered task
     assert Membership.objects.count() == 1
     record.refresh_from_db()
     assert [h["status"] for h in record.history].count("done") == 1
@@ -386,8 +391,8 @@ def test_confirming_twice_or_running_twice_imports_once(staff, village, django_c
 
 def test_a_refused_file_cannot_be_confirmed(staff, village):
     record = upload(staff, csv_bytes([row(village, phone="1")]))
-    with pytest.raises(services.PeopleError):
-        services.roster_import_confirm(roster_import=record, user=staff)
+    with pytest.raises(PeopleError):
+        roster_import_services.roster_import_confirm(roster_import=record, user=staff)
 
 
 def test_the_plan_is_computed_in_a_constant_number_of_queries(staff, village, django_assert_num_queries):
@@ -432,7 +437,7 @@ def test_a_person_found_by_id_elsewhere_is_linked_but_not_edited(staff, village,
                                                                   django_capture_on_commit_callbacks):
     number = person_id(9)
     elsewhere = factories.CommitteeFactory(region=townships[1])
-    person = services.person_create(username="far", name="外镇的人", phone="13700000000", national_id_number=number)
+    person = person_create(username="far", name="外镇的人", phone="13700000000", national_id_number=number)
     factories.MembershipFactory(person=person, committee=elsewhere)
     record = upload(staff, csv_bytes([row(village, national_id=number, name="改过的名字", phone="13911111111")]))
     assert record.preview["counts"]["people_new"] == 0 and record.preview["counts"]["people_updated"] == 0

@@ -79,7 +79,7 @@ def test_the_status_json_reports_progress_while_running(client, staff, village):
     record.save()
     from django.core.cache import cache
 
-    from people.services import roster_import_progress_key
+    from people.services.roster_import import roster_import_progress_key
 
     cache.set(roster_import_progress_key(record.pk), 2)
     status = client.get(reverse("people:roster_import_status", args=[record.pk])).json()

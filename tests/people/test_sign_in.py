@@ -5,9 +5,10 @@ from axes.models import AccessAttempt
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
 
-from people import national_id, services
+from people import national_id
 from people.auth import lockout_key
 from people.models import User
+from people.services.organisation import person_set_national_id
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ ID_NUMBER = national_id.with_check_digit("15062119800101123")
 @pytest.fixture
 def person():
     person = factories.mediator(phone="13800001111")
-    services.person_set_national_id(person=person, number=ID_NUMBER)
+    person_set_national_id(person=person, number=ID_NUMBER)
     return person
 
 

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
-from people import services
+from people.access_codes import access_code_format
 from people.models import AccessCode, Committee
+from people.services.accounts import activation_code_redeem, activation_codes_issue
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -128,9 +129,9 @@ def test_a_committees_slips_are_a_pdf_whose_qr_codes_open_activation(client, set
     assert len(urls) == 3 and all(u.startswith("https://academy.example.cn/accounts/activate/?code=") for u in urls)
     codes = [parse_qs(urlparse(u).query)["code"][0] for u in urls]
     for code in codes:  # the printed form (ABCD-EFGH) is on the slip too
-        assert services.access_code_format(code) in text
+        assert access_code_format(code) in text
     assert AccessCode.objects.filter(used_at__isnull=True, voided_at__isnull=True).count() == 3
-    person = services.activation_code_redeem(code=codes[1], password=NEW_PASSWORD)
+    person = activation_code_redeem(code=codes[1], password=NEW_PASSWORD)
     assert person in setup["newcomers"]
 
 
@@ -155,7 +156,7 @@ def test_a_townships_slips_page_counts_and_links_the_csv(client, setup):
 
 def test_the_never_signed_in_csv(client, setup):
     client.force_login(setup["officer"])
-    services.activation_codes_issue(people=[setup["newcomers"][0]], actor=None, days=30)
+    activation_codes_issue(people=[setup["newcomers"][0]], actor=None, days=30)
     response = client.get(f"{reverse('people:never_signed_in_csv')}?region={setup['township'].code}")
     body = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")

@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 from wagtail.models import ModelLogEntry
 
-from people import services
 from people.models import AccessCode, OutboxJob
+from people.services.accounts import password_reset_code_redeem, password_reset_code_send
+from people.services.notices import sms_queue, sms_send
 from people.tasks import outbox_flush
 from tests import factories
 from tests.people.test_outbox import broker_down  # noqa: F401  (fixture)
@@ -76,7 +77,7 @@ def code_in(message: dict) -> str:
 
 def test_the_gateway_backend_posts_json_with_the_token(gateway, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.sms_queue(phone="13800004444", text="测试短信")
+        sms_queue(phone="13800004444", text="测试短信")
     assert gateway.received == [{"phone": "13800004444", "text": "测试短信", "sign": "调解员学院"}]
     assert gateway.headers[0]["Authorization"] == "Bearer gateway-token"
 
@@ -84,7 +85,7 @@ def test_the_gateway_backend_posts_json_with_the_token(gateway, django_capture_o
 def test_a_gateway_outage_keeps_the_message_until_the_gateway_is_back(gateway, django_capture_on_commit_callbacks):
     gateway.fail_next = 2
     with django_capture_on_commit_callbacks(execute=True):
-        services.sms_queue(phone="13800004444", text="重试")
+        sms_queue(phone="13800004444", text="重试")
     assert gateway.received == []
     job = OutboxJob.objects.get(sent_at__isnull=True)
     assert job.task == "people.tasks.sms_send" and "503" in job.last_error
@@ -113,7 +114,7 @@ def test_a_worker_retries_the_gateway_then_keeps_the_message(gateway, monkeypatc
 def test_a_broker_outage_keeps_the_message_in_the_outbox_until_sent(
         gateway, person, broker_down, django_capture_on_commit_callbacks):  # noqa: F811
     with django_capture_on_commit_callbacks(execute=True):
-        services.password_reset_code_send(identifier="13800004444")
+        password_reset_code_send(identifier="13800004444")
     job = OutboxJob.objects.get()
     assert job.task == "people.tasks.sms_send" and gateway.received == []
     broker_down()  # the broker is back
@@ -150,22 +151,22 @@ def test_a_reset_code_dies_after_five_wrong_tries(gateway, person, django_captur
     from people.exceptions import PeopleError
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.password_reset_code_send(identifier="13800004444")
+        password_reset_code_send(identifier="13800004444")
     code = code_in(gateway.received[0])
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(5):
         with pytest.raises(PeopleError):
-            services.password_reset_code_redeem(identifier="13800004444", code=wrong, password=NEW_PASSWORD)
+            password_reset_code_redeem(identifier="13800004444", code=wrong, password=NEW_PASSWORD)
     with pytest.raises(PeopleError):
-        services.password_reset_code_redeem(identifier="13800004444", code=code, password=NEW_PASSWORD)
+        password_reset_code_redeem(identifier="13800004444", code=code, password=NEW_PASSWORD)
     person.refresh_from_db()
     assert not person.check_password(NEW_PASSWORD)
 
 
 def test_one_code_a_minute(gateway, person, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.password_reset_code_send(identifier="13800004444")
-        services.password_reset_code_send(identifier="13800004444")
+        password_reset_code_send(identifier="13800004444")
+        password_reset_code_send(identifier="13800004444")
     assert len(gateway.received) == 1
 
 
@@ -184,7 +185,7 @@ def test_without_sms_the_page_offers_email_and_the_justice_offices(client, setti
 
 def test_the_console_backend_prints(capsys, settings):
     settings.SMS_BACKEND = "people.sms.ConsoleBackend"
-    services.sms_send(phone="13800004444", text="你好")
+    sms_send(phone="13800004444", text="你好")
     assert "SMS to 13800004444: 你好" in capsys.readouterr().out
 
 

@@ -6,7 +6,7 @@ from django.utils import translation
 
 from people.exceptions import PeopleError
 from people.models import RosterImport, RosterImportStatusChange
-from people.services import ROSTER_IMPORT_MACHINE
+from people.services.roster_import import ROSTER_IMPORT_MACHINE
 from people.status import StatusMachine, status_change
 from tests import factories
 

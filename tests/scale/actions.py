@@ -41,7 +41,7 @@ def flood_then_sms(program: int, holders: list[int], phone: str) -> dict:
     from certificates import services
     from certificates.models import Program
     from people.models import User
-    from people.services import sms_queue
+    from people.services.notices import sms_queue
 
     program = Program.objects.get(pk=program)
     with transaction.atomic():  # the PDF jobs are all published at commit, ahead of the SMS

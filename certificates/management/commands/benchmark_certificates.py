@@ -18,11 +18,18 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from certificates import services
-from certificates.models import BulkIssue, Certificate, CertificateStatusChange, Program, SerialCounter
+from certificates.models import (
+    BulkIssue,
+    BulkIssueZip,
+    Certificate,
+    CertificateStatusChange,
+    Program,
+    SerialCounter,
+)
 from certificates.pdf import register_font, render_certificate_pdf
 from people.benchmarks import add_json_argument, emit, figure
 from people.models import Committee, Membership, Notice, Region, User
-from people.services import region_add
+from people.services.organisation import region_add
 from people.tasks import worker_queues
 
 PREFIX = "基准测试"
@@ -144,6 +151,11 @@ class Command(BaseCommand):
                 certificate.pdf.delete(save=False)
             people = User.objects.filter(memberships__committee=committee)
             for bulk in BulkIssue.objects.filter(program=program):
+                for bulk_zip in BulkIssueZip.objects.filter(bulk_issue=bulk):
+                    if bulk_zip.file:
+                        bulk_zip.file.delete(save=False)
+                    bulk_zip.status_changes.all().delete()
+                    bulk_zip.delete()
                 bulk.certificates.clear()
                 bulk.status_changes.all().delete()
                 bulk.delete()

@@ -20,9 +20,10 @@ from django.utils import timezone
 from assessments.models import Attempt, Quiz
 from certificates.models import Certificate, CertificateStatusChange, Program, new_verification_code
 from courses.models import CourseModulePage, Enrolment, LessonCompletion, LessonPage, RotationSession, SessionAttendance
-from people import services
 from people.models import Committee, Grade, Membership, Region, User
 from people.roles import StaffRole
+from people.services.organisation import region_add
+from people.services.staff import staff_role_grant
 
 COUNTY_CODE = "990100"
 COUNTY_NAME = "规模测试旗"
@@ -97,7 +98,7 @@ class Command(BaseCommand):
             self._certificates(people, certificates_n, county, rng)
             self._training(people, attempts_n, county, rng)
             staff = User.objects.create_user(username=STAFF_USERNAME, name="规模测试干部", password=None)
-            services.staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF, jurisdiction=county)
+            staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF, jurisdiction=county)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
@@ -106,7 +107,7 @@ class Command(BaseCommand):
                           f"Bureau login for the benchmark: {STAFF_USERNAME}.")
 
     def _regions(self, committees_n: int) -> tuple[Region, list[Region]]:
-        county = services.region_add(parent=None, name=COUNTY_NAME, code=COUNTY_CODE, level=Region.Level.COUNTY)
+        county = region_add(parent=None, name=COUNTY_NAME, code=COUNTY_CODE, level=Region.Level.COUNTY)
         per_township = committees_n // TOWNSHIPS
         townships = [Region(name=f"规模{t + 1}镇", code=f"{COUNTY_CODE}{t + 1:03d}", level=Region.Level.TOWNSHIP,
                             depth=county.depth + 1, numchild=per_township,

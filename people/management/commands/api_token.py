@@ -6,9 +6,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from people import services
 from people.exceptions import PeopleError
 from people.models import Region, User
+from people.services.api_accounts import api_token_issue, system_account_create
 
 
 class Command(BaseCommand):
@@ -27,12 +27,12 @@ class Command(BaseCommand):
                 region = Region.objects.filter(code=jurisdiction).first()
                 if region is None:
                     raise CommandError(f"--system needs --jurisdiction with a known division code: {jurisdiction!r}")
-                user = services.system_account_create(username=username, name=name or username, jurisdiction=region)
+                user = system_account_create(username=username, name=name or username, jurisdiction=region)
             else:
                 user = User.objects.filter(username=username).first()
                 if user is None:
                     raise CommandError(f"No account {username!r}; add --system --jurisdiction CODE to create one.")
-            token = services.api_token_issue(user=user, rotate=rotate)
+            token = api_token_issue(user=user, rotate=rotate)
         except PeopleError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(token.key)
