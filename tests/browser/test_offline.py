@@ -167,6 +167,25 @@ def test_a_self_check_is_answered_with_instant_feedback_online_and_offline_and_l
     screenshot(phone, "self-check-done-375")
 
 
+def test_the_demo_s_private_handout_downloads_only_for_people_enrolled_in_its_module(phone):
+    """The law module's lesson 3 carries a PDF for enrolled people only: the mediator (enrolled) gets it, the
+    informant (not enrolled) does not, and it is nowhere under /media/ nor at Wagtail's document address."""
+    handout = json.loads(_shell(
+        "import json; from courses.models import PrivateHandout; h = PrivateHandout.objects.get(); "
+        "print(json.dumps({'doc': h.document.url, 'name': h.filename}))"))
+    fetch = "async (url) => { const r = await fetch(url); return [r.status, r.headers.get('Content-Type') || '']; }"
+    for username, status in (("mediator", 200), ("informant", 403)):
+        login(phone, username)
+        phone.goto("/menu/mediation-law/lesson-3/")
+        link = phone.locator("[data-testid=private-handout]")
+        assert link.bounding_box()["height"] >= 44
+        got, kind = phone.evaluate(fetch, link.get_attribute("href"))
+        assert got == status and (status != 200 or kind == "application/pdf")
+        assert phone.evaluate(fetch, handout["doc"])[0] == 404
+        assert phone.evaluate(fetch, f"/media/documents/{handout['name']}")[0] == 404
+        phone.context.clear_cookies()
+
+
 def test_offline_check_in_of_three_people_syncs_once(phone):
     session_id = _shell(
         "from datetime import timedelta; from django.utils import timezone; "
