@@ -11,12 +11,20 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from courses.models import CourseModulePage
+from courses.models import CourseModulePage, LessonPage
 from people.models import Membership, User
 
 from . import services
-from .demo_questions import ESSAY, ESSAYS, QUESTIONS
-from .models import Attempt, Question, QuestionCategory, Quiz, QuizDrawRule, QuizQuestion
+from .demo_questions import ESSAY, ESSAYS, QUESTIONS, SELF_CHECK_CATEGORY, SELF_CHECKS
+from .models import (
+    Attempt,
+    LessonSelfCheckQuestion,
+    Question,
+    QuestionCategory,
+    Quiz,
+    QuizDrawRule,
+    QuizQuestion,
+)
 from .services import QuestionDraft
 
 # Half of each category's questions (every other one) form the exams' pool: the exams draw only from it and mark
@@ -93,6 +101,30 @@ def _bank(author) -> dict[str, QuestionCategory]:
     return {node.full_name.replace(" / ", "/"): node for node in QuestionCategory.objects.all()}
 
 
+def _self_checks(author) -> int:
+    """The self-checks of the law module's lessons: their questions (found by text) put on each lesson and
+    published as the lecturer's revision, so the admin's edit form shows them too. Returns how many lessons have
+    one."""
+    existing = {q.text: q for q in Question.objects.filter(category__name=SELF_CHECK_CATEGORY[-1])}
+    bureau = User.objects.filter(username="bureau").first()
+    done = 0
+    for (module_slug, lesson_slug), specs in SELF_CHECKS.items():
+        lesson = LessonPage.objects.filter(slug=lesson_slug, url_path__contains=f"/{module_slug}/").first()
+        if lesson is None:
+            continue  # the courses demo has not created this lesson (yet)
+        done += 1
+        if lesson.self_check_questions.exists():
+            continue
+        questions = [existing.get(text) or services.question_create(author=author, draft=QuestionDraft(
+            category=SELF_CHECK_CATEGORY, kind=kind, text=text, choices=choices, explanation=explanation,
+            legal_reference=reference, difficulty=Question.Difficulty.EASY))
+            for kind, text, choices, explanation, reference in specs]
+        lesson.self_check_questions = [LessonSelfCheckQuestion(question=question, sort_order=i)
+                                       for i, question in enumerate(questions)]
+        lesson.save_revision(user=lesson.owner).publish(user=bureau)
+    return done
+
+
 def _quiz(title: str, *, draws: list[tuple[QuestionCategory, int]], fixed=(), **fields) -> Quiz:
     quiz = Quiz.objects.filter(title=title).first()
     if quiz:
@@ -139,6 +171,7 @@ def seed(out) -> list[tuple[str, str, str]]:
     lecturers = {u.username: u for u in User.objects.filter(username__in=["lecturer", "lecturer2", "lecturer3"])}
     lecturer = lecturers.get("lecturer")
     categories = _bank(lecturer)
+    checked = _self_checks(lecturer)
     essays = list(Question.objects.filter(kind=Question.Kind.ESSAY).order_by("pk"))
     common = {"kind": Quiz.Kind.CERTIFICATION, "pass_mark": 60, "max_attempts": 3,
               "grading_method": Quiz.GradingMethod.HIGHEST, "review_policy": Quiz.ReviewPolicy.CORRECTNESS}
@@ -200,5 +233,5 @@ def seed(out) -> list[tuple[str, str, str]]:
         _sit(informant_exam, informant, skill=1.0, started=day + timedelta(days=3), rng=rng)
 
     out.write(f"  assessments: {Question.objects.count()} questions, {Quiz.objects.count()} quizzes "
-              f"({practice} practice), {Attempt.objects.count()} attempts")
+              f"({practice} practice), {Attempt.objects.count()} attempts, {checked} lessons with a self-check")
     return []

@@ -338,10 +338,11 @@ class Attempt(models.Model):
         return max(0, int((self.deadline - (now or timezone.now())).total_seconds()))
 
 
-def choice_token(attempt_id: int, choice_id: int) -> str:
+def choice_token(attempt_id: int | str, choice_id: int) -> str:
     """What the browser gets instead of a choice's database id: a keyed hash of the attempt and the choice. It
     differs in every attempt and carries no order, so neither the values nor their sorting hint at the key
-    (ids follow authoring order, and authors tend to write the right answer early)."""
+    (ids follow authoring order, and authors tend to write the right answer early). ``attempt_id`` is an exam
+    attempt's id, or a lesson self-check's own string (``self_check_token``), so the two never share a token."""
     return salted_hmac("assessments.choice-token", f"{attempt_id}:{choice_id}").hexdigest()[:20]
 
 
@@ -401,3 +402,55 @@ class AttemptStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.attempt}: {self.old_status} → {self.new_status}"
+
+
+# --- Lesson self-checks: two or three questions of the bank at the end of a lesson, answered with instant feedback.
+
+
+class LessonSelfCheckQuestion(Orderable):
+    """A question of a lesson's self-check, picked by the lecturer in the lesson's edit form (the panel is added
+    to ``courses.LessonPage`` by ``AssessmentsConfig.ready``: courses does not know of the question bank).
+    Essays and questions of an exam-only pool are never shown (``self_check_selectors.self_check_questions``)."""
+
+    lesson = ParentalKey("courses.LessonPage", related_name="self_check_questions", on_delete=models.CASCADE)
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+",
+        limit_choices_to=~Q(kind="essay"),
+        help_text=_("A choice or true/false question; not from an exam-only pool (its answer is shown here)."))
+
+    panels = [FieldPanel("question")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("self-check question")
+        verbose_name_plural = _("self-check questions")
+        constraints = [models.UniqueConstraint(fields=["lesson", "question"], name="unique_self_check_question")]
+
+
+def self_check_token(person_id: int, lesson_id: int, choice_id: int) -> str:
+    """A self-check choice's opaque value: the exam's per-attempt token, the "attempt" being this person's check of
+    this lesson. The same on every render (a page saved for offline study still answers), different for everyone
+    else, and the choices are shown sorted by it, so neither values nor order say which is right."""
+    return choice_token(f"self-check:{person_id}:{lesson_id}", choice_id)
+
+
+class SelfCheckAnswer(models.Model):
+    """A learner's answer to one question of a lesson's self-check. The first answer is the answer (one row per
+    person, lesson and question): the feedback shows the key, so a second try would prove nothing."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+                               related_name="self_check_answers")
+    lesson = models.ForeignKey("courses.LessonPage", verbose_name=_("lesson"), on_delete=models.CASCADE,
+                               related_name="self_check_answers")
+    question = models.ForeignKey(Question, verbose_name=_("question"), on_delete=models.PROTECT, related_name="+")
+    choices = models.JSONField(_("choices picked"), default=list)
+    correct = models.BooleanField(_("correct"))
+    answered_at = models.DateTimeField(_("answered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("self-check answer")
+        verbose_name_plural = _("self-check answers")
+        constraints = [models.UniqueConstraint(fields=["person", "lesson", "question"],
+                                               name="one_self_check_answer_per_question")]
+
+    def __str__(self):
+        return f"{self.person} · {self.lesson} · {self.question_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import self_check_views, views
 
 app_name = "assessments"
 urlpatterns = [
@@ -16,4 +16,5 @@ urlpatterns = [
     path("grading/<int:row_id>/", views.essay_grade, name="essay_grade"),
     path("results/", views.results_index, name="results_index"),
     path("results/<int:quiz_id>/", views.quiz_results, name="quiz_results"),
+    path("lessons/<int:lesson_id>/self-check/", self_check_views.self_check_answer, name="self_check_answer"),
 ]

@@ -9,7 +9,7 @@ from wagtail.snippets.models import register_snippet
 from people import permissions
 from people.navigation import register_menu_entry
 
-from . import selectors
+from . import selectors, self_check_selectors, self_check_services
 from .admin_views import (
     QuestionCategoryViewSet,
     QuestionViewSet,
@@ -83,3 +83,27 @@ def my_exams_panel(request):
     cards = [c for c in selectors.learner_quizzes(user=request.user)
              if c.quiz.kind == c.quiz.Kind.CERTIFICATION or c.attempts]
     return render_to_string("assessments/panel_my_exams.html", {"cards": cards[:6]}, request=request)
+
+
+# --- The self-check at the end of a lesson (courses asks through its hooks: it does not import this app).
+
+
+@hooks.register("lesson_page_panels")
+def self_check_panel(request, lesson):
+    """The lesson's self-check, for learners (their own tokens and feedback); nothing when it has none."""
+    if not permissions.is_learner(request.user):
+        return ""
+    check = self_check_selectors.self_check_sheet(user=request.user, lesson=lesson)
+    if check is None:
+        return ""
+    return render_to_string("assessments/self_check.html", {"check": check, "lesson": lesson}, request=request)
+
+
+@hooks.register("lesson_completion_shortfall")
+def self_check_shortfall(person, lesson):
+    return self_check_selectors.self_check_shortfall(person=person, lesson=lesson)
+
+
+@hooks.register("lesson_demo_study")
+def self_check_demo_study(person, lesson):
+    self_check_services.self_check_answer_all(person=person, lesson=lesson)

@@ -78,8 +78,15 @@ class AudioBlock(VideoBlock):
 
 
 class DocumentDownloadBlock(blocks.StructBlock):
+    """A handout. Marked "enrolled people only", its file is moved out of public media into private storage
+    (``courses.services.handout_protect``) and downloads only through ``courses.views.lesson_handout``."""
+
     document = DocumentChooserBlock(label=_("Document"))
     description = blocks.CharBlock(label=_("Description"), max_length=200, required=False)
+    enrolled_only = blocks.BooleanBlock(
+        label=_("Enrolled people only"), required=False,
+        help_text=_("Only people enrolled in the module (and its lecturers and the bureau's editors) may download "
+                    "it; the file is kept out of the public media folder."))
 
     class Meta:
         icon = "doc-full"

@@ -10,6 +10,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.documents import get_document_model
 
 from people.models import Committee, DisputeCategory, Membership, Region, User
@@ -146,7 +147,8 @@ def _handout_document():
 def _with_handout(body: list[dict], lesson_key: tuple[str, str]) -> list[dict]:
     if lesson_key != HANDOUT["lesson"]:
         return body
-    return [*body, {"type": "document", "value": {"document": _handout_document().pk,
+    # For enrolled people only: served from private storage (courses.services.handout_protect on publishing).
+    return [*body, {"type": "document", "value": {"document": _handout_document().pk, "enrolled_only": True,
                                                    "description": "PDF，可打印后带到调解现场对照"}}]
 
 
@@ -161,7 +163,11 @@ def _with_clip(body: list[dict], clip_and_document) -> list[dict]:
 
 def study_lesson(person: User, lesson: LessonPage) -> None:
     """Complete a lesson as a learner who studied it fully would: the whole recording played, or the minimum
-    reading time spent (for demo learners and for tests that set a learner up on the demo data)."""
+    reading time spent, and whatever higher apps ask through the ``lesson_demo_study`` hook done as well
+    (assessments: its self-check answered) — for demo learners and for tests that set a learner up on the demo
+    data."""
+    for fn in hooks.get_hooks("lesson_demo_study"):
+        fn(person, lesson)
     media = lesson.main_media()
     duration = media.value.get("duration") if media else None
     services.lesson_complete(person=person, lesson=lesson, read_seconds=lesson.min_read_seconds,

@@ -22,6 +22,7 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from people.files import private_storage
 from people.models import Committee
 from people.roles import StaffRole
 
@@ -182,10 +183,14 @@ class LessonPage(HanBigramSearchMixin, Page):
         verbose_name_plural = _("lessons")
 
     def get_context(self, request, *args, **kwargs):
+        from wagtail import hooks
+
         from .selectors import lesson_overview
 
         context = super().get_context(request, *args, **kwargs)
         context["overview"] = lesson_overview(user=request.user, lesson=self)
+        # What higher apps add at the end of the lesson (assessments: its self-check), as HTML.
+        context["panels"] = [html for fn in hooks.get_hooks("lesson_page_panels") if (html := fn(request, self))]
         return context
 
     def media_blocks(self) -> list:
@@ -195,6 +200,11 @@ class LessonPage(HanBigramSearchMixin, Page):
     def main_media(self):
         """The video or audio whose playing completes the lesson: the first one (None for a text lesson)."""
         return next(iter(self.media_blocks()), None)
+
+    def private_handouts(self) -> dict:
+        """The documents of the lesson's handouts marked "enrolled people only", by document id."""
+        return {block.value["document"].pk: block.value["document"] for block in self.body
+                if block.block_type == "document" and block.value.get("enrolled_only") and block.value["document"]}
 
 
 class ScenarioPage(Page):
@@ -439,6 +449,26 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.person} · {self.lesson}"
+
+
+class PrivateHandout(models.Model):
+    """The file of a handout marked "enrolled people only", kept in private storage (``people.files``) instead
+    of public media. The Wagtail document keeps its title and place in the library; its own file name is set to
+    this file's (which public media never holds), so neither ``/media/`` nor Wagtail's document view (see
+    ``courses.wagtail_hooks.private_handouts_stay_private``) serves it. Written by ``services.handout_protect``."""
+
+    document = models.OneToOneField("wagtaildocs.Document", verbose_name=_("document"), on_delete=models.CASCADE,
+                                    related_name="private_handout")
+    file = models.FileField(_("file"), storage=private_storage, max_length=200)
+    filename = models.CharField(_("file name"), max_length=200, help_text=_("The name it downloads under."))
+    protected_at = models.DateTimeField(_("protected at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("private handout")
+        verbose_name_plural = _("private handouts")
+
+    def __str__(self):
+        return self.filename
 
 
 class ScenarioRun(models.Model):

@@ -4,14 +4,17 @@ Permission checks that depend on the acting user happen here too when a service 
 the learner themselves (``person``) are called by views that already checked the learner's role."""
 
 import datetime
+from pathlib import PurePath
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from wagtail import hooks
 
 from people import permissions as people_permissions
+from people.files import private_name, private_storage
 from people.models import Committee, Membership, Region, User
 from people.services.idempotency import idempotency_key_apply, idempotency_key_check
 from people.services.notices import notice_send
@@ -25,6 +28,7 @@ from .models import (
     LessonPage,
     LessonProgress,
     ModuleAssignment,
+    PrivateHandout,
     RotationSession,
     ScenarioPage,
     ScenarioRun,
@@ -77,12 +81,20 @@ def lesson_progress_record(*, person: User, lesson: LessonPage, read_seconds: in
     return progress
 
 
-def lesson_shortfall(*, lesson: LessonPage, progress: LessonProgress | None) -> str:
-    """Why ``progress`` does not yet earn ``lesson``, as a sentence for the learner; "" when it does.
+def lesson_shortfall(*, lesson: LessonPage, progress: LessonProgress | None, person: User) -> str:
+    """Why ``person`` has not yet earned ``lesson`` (``progress`` is what they have shown of studying it), as
+    sentences for the learner; "" when they have.
 
     The one rule of "done": a lesson whose first video or audio has a length needs WATCHED_SHARE of it played
     (the union of the parts played, so replaying or skipping ahead does not count); any other lesson needs the
-    lecturer's minimum reading time."""
+    lecturer's minimum reading time. And whatever else higher apps require through the
+    ``lesson_completion_shortfall`` hook (assessments: the lesson's self-check answered)."""
+    missing = [_study_shortfall(lesson=lesson, progress=progress)]
+    missing += [fn(person, lesson) for fn in hooks.get_hooks("lesson_completion_shortfall")]
+    return " ".join(reason for reason in missing if reason)
+
+
+def _study_shortfall(*, lesson: LessonPage, progress: LessonProgress | None) -> str:
     media = lesson.main_media()
     duration = media.value.get("duration") if media else None
     if duration:
@@ -115,7 +127,7 @@ def lesson_complete(*, person: User, lesson: LessonPage, read_seconds: int = 0, 
         return existing
     progress = lesson_progress_record(person=person, lesson=lesson, read_seconds=read_seconds, watched=watched,
                                       idempotency_key=idempotency_key)
-    shortfall = lesson_shortfall(lesson=lesson, progress=progress)
+    shortfall = lesson_shortfall(lesson=lesson, progress=progress, person=person)
     if shortfall:
         raise LessonNotEarned(shortfall)
     if not idempotency_key:
@@ -189,6 +201,52 @@ def assignment_create(*, by: User, module: CourseModulePage, due_on: datetime.da
         notice_send(person=person, title=_("New training assigned: %(module)s") % {"module": module.title},
                     body=_("Please complete it by %(date)s.") % {"date": due_on.isoformat()}, url=module.url or "")
     return assignment
+
+
+# --- Handouts for enrolled people only
+
+
+@transaction.atomic
+def handout_protect(*, document) -> PrivateHandout:
+    """Keep a handout marked "enrolled people only" out of public media: its bytes move into private storage
+    (``people.files``) under a random name, the document's own file name becomes that name (public media never
+    holds it, so its /media/ address and Wagtail's document view find nothing), and the public copy is deleted
+    once this is committed. Idempotent: a protected document is left alone, unless its file was replaced in the
+    library since (a new public file), which is moved in turn."""
+    # Read again under a lock: block values and signal senders carry copies that may predate a move.
+    document = type(document).objects.select_for_update().get(pk=document.pk)
+    public = document.file.storage
+    name = document.file.name
+    handout = PrivateHandout.objects.select_for_update().filter(document=document).first()
+    if not name or not public.exists(name):
+        if handout:
+            return handout
+        raise CoursesError(_("The handout's file is missing: upload it again."))
+    with public.open(name, "rb") as source:
+        stored = private_storage().save(private_name("handouts", PurePath(name).suffix.lower()), source)
+    if handout:
+        stale = handout.file.name
+        transaction.on_commit(lambda: private_storage().delete(stale))
+        handout.file.name, handout.filename = stored, PurePath(name).name
+        handout.save()
+    else:
+        handout = PrivateHandout.objects.create(document=document, file=stored, filename=PurePath(name).name)
+    type(document).objects.filter(pk=document.pk).update(file=stored)  # no save(): no signal, no metadata pass
+    transaction.on_commit(lambda: public.delete(name))
+    return handout
+
+
+def lesson_handouts_protect(*, lesson: LessonPage) -> list[PrivateHandout]:
+    """Protect every handout of ``lesson`` (a saved draft or the published page) marked "enrolled people only"
+    (``handout_protect``): called when a lesson is saved in the admin and when it is published. A document whose
+    file is missing is skipped (there is nothing to leak; its download answers 404)."""
+    protected = []
+    for document in lesson.private_handouts().values():
+        try:
+            protected.append(handout_protect(document=document))
+        except CoursesError:
+            continue
+    return protected
 
 
 # --- Simulated mediation

@@ -3,8 +3,11 @@
 Thin: each view checks who may act (``people.decorators``, ``courses.permissions``), calls one service or selector
 and redirects or renders. Domain refusals (``CoursesError``) come back to the user as a message in their language."""
 
+import mimetypes
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,6 +19,7 @@ from django.views.decorators.http import require_POST
 from people import permissions as people_permissions
 from people.decorators import bureau_staff_required, learner_required, role_required
 from people.exceptions import PeopleError
+from people.files import private_file_response
 from people.models import User
 from people.qr import qr_svg
 
@@ -24,8 +28,16 @@ from .choices import Competency, Outcome
 from .exceptions import CoursesError
 from .forms import AssignModuleForm, ReportPeriodForm, SessionAssignForm, SessionForm
 from .media import ranged_file_response
-from .models import CourseModulePage, LessonPage, RotationSession, ScenarioPage, ScenarioRun, attendee_code
-from .permissions import can_manage_session
+from .models import (
+    CourseModulePage,
+    LessonPage,
+    PrivateHandout,
+    RotationSession,
+    ScenarioPage,
+    ScenarioRun,
+    attendee_code,
+)
+from .permissions import can_manage_session, may_change_document, may_download_handout
 from .progress import parse_read_seconds, parse_watched
 from .scenario_graph import Ending, steps_to_end
 
@@ -105,6 +117,40 @@ def lesson_media(request, lesson_id, block_id):
     if document is None:
         raise Http404
     return ranged_file_response(request, document.file, filename=document.filename)
+
+
+def lesson_handout(request, lesson_id, document_id):
+    """A handout marked "enrolled people only" of a live lesson, from private storage, to those who may have it
+    (``permissions.may_download_handout``): others get 403, anonymous visitors the sign-in page."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=lesson_id)
+    document = lesson.private_handouts().get(document_id)
+    if document is None:
+        raise Http404
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    module = CourseModulePage.objects.get(path=lesson.path[: -LessonPage.steplen])
+    if not may_download_handout(request.user, lesson, module):
+        raise PermissionDenied
+    try:
+        handout = services.handout_protect(document=document)  # already done when the lesson was saved
+    except CoursesError:
+        raise Http404 from None
+    return _handout_response(handout)
+
+
+@login_required
+def handout_for_editors(request, document_id):
+    """A protected handout for the library's editors (``permissions.may_change_document``): where Wagtail's
+    document view sends them (``wagtail_hooks.private_handouts_stay_private``). 404 for everyone else."""
+    handout = get_object_or_404(PrivateHandout.objects.select_related("document"), document_id=document_id)
+    if not may_change_document(request.user, handout.document):
+        raise Http404
+    return _handout_response(handout)
+
+
+def _handout_response(handout: PrivateHandout):
+    content_type = mimetypes.guess_type(handout.filename)[0] or "application/octet-stream"
+    return private_file_response(handout.file, filename=handout.filename, content_type=content_type)
 
 
 # --- Scenario player: the browser only ever sees the current step's situation and the texts of its choices.

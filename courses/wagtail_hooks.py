@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.core.cache import cache
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
+from wagtail.documents import get_document_model
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 from wagtail.snippets.models import register_snippet
@@ -16,8 +18,16 @@ from people import permissions as people_permissions
 from people.models import BureauSettings
 from people.navigation import MenuItem, register_menu_entry
 
-from . import selectors
-from .models import CaseReviewLibraryPage, CourseMenuPage, CourseModulePage, ModuleCategory
+from . import selectors, services
+from .models import (
+    CaseReviewLibraryPage,
+    CourseMenuPage,
+    CourseModulePage,
+    LessonPage,
+    ModuleCategory,
+    PrivateHandout,
+)
+from .permissions import may_change_document
 
 
 class ModuleCategoryViewSet(SnippetViewSet):
@@ -59,6 +69,43 @@ def _forget_section_urls(sender, **kwargs) -> None:
 for _signal in (page_published, page_unpublished, post_page_move, post_delete):
     for _model in (CourseMenuPage, CaseReviewLibraryPage):
         _signal.connect(_forget_section_urls, sender=_model, dispatch_uid=f"section-urls-{_model.__name__}")
+
+
+# --- Handouts for enrolled people only: their files leave public media as soon as a lesson marking them is saved
+# (a draft in the admin) or published (the admin, the demo), and again if the library replaces the file.
+
+def _protect_lesson_handouts(sender, instance, **kwargs) -> None:
+    services.lesson_handouts_protect(lesson=instance)
+
+
+page_published.connect(_protect_lesson_handouts, sender=LessonPage, dispatch_uid="protect-lesson-handouts")
+
+
+@hooks.register("after_create_page")
+@hooks.register("after_edit_page")
+def protect_handouts_of_saved_lesson(request, page):
+    if isinstance(page.specific, LessonPage):
+        services.lesson_handouts_protect(lesson=page.specific)
+
+
+def _protect_replaced_file(sender, instance, **kwargs) -> None:
+    if PrivateHandout.objects.filter(document=instance).exists():
+        services.handout_protect(document=instance)
+
+
+post_save.connect(_protect_replaced_file, sender=get_document_model(), dispatch_uid="protect-replaced-handout")
+
+
+@hooks.register("before_serve_document")
+def private_handouts_stay_private(document, request):
+    """Wagtail's own document view (/documents/<id>/<name>) never serves a protected handout: people who may
+    change it in the library are sent to ``courses:handout_for_editors``, everyone else gets 404, as if it did
+    not exist. Learners download it from its lesson (``courses.views.lesson_handout``)."""
+    if not PrivateHandout.objects.filter(document=document).exists():
+        return None
+    if not may_change_document(request.user, document):
+        raise Http404
+    return redirect("courses:handout_for_editors", document_id=document.pk)
 
 
 @hooks.register("register_site_menu_item")

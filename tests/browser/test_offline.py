@@ -37,11 +37,13 @@ def _controlled(page) -> None:
 
 
 def _fresh_lesson(username: str) -> dict:
-    """A live lesson ``username`` has not completed, with its module: {module, lesson, id, title}."""
+    """A live lesson ``username`` has not completed and that has no self-check (the self-check's own test answers
+    one), with its module: {module, lesson, id, title}."""
     return json.loads(_shell(
         "import json; from courses.models import LessonPage; "
         f"l = next(l for l in LessonPage.objects.live().exclude(completions__person__username='{username}')"
-        ".order_by('path') if not l.main_media()); "  # a reading lesson: its time passes on the page's clock
+        ".filter(self_check_questions__isnull=True).order_by('path')"
+        " if not l.main_media()); "  # a reading lesson: its time passes on the page's clock
         "print(json.dumps({'module': l.get_parent().url, 'lesson': l.url, 'id': l.pk, 'title': l.title}))"))
 
 
@@ -119,6 +121,69 @@ def test_a_lesson_completed_offline_lands_once_when_the_network_returns(phone):
     assert _shell(count) == "1 1"
     phone.goto(target["lesson"])
     assert phone.locator("[data-testid=lesson-done]").is_visible()
+
+
+SELF_CHECK_LESSON = "/menu/mediation-law/lesson-1/"  # 人民调解的性质与三项原则: two questions at its end
+
+
+def test_a_self_check_is_answered_with_instant_feedback_online_and_offline_and_lands_once(phone):
+    login(phone, "informant")
+    phone.goto(SELF_CHECK_LESSON)
+    check = phone.locator("[data-testid=self-check]")
+    assert check.is_visible() and "课后自测" in check.inner_text()
+    assert "已答0题，共2题" in phone.inner_text("[data-testid=self-check-state]")
+    for box in phone.locator("[data-testid=self-check] label.choice").all():
+        assert box.bounding_box()["height"] >= 44  # thumb-sized choices
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    # Nothing on the page says which choice is right before answering.
+    assert phone.locator("[data-testid=self-check] .correct, [data-testid=self-check-feedback]").count() == 0
+    phone.click("[data-testid=complete]")
+    assert "请先完成课后自测" in phone.inner_text(".messages")
+
+    # Online: a plain POST, and the page shows the feedback where the question was.
+    phone.locator("[data-testid=self-check-item]").first.locator("label.choice").first.click()
+    phone.locator("[data-testid=self-check-item]").first.locator("[data-testid=self-check-submit]").click()
+    feedback = phone.locator("[data-testid=self-check-feedback]")
+    assert feedback.count() == 1 and ("答对" in feedback.inner_text() or "答错" in feedback.inner_text())
+    assert "第二条" in phone.inner_text("[data-testid=self-check]")  # the explanation quotes the article
+    screenshot(phone, "self-check-feedback-375")
+
+    # Offline: the answer waits in the queue and lands once when the network returns.
+    phone.context.set_offline(True)
+    phone.locator("[data-testid=self-check-item]").nth(1).locator("label.choice").first.click()
+    phone.locator("[data-testid=self-check-item]").nth(1).locator("[data-testid=self-check-submit]").click()
+    assert phone.locator("[data-testid=queued]").is_visible()
+    assert phone.inner_text("[data-testid=queue-count]") == "等待发送（1）"
+    count = ("from assessments.models import SelfCheckAnswer; print(SelfCheckAnswer.objects.filter("
+             "person__username='informant', lesson__url_path__endswith='/mediation-law/lesson-1/').count())")
+    assert _shell(count) == "1"
+    phone.context.set_offline(False)
+    _until(phone, "!JSON.parse(localStorage.getItem('offline-queue')).length")
+    assert _shell(count) == "2"
+    phone.goto(SELF_CHECK_LESSON)
+    assert phone.locator("[data-testid=self-check-feedback]").count() == 2
+    assert "课后自测已完成" in phone.inner_text("[data-testid=self-check-state]")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "self-check-done-375")
+
+
+def test_the_demo_s_private_handout_downloads_only_for_people_enrolled_in_its_module(phone):
+    """The law module's lesson 3 carries a PDF for enrolled people only: the mediator (enrolled) gets it, the
+    informant (not enrolled) does not, and it is nowhere under /media/ nor at Wagtail's document address."""
+    handout = json.loads(_shell(
+        "import json; from courses.models import PrivateHandout; h = PrivateHandout.objects.get(); "
+        "print(json.dumps({'doc': h.document.url, 'name': h.filename}))"))
+    fetch = "async (url) => { const r = await fetch(url); return [r.status, r.headers.get('Content-Type') || '']; }"
+    for username, status in (("mediator", 200), ("informant", 403)):
+        login(phone, username)
+        phone.goto("/menu/mediation-law/lesson-3/")
+        link = phone.locator("[data-testid=private-handout]")
+        assert link.bounding_box()["height"] >= 44
+        got, kind = phone.evaluate(fetch, link.get_attribute("href"))
+        assert got == status and (status != 200 or kind == "application/pdf")
+        assert phone.evaluate(fetch, handout["doc"])[0] == 404
+        assert phone.evaluate(fetch, f"/media/documents/{handout['name']}")[0] == 404
+        phone.context.clear_cookies()
 
 
 def test_offline_check_in_of_three_people_syncs_once(phone):
