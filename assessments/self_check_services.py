@@ -8,7 +8,7 @@ only when every question was answered (``courses.services.lesson_shortfall`` ask
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from people.services import idempotency_key_apply
+from people.services.idempotency import idempotency_key_apply
 
 from .exceptions import AssessmentError, InvalidResponse
 from .models import Question, SelfCheckAnswer, self_check_token

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_i11_names_refuse_formulas'),
+        ('assessments', '0004_h17_lesson_self_checks'),
     ]
 
     operations = [
