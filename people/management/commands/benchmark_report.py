@@ -79,9 +79,8 @@ class Command(BaseCommand):
             results.append(result)
         from people.calibration import in_process_calibration
 
-        if not only or "benchmark_report" in only:
-            results.append({"benchmark": "pages", "command": "benchmark_report",
-                            "figures": in_process_calibration() + self._pages(runs)})
+        results.append({"benchmark": "pages", "command": "benchmark_report",
+                        "figures": in_process_calibration() + self._pages(runs)})
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
         report = {"generated_at": timezone.now().isoformat(timespec="seconds"), "machine": self._machine(),
