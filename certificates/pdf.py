@@ -22,6 +22,7 @@ import dataclasses
 import hashlib
 import io
 import logging
+import os
 import re
 from functools import lru_cache
 
@@ -33,6 +34,8 @@ from django.utils.dateformat import format as date_format
 from PIL import Image as PILImage
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, ByteStringObject, ContentStream, NameObject
+from qrcode.exceptions import DataOverflowError
+from reportlab import rl_config
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -88,9 +91,12 @@ def certificate_fields(certificate: Certificate) -> dict[str, str]:
 
 
 def current_settings() -> CertificateSettings:
+    """The default site's certificate settings in one query (``services.site_setting`` takes two, and a bulk
+    issue asks once per certificate); the defaults when there is no site or no row yet."""
     from .services import site_setting
 
-    return site_setting(CertificateSettings)
+    found = CertificateSettings.objects.filter(site__is_default_site=True).first()
+    return found if found is not None else site_setting(CertificateSettings)
 
 
 def _context(certificate: Certificate, certificate_settings: CertificateSettings, fields: dict, qr_code: str):
@@ -164,8 +170,7 @@ class Background:
 
 def background_key(certificate: Certificate, certificate_settings: CertificateSettings) -> str:
     """A digest of everything the background is made from: a change to any of them is a new background."""
-    template = get_template(TEMPLATE)
-    source = getattr(getattr(template, "template", template), "source", "")
+    source = _template_source()
     program = certificate.program
     parts = [LAYOUT_VERSION, source, settings.CERTIFICATE_FONT_PATH, settings.LANGUAGE_CODE, program.pk, program.name,
              program.description, certificate.issuer_name, certificate_settings.seal.name or "",
@@ -173,6 +178,23 @@ def background_key(certificate: Certificate, certificate_settings: CertificateSe
              certificate_settings.footer_note]
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
     return f"certificate-background:{digest}"
+
+
+@lru_cache(maxsize=1)
+def _template_file() -> str:
+    return get_template(TEMPLATE).origin.name
+
+
+@lru_cache(maxsize=4)
+def _template_text(path: str, modified: int) -> str:
+    with open(path, encoding="utf-8") as source:
+        return source.read()
+
+
+def _template_source() -> str:
+    """The template's text, read again only when its file changes (compiling it per certificate cost 0.7 ms)."""
+    path = _template_file()
+    return _template_text(path, os.stat(path).st_mtime_ns)
 
 
 _in_process: dict[str, Background] = {}  # the few backgrounds a worker is stamping now, without a cache trip
@@ -482,10 +504,25 @@ class _Walk:
 def _qr_modules(url: str) -> list[list[bool]]:
     # A fixed mask: choosing the "best" of eight (as people.pdf.qr_png does) costs 8 ms, 3x the whole stamp; any
     # mask scans the same.
-    code = qrcode.QRCode(border=QR_BORDER, mask_pattern=QR_MASK)
+    code = qrcode.QRCode(version=_qr_version(len(url)), border=QR_BORDER, mask_pattern=QR_MASK)
     code.add_data(url)
-    code.make(fit=True)
+    try:
+        code.make(fit=False)
+    except DataOverflowError:  # not expected (byte mode is the longest), but never a broken code
+        code = qrcode.QRCode(border=QR_BORDER, mask_pattern=QR_MASK)
+        code.add_data(url)
+        code.make(fit=True)
     return code.get_matrix()
+
+
+@lru_cache(maxsize=8)
+def _qr_version(length: int) -> int:
+    """The smallest version for a URL of this length (every verification URL of a site has the same length):
+    found once, not per certificate."""
+    code = qrcode.QRCode(border=QR_BORDER, mask_pattern=QR_MASK)
+    code.add_data("x" * length)
+    code.make(fit=True)
+    return code.version
 
 
 def _draw_run(canvas: Canvas, font: str, run: Run, text: str, x: float) -> float:
@@ -514,7 +551,14 @@ def stamp(background: Background, fields: dict[str, str]) -> bytes | None:
     if background.qr_box is not None:
         _draw_qr(canvas, background.qr_box, fields["verification_url"])
     canvas.showPage()
-    canvas.save()
+    # Streams in binary: ASCII85 (reportlab's default, for 7-bit channels nobody uses any more) costs more than
+    # the rest of saving the stamp. Both encodings are valid PDF, so a render running meanwhile in another thread
+    # is unaffected either way.
+    use_a85, rl_config.useA85 = rl_config.useA85, 0
+    try:
+        canvas.save()
+    finally:
+        rl_config.useA85 = use_a85
     return _link(background, overlay.getvalue())
 
 

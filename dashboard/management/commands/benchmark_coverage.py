@@ -84,7 +84,7 @@ class Command(BaseCommand):
             results.append(self._flags_download(client, area))
         results.append({"label": "scale", "n": 0, "median_ms": 0, "p95_ms": 0, "regions": members,
                         "database": connection.vendor})
-        emit(self, "coverage", results, json)
+        emit(self, "coverage-province" if province else "coverage", results, json)
 
     def _timed(self, client, url: str, runs: int, before=lambda: None) -> list[float]:
         timings = []

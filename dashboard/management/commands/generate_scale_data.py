@@ -66,14 +66,14 @@ def copy_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
     return count
 
 
-def _status_bits(count: int, rng: random.Random) -> Iterable[tuple[int, int]]:
+def _status_bits(count: int, rng: random.Random) -> list[tuple[int, int]]:
     """(status list, index) for ``count`` certificates: random distinct indexes, each list filled to half, as
-    ``certificates.services`` allocates them, in lists of their own after those already in use."""
+    ``certificates.services`` allocates them, in lists of their own after those already in use. A list, not a
+    generator: read lazily inside the COPY, its query would wait for the connection the COPY holds."""
     half = settings.CREDENTIAL_STATUS_LIST_BITS // 2
     first = (Certificate.objects.aggregate(last=Max("status_list"))["last"] or 0) + 1
-    for list_number, start in enumerate(range(0, count, half), start=first):
-        for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start)):
-            yield list_number, index
+    return [(list_number, index) for list_number, start in enumerate(range(0, count, half), start=first)
+            for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start))]
 
 
 @dataclasses.dataclass(frozen=True)
