@@ -1,6 +1,7 @@
 """The dashboard's tables as plain data: the page renders them and ``exports.table_export`` writes them, so what a
 bureau downloads is exactly what it sees."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.urls import reverse
@@ -29,7 +30,8 @@ class Table:
     key: str
     title: str
     columns: list[Column]
-    rows: list[TableRow] = field(default_factory=list)
+    # A list on a page; a generator in a streamed download (``flag_tables`` without a limit).
+    rows: list[TableRow] | Iterator[TableRow] = field(default_factory=list)
     note: str = ""
     count: int | None = None  # all the rows there are, when ``rows`` holds only the first of them
     #: Columns (by index) a phone shows on each row's card; the others fold under "All figures". Empty: no cards.
@@ -175,22 +177,35 @@ def activity_table(figures: Activity) -> Table:
                  rows=[TableRow(cells=[label, value]) for label, value in rows])
 
 
-def flag_tables(flags: RedFlags, *, limit: int | None = None) -> list[Table]:
-    """The four red-flag lists; with ``limit``, each holds its first ``limit`` rows and counts them all."""
+STREAM_CHUNK = 2000  # rows fetched at a time when a download streams a whole list
+
+
+def flag_tables(flags: RedFlags, *, limit: int | None = None, using: str | None = None) -> list[Table]:
+    """The four red-flag lists; with ``limit``, each holds its first ``limit`` rows and counts them all. Without
+    it (a download: a province's lists run to 100,000 members) each table's ``rows`` is a generator that reads
+    ``STREAM_CHUNK`` rows at a time from the ``using`` database when iterated, so a streamed response holds one
+    chunk in memory, never the list."""
     committee_columns = [Column(_("Committee"), numeric=False), Column(_("Area"), numeric=False),
                          Column(_("Kind"), numeric=False)]
 
+    def committee_row(c):
+        return TableRow(cells=[c.name, c.region.name, c.get_kind_display()],
+                        link=reverse("coverage:committee", args=[c.pk]))
+
+    def member_row(m, extra=()):
+        return TableRow(cells=[m.person.name, m.committee.name, m.committee.region.name, m.get_role_display(),
+                               *(getter(m) for getter in extra)], link=reverse("coverage:person", args=[m.person_id]))
+
+    def rows_of(queryset, row, *extra):
+        if limit is None:  # the database alias is fixed now: the generator runs after the view has returned
+            return (row(item, *extra) for item in queryset.using(using).iterator(chunk_size=STREAM_CHUNK))
+        return [row(item, *extra) for item in queryset[:limit]]
+
     def committee_rows(committees):
-        return [TableRow(cells=[c.name, c.region.name, c.get_kind_display()],
-                         link=reverse("coverage:committee", args=[c.pk])) for c in committees]
+        return rows_of(committees, committee_row)
 
     def member_rows(memberships, extra=()):
-        return [TableRow(cells=[m.person.name, m.committee.name, m.committee.region.name, m.get_role_display(),
-                                *(getter(m) for getter in extra)],
-                         link=reverse("coverage:person", args=[m.person_id])) for m in memberships]
-
-    def first(rows):
-        return rows if limit is None else rows[:limit]
+        return rows_of(memberships, member_row, extra)
 
     def count(rows):
         return None if limit is None else rows.count()
@@ -199,15 +214,15 @@ def flag_tables(flags: RedFlags, *, limit: int | None = None) -> list[Table]:
                       Column(_("Area"), numeric=False), Column(_("Role"), numeric=False)]
     return [
         Table(key="no_certified_mediator", title=_("Committees with no certified mediator"),
-              columns=committee_columns, rows=committee_rows(first(flags.no_certified_mediator)),
+              columns=committee_columns, rows=committee_rows(flags.no_certified_mediator),
               count=count(flags.no_certified_mediator)),
         Table(key="no_woman", title=_("Committees with no woman member"), columns=committee_columns,
-              rows=committee_rows(first(flags.no_woman)), count=count(flags.no_woman),
+              rows=committee_rows(flags.no_woman), count=count(flags.no_woman),
               note=_("People's Mediation Law art. 8: a committee has at least one woman member.")),
         Table(key="uncertified", title=_("Members serving without a valid certificate"), columns=member_columns,
-              rows=member_rows(first(flags.uncertified_members)), count=count(flags.uncertified_members)),
+              rows=member_rows(flags.uncertified_members), count=count(flags.uncertified_members)),
         Table(key="renewals_overdue", title=_("Renewals overdue"),
               columns=[*member_columns, Column(_("Expired on"), numeric=False)],
-              rows=member_rows(first(flags.renewals_overdue), extra=(lambda m: date_format(m.lapsed_on, "Y-m-d"),)),
+              rows=member_rows(flags.renewals_overdue, extra=(lambda m: date_format(m.lapsed_on, "Y-m-d"),)),
               count=count(flags.renewals_overdue)),
     ]

@@ -11,7 +11,7 @@ from people.models import BureauSettings
 from people.replica import REPLICA, heavy_reads, read_alias, replica_lag
 
 from . import charts, selectors, services, tables
-from .exports import FORMATS, table_export
+from .exports import FORMATS, table_export, table_stream_response
 from .forms import FilterForm
 
 FLAG_ROWS_SHOWN = 100
@@ -84,11 +84,19 @@ def region(request, code: str):
 def flags(request, code: str):
     area, form, filters = _region_and_filters(request, code)
     found = selectors.red_flags(user=request.user, region=area, filters=filters)
-    # The page lists the first rows of each flag (a county's run to thousands); a download holds them all.
-    limit = None if request.GET.get("export") else FLAG_ROWS_SHOWN
+    key, file_format = request.GET.get("export"), request.GET.get("format", "xlsx")
+    if key:
+        # A download holds every row (a province's lists run to 100,000 members): streamed, read in chunks from
+        # the database these heavy reads go to.
+        table = next((t for t in tables.flag_tables(found, using=read_alias()) if t.key == key), None)
+        if table is None or file_format not in FORMATS:
+            raise Http404
+        return table_stream_response(table=table, file_format=file_format,
+                                     filename=f"{area.name}-{table.title}.{file_format}")
+    # The page lists the first rows of each flag (a county's run to thousands).
     return _page(request, "dashboard/flags.html", {
         "region": area, "form": form, "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
-    }, tables.flag_tables(found, limit=limit), area.name)
+    }, tables.flag_tables(found, limit=FLAG_ROWS_SHOWN), area.name)
 
 
 @bureau_staff_required

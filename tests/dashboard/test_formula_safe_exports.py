@@ -46,10 +46,10 @@ def evil_committee(world):
 def test_coverage_and_red_flag_downloads_carry_the_name_as_text(world, client, evil_committee, page, export):
     client.force_login(factories.bureau_staff(jurisdiction=world["county"]))
     url = reverse(page, args=[world["county"].code])
-    text = client.get(url, {"export": export, "format": "csv"}).content.decode("utf-8-sig")
+    text = client.get(url, {"export": export, "format": "csv"}).getvalue().decode("utf-8-sig")
     names = [row[0] for row in csv.reader(io.StringIO(text, newline=""))]
     assert "'" + EVIL in names and EVIL not in names
-    cells = _xlsx_cells(client.get(url, {"export": export, "format": "xlsx"}).content)
+    cells = _xlsx_cells(client.get(url, {"export": export, "format": "xlsx"}).getvalue())
     assert not [cell for cell in cells if cell.data_type == "f"]
     assert "'" + EVIL in [cell.value for cell in cells]
 

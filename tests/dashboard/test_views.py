@@ -125,7 +125,8 @@ def test_coverage_export_matches_the_page(world, county_staff, client):
 def test_flag_tables_export(world, county_staff, client):
     response = client.get(reverse("coverage:flags", args=[world["county"].code]),
                           {"export": "no_woman", "format": "xlsx"})
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert response.streaming  # read as it is sent (tables.flag_tables without a limit)
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.getvalue())).active.values)
     assert rows[1][0] == "测试旗劳动争议人民调解委员会"
 
 
@@ -171,5 +172,25 @@ def test_flags_page_lists_the_first_rows_and_the_download_all(world, county_staf
     body = client.get(url).content.decode()
     assert 'data-testid="cut-uncertified"' in body and ">7</span>" in body  # 7 members, 2 listed
     assert 'data-testid="cut-no_woman"' not in body  # one committee: nothing cut
-    csv = client.get(url, {"export": "uncertified", "format": "csv"}).content.decode("utf-8-sig")
+    csv = client.get(url, {"export": "uncertified", "format": "csv"}).getvalue().decode("utf-8-sig")
     assert len(csv.strip().splitlines()) == 1 + 7
+
+
+def test_a_red_flag_download_is_streamed_in_chunks(world, county_staff, client, monkeypatch):
+    """Issue 19: a province's lists run to 100,000 members; the download reads them while it is sent, a chunk at
+    a time, instead of building the file first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dashboard import tables
+
+    monkeypatch.setattr(tables, "STREAM_CHUNK", 2)
+    url = reverse("coverage:flags", args=[world["county"].code])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, {"export": "uncertified", "format": "csv"})
+        before = len(captured)
+        chunks = list(response.streaming_content)
+    assert response.streaming and response["Content-Disposition"].startswith("attachment")
+    assert len(captured) > before  # the rows were read while the response was sent, not before
+    lines = b"".join(chunks).decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 1 + 7 and lines[0].startswith("姓名")

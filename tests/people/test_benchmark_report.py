@@ -46,3 +46,22 @@ def mediator_user():
     from tests import factories
 
     return factories.mediator(username="mediator")
+
+
+def test_a_new_report_keeps_the_hand_written_text_and_the_results_it_did_not_run():
+    """Issue 19: docs/benchmarks.md carries paragraphs written by hand (the machine's load, the commands used);
+    regenerating rewrites only the marked tables, and benchmarks.json keeps the benchmarks not run this time."""
+    from people.management.commands.benchmark_report import merge_markdown, merge_results
+
+    existing = ("# Benchmarks\n\n<!-- generated:header -->\nold header\n<!-- /generated:header -->\n\n"
+                "<!-- generated:certificates -->\n## certificates\nold table\n<!-- /generated:certificates -->\n\n"
+                "Measured while six engineers shared the machine (load 7).\n")
+    merged = merge_markdown(existing, {"header": "new header", "certificates": "## certificates\nnew table",
+                                       "coverage": "## coverage\ntable"})
+    assert "old" not in merged and "new header" in merged and "new table" in merged
+    assert "Measured while six engineers shared the machine (load 7).\n" in merged
+    assert merged.index("load 7") < merged.index("## coverage")  # a first-time section goes at the end
+    assert merge_markdown(merged, {"certificates": "## certificates\nnew table"}) == merged  # stable
+    old = [{"benchmark": "attempts", "n": 1}, {"benchmark": "certificates", "n": 1}]
+    assert merge_results(old, [{"benchmark": "certificates", "n": 2}, {"benchmark": "pages", "n": 3}]) == [
+        {"benchmark": "attempts", "n": 1}, {"benchmark": "certificates", "n": 2}, {"benchmark": "pages", "n": 3}]

@@ -1,11 +1,16 @@
-"""Build the data set the coverage dashboard is measured on, in a county of its own so the demo stays as it is.
+"""Build the data sets the coverage dashboard is measured on, in regions of their own so the demo stays as it is.
 
-Defaults match issue 6: 100,000 members on 2,000 committees (40 townships × 50 villages), 200,000 certificates
-(with their status history), 1,000,000 exam attempts, plus lesson completions, enrolments and rotation-session
-attendance for the training figures. ``--scale 0.1`` builds a tenth of it. Rows go in with PostgreSQL's COPY
-(``executemany`` on SQLite). It refuses to run twice: the county's division code marks the data set."""
+The county (issue 6, the default): 100,000 members on 2,000 committees (40 townships × 50 villages), 200,000
+certificates (with their status history), 1,000,000 exam attempts, plus lesson completions, enrolments and
+rotation-session attendance for the training figures. The province (``--province``, issue 19): 12 cities × 10
+counties × 10 townships × 10 villages, 200,000 members on 12,000 committees, 400,000 certificates, 4,000,000
+attempts. ``--scale 0.1`` builds a tenth of either (the province keeps its 12 × 10 counties and thins the
+townships and villages). Rows go in with PostgreSQL's COPY (``executemany`` on SQLite). Each refuses to run twice:
+the root region's division code marks its data set."""
 
+import dataclasses
 import datetime
+import math
 import random
 import time
 import uuid
@@ -29,6 +34,10 @@ COUNTY_CODE = "990100"
 COUNTY_NAME = "规模测试旗"
 STAFF_USERNAME = "scale-bureau"
 TOWNSHIPS = 40
+PROVINCE_CODE = "980000"
+PROVINCE_NAME = "规模测试省"
+PROVINCE_STAFF_USERNAME = "prov-bureau"
+CITIES, COUNTIES_PER_CITY = 12, 10
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
 
@@ -58,14 +67,56 @@ def copy_rows(model, columns: list[str], rows: Iterable[tuple]) -> int:
     return count
 
 
-def _status_bits(count: int, rng: random.Random) -> Iterable[tuple[int, int]]:
+def _status_bits(count: int, rng: random.Random) -> list[tuple[int, int]]:
     """(status list, index) for ``count`` certificates: random distinct indexes, each list filled to half, as
-    ``certificates.services`` allocates them, in lists of their own after those already in use."""
+    ``certificates.services`` allocates them, in lists of their own after those already in use. A list, not a
+    generator: read lazily inside the COPY, its query would wait for the connection the COPY holds."""
     half = settings.CREDENTIAL_STATUS_LIST_BITS // 2
     first = (Certificate.objects.aggregate(last=Max("status_list"))["last"] or 0) + 1
-    for list_number, start in enumerate(range(0, count, half), start=first):
-        for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start)):
-            yield list_number, index
+    return [(list_number, index) for list_number, start in enumerate(range(0, count, half), start=first)
+            for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start))]
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSet:
+    """One data set: its root region, its full size, and the prefix its usernames and serial numbers carry."""
+
+    code: str
+    name: str
+    level: str
+    staff_username: str
+    prefix: str  # usernames "<prefix>-<n>", serial numbers "<PREFIX>-<n>"
+    members: int
+    committees: int
+    certificates: int
+    attempts: int
+
+    def tree(self, committees: int) -> list[tuple[str, int, str]]:
+        """The levels under the root: (level, children per parent, name suffix), the last level the villages."""
+        if self.level == Region.Level.COUNTY:
+            return [(Region.Level.TOWNSHIP, TOWNSHIPS, "镇"),
+                    (Region.Level.VILLAGE, max(1, committees // TOWNSHIPS), "村")]
+        per_county = max(1, committees // (CITIES * COUNTIES_PER_CITY))
+        townships = max(1, min(10, math.isqrt(per_county)))
+        return [(Region.Level.CITY, CITIES, "市"), (Region.Level.COUNTY, COUNTIES_PER_CITY, "县"),
+                (Region.Level.TOWNSHIP, townships, "镇"), (Region.Level.VILLAGE, max(1, per_county // townships), "村")]
+
+
+COUNTY = DataSet(code=COUNTY_CODE, name=COUNTY_NAME, level=Region.Level.COUNTY, staff_username=STAFF_USERNAME,
+                 prefix="scale", members=100_000, committees=2_000, certificates=200_000, attempts=1_000_000)
+PROVINCE = DataSet(code=PROVINCE_CODE, name=PROVINCE_NAME, level=Region.Level.PROVINCE,
+                   staff_username=PROVINCE_STAFF_USERNAME, prefix="prov", members=200_000, committees=12_000,
+                   certificates=400_000, attempts=4_000_000)
+
+
+def _child_code(parent: Region, number: int) -> str:
+    """Division codes as the real ones run: province 98 0000 → city 98 01 00 → county 98 01 01 → township
+    980101 001 → village 980101001 001."""
+    if parent.level == Region.Level.PROVINCE:
+        return f"{parent.code[:2]}{number:02d}00"
+    if parent.level == Region.Level.CITY:
+        return f"{parent.code[:4]}{number:02d}"
+    return f"{parent.code}{number:03d}"
 
 
 def _dt(value: datetime.datetime):
@@ -77,66 +128,70 @@ def _d(value: datetime.date):
 
 
 class Command(BaseCommand):
-    help = "Generate the coverage dashboard's scale data set (a separate county; refuses to run twice)."
+    help = ("Generate the coverage dashboard's scale data set: a separate county, or with --province a separate "
+            "province (each refuses to run twice).")
 
     def add_arguments(self, parser):
         parser.add_argument("--scale", type=float, default=1.0, help="Fraction of the full data set (e.g. 0.1).")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--province", action="store_true",
+                            help="The province (12 cities × 10 counties, 200,000 members) instead of the county.")
 
-    def handle(self, *args, scale: float, seed: int, **options):
-        if Region.objects.filter(code=COUNTY_CODE).exists():
-            raise CommandError(f"The scale data set ({COUNTY_NAME}, {COUNTY_CODE}) exists already.")
+    def handle(self, *args, scale: float, seed: int, province: bool, **options):
+        data_set = PROVINCE if province else COUNTY
+        if Region.objects.filter(code=data_set.code).exists():
+            raise CommandError(f"The scale data set ({data_set.name}, {data_set.code}) exists already.")
         rng = random.Random(seed)  # noqa: S311  (made-up test data, reproducible)
-        members, committees_n = int(100_000 * scale), max(TOWNSHIPS, int(2_000 * scale))
-        certificates_n, attempts_n = int(200_000 * scale), int(1_000_000 * scale)
+        tree = data_set.tree(int(data_set.committees * scale))
+        members = int(data_set.members * scale)
+        certificates_n, attempts_n = int(data_set.certificates * scale), int(data_set.attempts * scale)
         started = time.monotonic()
         with transaction.atomic():
-            county, villages = self._regions(committees_n)
+            root, villages = self._regions(data_set, tree)
             committees = self._committees(villages, rng)
-            people = self._people(members, rng)
+            people = self._people(data_set, members, rng)
             self._memberships(people, committees, rng)
-            self._certificates(people, certificates_n, county, rng)
-            self._training(people, attempts_n, county, rng)
-            staff = User.objects.create_user(username=STAFF_USERNAME, name="规模测试干部", password=None)
-            staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF, jurisdiction=county)
+            self._certificates(data_set, people, certificates_n, root, rng)
+            self._training(people, attempts_n, root, rng)
+            staff = User.objects.create_user(username=data_set.staff_username, name=f"{data_set.name}干部",
+                                             password=None)
+            staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF, jurisdiction=root)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 cursor.execute("ANALYZE")
-        self.stdout.write(f"{COUNTY_NAME}: {len(committees)} committees, {len(people)} members, {certificates_n} "
+        self.stdout.write(f"{data_set.name}: {len(committees)} committees, {len(people)} members, {certificates_n} "
                           f"certificates, {attempts_n} attempts in {time.monotonic() - started:.1f} s. "
-                          f"Bureau login for the benchmark: {STAFF_USERNAME}.")
+                          f"Bureau login for the benchmark: {data_set.staff_username}.")
 
-    def _regions(self, committees_n: int) -> tuple[Region, list[Region]]:
-        county = region_add(parent=None, name=COUNTY_NAME, code=COUNTY_CODE, level=Region.Level.COUNTY)
-        per_township = committees_n // TOWNSHIPS
-        townships = [Region(name=f"规模{t + 1}镇", code=f"{COUNTY_CODE}{t + 1:03d}", level=Region.Level.TOWNSHIP,
-                            depth=county.depth + 1, numchild=per_township,
-                            path=Region._get_path(county.path, county.depth + 1, t + 1))
-                     for t in range(TOWNSHIPS)]
-        Region.objects.bulk_create(townships, batch_size=1000)
-        villages = [Region(name=f"{township.name}{v + 1}村", code=f"{township.code}{v + 1:03d}",
-                           level=Region.Level.VILLAGE, depth=township.depth + 1, numchild=0,
-                           path=Region._get_path(township.path, township.depth + 1, v + 1))
-                    for township in townships for v in range(per_township)]
-        Region.objects.bulk_create(villages, batch_size=2000)
-        Region.objects.filter(pk=county.pk).update(numchild=TOWNSHIPS)
-        return county, list(Region.objects.filter(path__startswith=county.path, depth=county.depth + 2))
+    def _regions(self, data_set: DataSet, tree: list[tuple[str, int, str]]) -> tuple[Region, list[Region]]:
+        """The root and every level under it, a level at a time; returns the root and the villages."""
+        root = region_add(parent=None, name=data_set.name, code=data_set.code, level=data_set.level)
+        parents = [root]
+        for depth, (level, count, suffix) in enumerate(tree, start=root.depth + 1):
+            Region.objects.bulk_create([
+                Region(name=f"{parent.name if parent.depth > root.depth else '规模'}{number}{suffix}",
+                       code=_child_code(parent, number), level=level, depth=depth, numchild=0,
+                       path=Region._get_path(parent.path, depth, number))
+                for parent in parents for number in range(1, count + 1)], batch_size=2000)
+            Region.objects.filter(path__startswith=root.path, depth=depth - 1).update(numchild=count)
+            parents = list(Region.objects.filter(path__startswith=root.path, depth=depth).order_by("path"))
+        return root, parents
 
     def _committees(self, villages: list[Region], rng: random.Random) -> list[int]:
         Committee.objects.bulk_create([Committee(region=v, name=f"{v.name}人民调解委员会", kind=Committee.Kind.VILLAGE)
                                        for v in villages], batch_size=2000)
         return list(Committee.objects.filter(region__in=villages).values_list("pk", flat=True))
 
-    def _people(self, members: int, rng: random.Random) -> list[int]:
+    def _people(self, data_set: DataSet, members: int, rng: random.Random) -> list[int]:
         genders = [User.Gender.FEMALE, User.Gender.MALE, User.Gender.MALE]
         joined = _dt(timezone.now())
         copy_rows(User, ["password", "is_superuser", "username", "email", "is_staff", "is_active", "date_joined",
                          "name", "gender", "phone", "national_id_hash", "national_id_masked"],
-                  (("!", False, f"scale-{i}", "", False, True, joined,
+                  (("!", False, f"{data_set.prefix}-{i}", "", False, True, joined,
                     rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), rng.choice(genders), "", "", "")
                    for i in range(members)))
-        return list(User.objects.filter(username__startswith="scale-", jurisdiction=None)
-                    .exclude(username=STAFF_USERNAME).order_by("pk").values_list("pk", flat=True))
+        return list(User.objects.filter(username__startswith=f"{data_set.prefix}-", jurisdiction=None)
+                    .exclude(username=data_set.staff_username).order_by("pk").values_list("pk", flat=True))
 
     def _memberships(self, people: list[int], committees: list[int], rng: random.Random) -> None:
         grades = list(Grade.objects.values_list("pk", flat=True)) or [None]
@@ -148,10 +203,12 @@ class Command(BaseCommand):
                     _d(today - datetime.timedelta(days=rng.randrange(30, 3000))), None)
                    for i, person in enumerate(people)))
 
-    def _certificates(self, people: list[int], count: int, county: Region, rng: random.Random) -> None:
+    def _certificates(self, data_set: DataSet, people: list[int], count: int, root: Region,
+                      rng: random.Random) -> None:
         program, _created = Program.objects.get_or_create(
             slug="scale-mediator", defaults={"name": "规模测试调解员证书", "validity_months": 36})
         today = timezone.localdate()
+        serial = f"{data_set.prefix.upper()}-"
         # Each certified person gets a current certificate; some also an older one it superseded or that expired.
         holders = rng.sample(people, min(len(people), count * 2 // 3))
         rows, changes = [], []
@@ -167,12 +224,13 @@ class Command(BaseCommand):
         copy_rows(Certificate, ["holder_id", "program_id", "issuing_region_id", "issuer_name", "serial_number",
                                 "verification_code", "issued_on", "expires_on", "status", "pdf", "created_at",
                                 "subject_id", "status_list", "status_index"],
-                  ((holder, program.pk, county.pk, "规模测试旗司法局", f"SCALE-{n:07d}", new_verification_code(),
+                  ((holder, program.pk, root.pk, f"{data_set.name}司法局", f"{serial}{n:07d}",
+                    new_verification_code(),
                     _d(issued), _d(expires), status, "", _dt(timezone.now()), uuid.UUID(int=rng.getrandbits(128)).hex,
                     *bit)
                    for n, ((holder, issued, expires, status), bit) in enumerate(
                        zip(rows, _status_bits(len(rows), rng), strict=True))))
-        ids = Certificate.objects.filter(serial_number__startswith="SCALE-").order_by("serial_number").values_list(
+        ids = Certificate.objects.filter(serial_number__startswith=serial).order_by("serial_number").values_list(
             "pk", flat=True)
         for pk, (_holder, issued, expires, status) in zip(ids, rows, strict=True):
             changes.append((pk, "", "issued", _dt(datetime.datetime.combine(issued, moment, zone)), ""))
@@ -182,8 +240,8 @@ class Command(BaseCommand):
         copy_rows(CertificateStatusChange, ["certificate_id", "old_status", "new_status", "changed_at", "reason"],
                   changes)
 
-    def _training(self, people: list[int], attempts_n: int, county: Region, rng: random.Random) -> None:
-        quiz = Quiz.objects.create(title="规模测试资格考试", kind=Quiz.Kind.CERTIFICATION)
+    def _training(self, people: list[int], attempts_n: int, root: Region, rng: random.Random) -> None:
+        quiz = Quiz.objects.create(title=f"{root.name}资格考试", kind=Quiz.Kind.CERTIFICATION)
         now = timezone.now()
         per_person = max(1, attempts_n // max(len(people), 1))
         takers = people[: attempts_n // per_person]
@@ -211,7 +269,7 @@ class Command(BaseCommand):
         if lessons:
             copy_rows(LessonCompletion, ["person_id", "lesson_id", "completed_at"],
                       ((person, rng.choice(lessons), _dt(now)) for person in learners[: len(learners) // 2]))
-        township = Region.objects.filter(path__startswith=county.path, depth=county.depth + 1).order_by("path")
+        township = Region.objects.filter(path__startswith=root.path, level=Region.Level.TOWNSHIP).order_by("path")
         staff = User.objects.filter(pk=people[0]).get()
         for index, area in enumerate(township[:15]):
             session = RotationSession.objects.create(

@@ -2,11 +2,18 @@
 
 Benchmarks are the management commands named ``benchmark_*`` (each follows people.benchmarks: ``--json`` prints
 one object), plus the rendering time of the main pages, measured here through Django's test client (no network),
-anonymous and as the demo learner and bureau staff when the demo data is loaded."""
+anonymous and as the demo learner and bureau staff when the demo data is loaded.
+
+The report is merged into what is there: a benchmark that did not run this time (``--only``) keeps its last result
+in benchmarks.json, and benchmarks.md is rewritten only between its ``<!-- generated:NAME -->`` …
+``<!-- /generated:NAME -->`` markers (the header and one table per benchmark); everything outside them — the
+hand-written paragraphs and tables with the machine's load and the commands used — is kept as it is. A benchmark
+seen for the first time gets its section appended at the end."""
 
 import json
 import os
 import platform
+import re
 import shlex
 import time
 from io import StringIO
@@ -74,12 +81,13 @@ class Command(BaseCommand):
 
         results.append({"benchmark": "pages", "command": "benchmark_report",
                         "figures": in_process_calibration() + self._pages(runs)})
-        report = {"generated_at": timezone.now().isoformat(timespec="seconds"), "machine": self._machine(),
-                  "results": results}
         folder = Path(output)
         folder.mkdir(parents=True, exist_ok=True)
+        report = {"generated_at": timezone.now().isoformat(timespec="seconds"), "machine": self._machine(),
+                  "results": merge_results(_read_json(folder / "benchmarks.json"), results)}
         (folder / "benchmarks.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-        (folder / "benchmarks.md").write_text(self._markdown(report))
+        markdown = folder / "benchmarks.md"
+        markdown.write_text(merge_markdown(markdown.read_text() if markdown.exists() else "", self._sections(report)))
         self.stdout.write(f"wrote {folder / 'benchmarks.md'} and {folder / 'benchmarks.json'}")
 
     def _pages(self, runs: int) -> list[dict]:
@@ -108,27 +116,59 @@ class Command(BaseCommand):
                 "broker": "eager (in-process)" if settings.CELERY_TASK_ALWAYS_EAGER else "redis"}
 
     @staticmethod
-    def _markdown(report: dict) -> str:
+    def _sections(report: dict) -> dict[str, str]:
+        """The generated parts of benchmarks.md, by name: "header", then one per benchmark."""
         machine = report["machine"]
-        lines = ["# Benchmarks", "",
-                 f"Generated {report['generated_at']} by `manage.py benchmark_report` on {machine['cpus']} CPUs, "
-                 f"Python {machine['python']}, database {machine['database']}, tasks {machine['broker']}.", "",
-                 "Times in milliseconds. *Floor* is the same work done the barest way (e.g. the certificate's "
-                 "text on a bare reportlab page; for the load test, the bare `/health/` view's server time under "
-                 "the same load); the ratio says how much the real path costs over it.", "",
-                 "Each section starts with its **calibration**, measured in the same run (`people/calibration.py`): "
-                 "a pure-Python loop of 5 million additions (one core's speed as the run got it: ~0.3 s on a quiet "
-                 "machine of this kind, 0.86 s on the slow one of issue #21) and the bare request floor (`/health/`: "
-                 "middleware and one `SELECT 1`, through gunicorn for the load tests, through Django's test client "
-                 "otherwise). Compare runs by their ratios to these, not by milliseconds.", ""]
+        sections = {"header": "\n".join([
+            f"Generated {report['generated_at']} by `manage.py benchmark_report` on {machine['cpus']} CPUs, "
+            f"Python {machine['python']}, database {machine['database']}, tasks {machine['broker']}.", "",
+            "Times in milliseconds. *Floor* is the same work done the barest way (e.g. the certificate's "
+            "text on a bare reportlab page; for the load test, the bare `/health/` view's server time under "
+            "the same load); the ratio says how much the real path costs over it.", "",
+            "Each section starts with its **calibration**, measured in the same run (`people/calibration.py`): "
+            "a pure-Python loop of 5 million additions (one core's speed as the run got it: ~0.3 s on a quiet "
+            "machine of this kind, 0.86 s on the slow one of issue #21) and the bare request floor (`/health/`: "
+            "middleware and one `SELECT 1`, through gunicorn for the load tests, through Django's test client "
+            "otherwise). Compare runs by their ratios to these, not by milliseconds."])}
         for result in report["results"]:
-            lines += [f"## {result['benchmark']} (`{result['command']}`)", "",
-                      "| What | n | median | p95 | floor | ×floor | notes |", "|---|---|---|---|---|---|---|"]
+            lines = [f"## {result['benchmark']} (`{result['command']}`)", "",
+                     "| What | n | median | p95 | floor | ×floor | notes |", "|---|---|---|---|---|---|---|"]
             for item in result["figures"]:
                 notes = ", ".join(f"{k}={v}" for k, v in item.items() if k not in {
                     "label", "n", "median_ms", "p95_ms", "floor_median_ms", "ratio_to_floor"})
                 lines.append(f"| {item['label']} | {item['n']} | {item['median_ms']:.2f} | {item['p95_ms']:.2f} | "
                              f"{item.get('floor_median_ms', '—')} | {item.get('ratio_to_floor', '—')} | {notes} |")
-            lines.append("")
-        return "\n".join(lines)
+            sections[result["benchmark"]] = "\n".join(lines)
+        return sections
 
+
+def _read_json(path: Path) -> list[dict]:
+    try:
+        return json.loads(path.read_text())["results"]
+    except (OSError, ValueError, KeyError):
+        return []
+
+
+def merge_results(old: list[dict], new: list[dict]) -> list[dict]:
+    """The old results with this run's replacing those of the same benchmark (order kept, new ones last)."""
+    fresh = {result["benchmark"]: result for result in new}
+    merged = [fresh.pop(result["benchmark"], result) for result in old]
+    return merged + list(fresh.values())
+
+
+def _block(name: str, text: str) -> str:
+    return f"<!-- generated:{name} -->\n{text}\n<!-- /generated:{name} -->"
+
+
+def merge_markdown(existing: str, sections: dict[str, str]) -> str:
+    """``existing`` with each generated block replaced by its new text; hand-written text is kept."""
+    if not existing.strip():
+        existing = "# Benchmarks\n"
+    for name, text in sections.items():
+        pattern = re.compile(rf"<!-- generated:{re.escape(name)} -->\n.*?\n<!-- /generated:{re.escape(name)} -->",
+                             re.DOTALL)
+        if pattern.search(existing):
+            existing = pattern.sub(lambda _match, name=name, text=text: _block(name, text), existing, count=1)
+        else:
+            existing = existing.rstrip("\n") + "\n\n" + _block(name, text) + "\n"
+    return existing
