@@ -83,3 +83,9 @@ def my_exams_panel(request):
     cards = [c for c in selectors.learner_quizzes(user=request.user)
              if c.quiz.kind == c.quiz.Kind.CERTIFICATION or c.attempts]
     return render_to_string("assessments/panel_my_exams.html", {"cards": cards[:6]}, request=request)
+
+
+@hooks.register("training_hour_sources")
+def exam_hours():
+    """Passed exams earn training hours (courses' one definition of hours; see ``selectors.EXAM_HOURS``)."""
+    return selectors.EXAM_HOURS
