@@ -191,6 +191,12 @@ class Quiz(ClusterableModel):
     shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
     shuffle_choices = models.BooleanField(_("shuffle choices"), default=True)
     is_published = models.BooleanField(_("published"), default=False)
+    # Training hours (courses.selectors.training_credits_by_person, through assessments.selectors.EXAM_HOURS): a
+    # passed attempt earns these once per person in a period, typed by the module's category. 0 adds nothing.
+    credit_hours = models.DecimalField(
+        _("credit hours"), max_digits=4, decimal_places=1, default=0,
+        help_text=_("Training hours a passed attempt earns, counted once per person in a year however often it is "
+                    "passed. 0: none."))
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("responsible lecturer"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="owned_quizzes",
@@ -206,6 +212,7 @@ class Quiz(ClusterableModel):
         FieldPanel("description"),
         MultiFieldPanel([
             FieldRowPanel([FieldPanel("pass_mark"), FieldPanel("time_limit_minutes"), FieldPanel("max_attempts")]),
+            FieldPanel("credit_hours"),
             FieldRowPanel([FieldPanel("opens_at"), FieldPanel("closes_at")]),
             FieldRowPanel([FieldPanel("grading_method"), FieldPanel("review_policy")]),
             FieldRowPanel([FieldPanel("layout"), FieldPanel("shuffle_questions"), FieldPanel("shuffle_choices")]),
@@ -229,6 +236,7 @@ class Quiz(ClusterableModel):
             models.CheckConstraint(
                 condition=Q(time_limit_minutes__isnull=True) | Q(time_limit_minutes__gte=1),
                 name="quiz_time_limit_positive"),
+            models.CheckConstraint(condition=Q(credit_hours__gte=0), name="quiz_hours_not_negative"),
         ]
 
     def __str__(self):

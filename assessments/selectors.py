@@ -5,14 +5,16 @@ What a learner's browser may receive is decided here: ``attempt_sheet`` carries 
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connection
 from django.db.models import Avg, Count, Exists, F, FloatField, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from courses.selectors import HourSource
 from people import permissions
 from people.models import Membership
 
@@ -73,6 +75,44 @@ def attempts_visible_to(user, quiz: Quiz) -> QuerySet[Attempt]:
     if permissions.is_lecturer(user) and quiz.owner_id == user.pk:
         return attempts
     return attempts.none()
+
+
+# --- Training hours and the yearly exam
+
+def _exam_credits(person_ids, since, until) -> list[tuple]:
+    return list(Attempt.objects.filter(user_id__in=person_ids, passed=True, submitted_at__gte=since,
+                                       submitted_at__lt=until, quiz__credit_hours__gt=0)
+                .values_list("user_id", "quiz_id", "submitted_at", "quiz__credit_hours", "quiz__module__category_id"))
+
+
+def _exam_credits_sql(people_sql: str) -> str:
+    quote = connection.ops.quote_name
+    return f"""
+        SELECT t.user_id, 'exam' AS kind, t.quiz_id AS item_id, t.submitted_at AS done_at, q.credit_hours AS hours
+        FROM {quote(Attempt._meta.db_table)} t JOIN {quote(Quiz._meta.db_table)} q ON q.id = t.quiz_id
+        WHERE t.passed AND q.credit_hours > 0 AND t.user_id IN ({people_sql})"""  # noqa: S608  (names only)
+
+
+# Exams as a source of training hours (registered with courses by the ``training_hour_sources`` hook): a passed
+# attempt, dated when it was submitted (the sitting, even if an essay was graded later), earns the quiz's
+# ``credit_hours`` once per person in a period, typed by the category of the quiz's module (none for a stand-alone
+# certification exam).
+EXAM_HOURS = HourSource("exam", _exam_credits, _exam_credits_sql)
+
+
+def passed_on_by_person(*, quiz: Quiz, person_ids, start: date, end: date) -> dict[int, date]:
+    """Person id → the day (local) of their first passed attempt at ``quiz`` submitted between ``start`` and
+    ``end`` inclusive; people without one are left out. An attempt passes by itself (its ``passed``), whatever
+    the quiz's grading method makes of the others: a yearly exam asks whether the person passed it that year."""
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, zone)
+    until = datetime.combine(end + timedelta(days=1), time.min, zone)
+    found: dict[int, date] = {}
+    for person_id, submitted_at in (Attempt.objects.filter(quiz=quiz, user_id__in=list(person_ids), passed=True,
+                                                           submitted_at__gte=since, submitted_at__lt=until)
+                                    .order_by("submitted_at").values_list("user_id", "submitted_at")):
+        found.setdefault(person_id, timezone.localdate(submitted_at))
+    return found
 
 
 # --- A learner's quizzes and results

@@ -107,3 +107,9 @@ def self_check_shortfall(person, lesson):
 @hooks.register("lesson_demo_study")
 def self_check_demo_study(person, lesson):
     self_check_services.self_check_answer_all(person=person, lesson=lesson)
+
+
+@hooks.register("training_hour_sources")
+def exam_hours():
+    """Passed exams earn training hours (courses' one definition of hours; see ``selectors.EXAM_HOURS``)."""
+    return selectors.EXAM_HOURS

@@ -39,7 +39,8 @@ class Program(ClusterableModel):
         _("validity (months)"), default=36, help_text=_("How long a certificate stays valid after it is issued."))
     min_training_hours = models.DecimalField(
         _("minimum training hours"), max_digits=5, decimal_places=1, default=0,
-        help_text=_("Online modules plus attended rotation sessions."))
+        help_text=_("Training hours: modules (online or at rotation sessions), scenarios and exams, each counted "
+                    "once."))
     hours_window_months = models.PositiveSmallIntegerField(
         _("hours count for (months)"), default=36,
         help_text=_("Training hours count when earned within this many months before the certificate is issued."))
@@ -51,6 +52,13 @@ class Program(ClusterableModel):
     required_quizzes = models.ManyToManyField(
         "assessments.Quiz", verbose_name=_("required exams"), blank=True, related_name="+",
         help_text=_("Exams the holder must have passed (by the exam's own grading method and pass mark)."))
+    # The work card's annual review (training.selectors.review_passes): besides the year's duties, a passed attempt
+    # at this exam submitted within the year reviewed (1 January to 31 December, local time).
+    review_exam = models.ForeignKey(
+        "assessments.Quiz", verbose_name=_("yearly exam for the annual review"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+        help_text=_("When set, a card's annual review passes only if its holder passed this exam in the year "
+                    "reviewed (between 1 January and 31 December). Empty: the training duties alone decide."))
     is_active = models.BooleanField(_("open for issuing"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
 
@@ -62,6 +70,7 @@ class Program(ClusterableModel):
                         heading=_("Requirements")),
         InlinePanel("required_scenarios", heading=_("Scenarios to finish"), label=_("Scenario")),
         MultiFieldPanel([FieldPanel("validity_months"), FieldPanel("renewal_hours")], heading=_("Validity")),
+        FieldPanel("review_exam"),
         FieldPanel("is_active"), FieldPanel("sort_order"),
     ]
 

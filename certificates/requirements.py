@@ -7,7 +7,8 @@ automatic issuance and shows on the pages.
 Two windows, both counted in whole days from the dates on the certificate:
 
 - **Training hours for a first certificate** count when earned within the program's ``hours_window_months``
-  before the day of issue (online modules plus attended rotation sessions; a module counts once).
+  before the day of issue (courses' training hours: modules online or at attended rotation sessions, scenarios,
+  exams; each item counts once).
 - **Renewal** (continuing education): ``renewal_hours`` earned between the current certificate's issue date and
   its expiry date (or today, if sooner). Automatic renewal happens inside the *renewal window*: from
   ``RENEWAL_OPENS_BEFORE_EXPIRY`` before the certificate expires until ``RENEWAL_GRACE_AFTER_EXPIRY`` after it.

@@ -216,14 +216,23 @@ class ScenarioPage(Page):
     intro = models.TextField(_("introduction"), help_text=_("The dispute and the learner's role, shown before a run."))
     working_method = models.CharField(_("working method"), max_length=20, choices=WorkingMethod.choices, blank=True)
     graph = StreamField(ScenarioGraphBlock(), verbose_name=_("steps and endings"), blank=True)
+    # Training hours (courses.selectors.training_credits_by_person): a finished run earns these once per person in a
+    # period, typed by the module's category, on top of the module's own credit hours. 0 (the default) adds nothing,
+    # for a scenario the lecturer counts inside the module's hours.
+    credit_hours = models.DecimalField(
+        _("credit hours"), max_digits=4, decimal_places=1, default=0,
+        help_text=_("Training hours a finished run earns in addition to the module's, counted once per person in a "
+                    "year however often it is played. 0: none."))
 
-    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("working_method"), FieldPanel("graph")]
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("working_method"),
+                                            FieldPanel("credit_hours"), FieldPanel("graph")]
     parent_page_types = ["courses.CourseModulePage"]
     subpage_types: list[str] = []
 
     class Meta:
         verbose_name = _("simulated mediation")
         verbose_name_plural = _("simulated mediations")
+        constraints = [models.CheckConstraint(condition=Q(credit_hours__gte=0), name="scenario_hours_not_negative")]
 
     def parsed_graph(self) -> Graph:
         return graph_from_stream(self.graph)

@@ -1,18 +1,21 @@
 """Reads of the training site. Pages and views run a constant number of queries whatever the size of the menu.
 
 Contract for other apps (see docs/architecture.md): ``completed_module_ids``, ``training_hours``,
-``training_hours_by_person``, ``module_credits_by_person`` and ``best_scenario_percent``."""
+``training_hours_by_person``, ``training_credits_by_person`` (with ``HourSource`` and the SQL pieces
+``training_credits_sql``/``training_hours_sql``) and ``best_scenario_percent``."""
 
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Left, Length
 from django.utils import timezone
+from wagtail import hooks
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
@@ -343,40 +346,106 @@ def _day_bounds(start: datetime.date, end: datetime.date) -> tuple[datetime.date
             datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, zone))
 
 
-# --- Training hours: the one definition. A person's training is the modules they completed online (when the
-# enrolment was completed) or that were taught at a rotation session they attended (when the session started); each
-# module counts its credit hours once per person in a period, however often it was taken. The learner's pages, the
-# certificate requirements and the duties read it through ``training_hours_by_person``; the coverage dashboard
-# embeds the same two SQL pieces in its grouped statement.
+# --- Training hours: the one definition. A person earns training hours from the items they did: modules completed
+# online (when the enrolment was completed) or taught at a rotation session they attended (when the session started),
+# scenarios (a finished run, when it finished) and exams (a passed attempt, when it was submitted: the assessments
+# app declares that source through the ``training_hour_sources`` hook, as it sits above courses). Each item counts
+# its credit hours once per person in a period, however often it was done, typed by its module's category. The
+# learner's pages, the certificate requirements and the duties read it through ``training_credits_by_person``; the
+# coverage dashboard embeds the same two SQL pieces (``training_credits_sql``, ``training_hours_sql``) in its
+# grouped statement, and ``tests/dashboard/test_agreement.py`` holds the two sides together.
 
 def _quoted(model, name: str | None = None) -> str:
     quote = connection.ops.quote_name
     return quote(model._meta.db_table) if name is None else quote(model._meta.get_field(name).column)
 
 
-def module_completions_sql(people_sql: str) -> str:
-    """SQL selecting ``person_id, module_id, done_at`` for each module done by the people whose ids
-    ``people_sql`` yields (a subquery or a list of placeholders; it appears twice, so its parameters go twice)."""
+@dataclass(frozen=True)
+class HourSource:
+    """One kind of item that earns training hours, declared by the app that keeps its records.
+
+    ``credits(person_ids, since, until)`` returns ``(person_id, item_id, done_at, hours, category_id)`` rows for
+    the items done in ``[since, until)`` that earn hours; ``sql(people_sql)`` selects the same rows, without the
+    period, as ``person_id, kind, item_id, done_at, hours`` (``kind`` the constant ``kind``) for the people whose
+    ids ``people_sql`` yields (it may appear several times: give a subquery without parameters)."""
+
+    kind: str
+    credits: Callable[[list, datetime.datetime, datetime.datetime], Iterable[tuple]]
+    sql: Callable[[str], str]
+
+
+def _module_credits(person_ids, since, until) -> list[tuple]:
+    online = (Enrolment.objects.filter(person_id__in=person_ids, completed_at__gte=since, completed_at__lt=until)
+              .values_list("person_id", "module_id", "completed_at", "module__credit_hours", "module__category_id"))
+    attended = (SessionAttendance.objects
+                .filter(person_id__in=person_ids, session__starts_at__gte=since, session__starts_at__lt=until)
+                .exclude(session__modules=None)
+                .values_list("person_id", "session__modules", "session__starts_at", "session__modules__credit_hours",
+                             "session__modules__category_id"))
+    return [*online, *attended]
+
+
+def _module_credits_sql(people_sql: str) -> str:
     session_modules = RotationSession.modules.through
     module_column = _quoted(session_modules, "coursemodulepage")
     session_column = _quoted(session_modules, "rotationsession")
+    module = _quoted(CourseModulePage)
     return f"""
-        SELECT e.person_id, e.module_id, e.completed_at AS done_at FROM {_quoted(Enrolment)} e
+        SELECT e.person_id, 'module' AS kind, e.module_id AS item_id, e.completed_at AS done_at,
+               cm.credit_hours AS hours
+        FROM {_quoted(Enrolment)} e JOIN {module} cm ON cm.page_ptr_id = e.module_id
         WHERE e.completed_at IS NOT NULL AND e.person_id IN ({people_sql})
         UNION ALL
-        SELECT a.person_id, sm.{module_column}, s.starts_at FROM {_quoted(SessionAttendance)} a
+        SELECT a.person_id, 'module', sm.{module_column}, s.starts_at, cm.credit_hours
+        FROM {_quoted(SessionAttendance)} a
         JOIN {_quoted(RotationSession)} s ON s.id = a.session_id
         JOIN {_quoted(session_modules)} sm ON sm.{session_column} = s.id
+        JOIN {module} cm ON cm.page_ptr_id = sm.{module_column}
         WHERE a.person_id IN ({people_sql})"""  # noqa: S608  (names only; values are the caller's parameters)
 
 
-def module_hours_sql(done_sql: str) -> str:
-    """SQL selecting ``person_id, hours``: the credit hours of the distinct modules per person among the rows
-    (``person_id, module_id``) that ``done_sql`` selects."""
+def _scenario_credits(person_ids, since, until) -> list[tuple]:
+    """Finished runs of scenarios worth hours; a scenario's category is its module's (its parent page). One query."""
+    path = OuterRef("scenario__path")
+    module_category = CourseModulePage.objects.filter(path=Left(path, Length(path) - Page.steplen)).values(
+        "category_id")[:1]
+    return list(ScenarioRun.objects.filter(person_id__in=person_ids, finished_at__gte=since, finished_at__lt=until,
+                                           scenario__credit_hours__gt=0)
+                .annotate(category_id=Subquery(module_category))
+                .values_list("person_id", "scenario_id", "finished_at", "scenario__credit_hours", "category_id"))
+
+
+def _scenario_credits_sql(people_sql: str) -> str:
     return f"""
-        SELECT x.person_id, SUM(cm.credit_hours) AS hours
-        FROM (SELECT DISTINCT person_id, module_id FROM ({done_sql}) d) x
-        JOIN {_quoted(CourseModulePage)} cm ON cm.page_ptr_id = x.module_id GROUP BY x.person_id"""  # noqa: S608
+        SELECT r.person_id, 'scenario' AS kind, r.scenario_id AS item_id, r.finished_at AS done_at,
+               sc.credit_hours AS hours
+        FROM {_quoted(ScenarioRun)} r JOIN {_quoted(ScenarioPage)} sc ON sc.page_ptr_id = r.scenario_id
+        WHERE r.finished_at IS NOT NULL AND sc.credit_hours > 0 AND r.person_id IN ({people_sql})"""  # noqa: S608
+
+
+COURSE_HOUR_SOURCES = (HourSource("module", _module_credits, _module_credits_sql),
+                       HourSource("scenario", _scenario_credits, _scenario_credits_sql))
+
+
+def hour_sources() -> list[HourSource]:
+    """Courses' sources, then those the apps above declare (``training_hour_sources`` hook: a function returning
+    an ``HourSource``)."""
+    return [*COURSE_HOUR_SOURCES, *(source() for source in hooks.get_hooks("training_hour_sources"))]
+
+
+def training_credits_sql(people_sql: str) -> str:
+    """SQL selecting ``person_id, kind, item_id, done_at, hours``: every item that earns hours, done by the people
+    whose ids ``people_sql`` yields (a subquery without parameters: it appears once per source)."""
+    return "\n        UNION ALL".join(source.sql(people_sql) for source in hour_sources())
+
+
+def training_hours_sql(done_sql: str) -> str:
+    """SQL selecting ``person_id, hours``: per person, the hours of the distinct items among the rows (``person_id,
+    kind, item_id, hours``) that ``done_sql`` selects: each item once."""
+    return f"""
+        SELECT x.person_id, SUM(x.hours) AS hours
+        FROM (SELECT DISTINCT person_id, kind, item_id, hours FROM ({done_sql}) d) x
+        GROUP BY x.person_id"""  # noqa: S608
 
 
 def hours_value(value) -> Decimal:
@@ -385,40 +454,36 @@ def hours_value(value) -> Decimal:
 
 
 @dataclass(frozen=True)
-class ModuleCredit:
-    """A module a person completed: the first day in the period it counted, its credit hours and category."""
+class TrainingCredit:
+    """An item a person did that earns hours: the first day in the period it counted, its hours and category."""
 
     completed_on: datetime.date
     hours: Decimal
     category_id: int | None
 
 
-def module_credits_by_person(*, person_ids, start: datetime.date, end: datetime.date
-                             ) -> dict[int, dict[int, ModuleCredit]]:
-    """Person id → module id → ``ModuleCredit`` for the modules they completed between ``start`` and ``end``
-    (inclusive), online or by attending a rotation session: the one definition of training hours. A module counts
-    once per person in the period (its first completion). Two queries."""
+def training_credits_by_person(*, person_ids, start: datetime.date, end: datetime.date
+                               ) -> dict[int, dict[tuple[str, int], TrainingCredit]]:
+    """Person id → (kind, item id) → ``TrainingCredit`` for the items (``"module"``, ``"scenario"``, ``"exam"``…)
+    they did between ``start`` and ``end`` (inclusive): the one definition of training hours. An item counts once
+    per person in the period (its first time). A query or two per source."""
     since, until = _day_bounds(start, end)
     person_ids = list(person_ids)
-    online = (Enrolment.objects.filter(person_id__in=person_ids, completed_at__gte=since, completed_at__lt=until)
-              .values_list("person_id", "module_id", "completed_at", "module__credit_hours", "module__category_id"))
-    attended = (SessionAttendance.objects
-                .filter(person_id__in=person_ids, session__starts_at__gte=since, session__starts_at__lt=until)
-                .exclude(session__modules=None)
-                .values_list("person_id", "session__modules", "session__starts_at", "session__modules__credit_hours",
-                             "session__modules__category_id"))
-    credits: dict[int, dict[int, ModuleCredit]] = {pid: {} for pid in person_ids}
-    for person_id, module_id, when, hours, category_id in sorted([*online, *attended], key=lambda row: row[2]):
-        credits[person_id].setdefault(module_id, ModuleCredit(
+    rows = [(person_id, (source.kind, item_id), when, hours, category_id)
+            for source in hour_sources()
+            for person_id, item_id, when, hours, category_id in source.credits(person_ids, since, until)]
+    credits: dict[int, dict[tuple[str, int], TrainingCredit]] = {pid: {} for pid in person_ids}
+    for person_id, key, when, hours, category_id in sorted(rows, key=lambda row: row[2]):
+        credits[person_id].setdefault(key, TrainingCredit(
             completed_on=timezone.localdate(when), hours=hours, category_id=category_id))
     return credits
 
 
 def training_hours_by_person(*, person_ids, start: datetime.date, end: datetime.date) -> dict[int, Decimal]:
-    """Person id → credit hours of the modules they completed between ``start`` and ``end`` (inclusive)
-    (``module_credits_by_person``). Two queries."""
-    return {pid: sum((credit.hours for credit in modules.values()), Decimal(0))
-            for pid, modules in module_credits_by_person(person_ids=person_ids, start=start, end=end).items()}
+    """Person id → training hours earned between ``start`` and ``end`` (inclusive)
+    (``training_credits_by_person``)."""
+    return {pid: sum((credit.hours for credit in items.values()), Decimal(0))
+            for pid, items in training_credits_by_person(person_ids=person_ids, start=start, end=end).items()}
 
 
 def training_hours(*, user, start: datetime.date, end: datetime.date) -> Decimal:

@@ -16,8 +16,9 @@ Definitions (also shown on the page):
   window (``BureauSettings.expiring_within_days``). *Expired*: not certified, but held a certificate that ran out
   (status "expired", or "issued" and past its date). Valid, expiring and expired are ``certificates.validity``'s.
 - *never trained*: no lesson completion, no rotation-session attendance and no exam attempt, ever.
-- *hours this year*: credit hours of modules completed this calendar year, online or by attending a rotation
-  session, each module once per person (the rule of ``courses.selectors.training_hours_by_person``).
+- *hours this year*: training hours earned this calendar year — modules completed online or at an attended
+  rotation session, finished scenarios, passed exams — each item once per person (the rule of
+  ``courses.selectors.training_hours_by_person``, embedded as its SQL pieces).
 - *pre-job training done*: credit hours completed (same rule) since the person first joined a committee they
   still serve on reach the bureau's ``prejob_hours_target``.
 """
@@ -42,7 +43,7 @@ from courses.models import (
     ScenarioRun,
     SessionAttendance,
 )
-from courses.selectors import hours_value, module_completions_sql, module_hours_sql
+from courses.selectors import hours_value, training_credits_sql, training_hours_sql
 from people.models import BureauSettings, Committee, Grade, Membership, Region, User
 from people.permissions import can_see_region, committees_visible_to, people_visible_to, region_filter
 
@@ -267,10 +268,10 @@ def _figures_sql(*, members_sql: str, filters: Filters, today: datetime.date, ta
         SELECT person_id FROM {lesson_done} WHERE person_id IN (SELECT person_id FROM p)
         UNION SELECT person_id FROM {attendance} WHERE person_id IN (SELECT person_id FROM p)
         UNION SELECT user_id FROM {attempt} WHERE user_id IN (SELECT person_id FROM p)),
-    done AS ({module_completions_sql("SELECT person_id FROM p")}),
-    year_hours AS ({module_hours_sql("SELECT person_id, module_id FROM done WHERE done_at >= %s AND done_at < %s")}),
-    prejob AS ({module_hours_sql("SELECT d.person_id, d.module_id FROM done d JOIN p ON p.person_id = d.person_id "
-                                 "WHERE d.done_at >= p.since")})
+    done AS ({training_credits_sql("SELECT person_id FROM p")}),
+    year_hours AS ({training_hours_sql("SELECT * FROM done WHERE done_at >= %s AND done_at < %s")}),
+    prejob AS ({training_hours_sql("SELECT d.* FROM done d JOIN p ON p.person_id = d.person_id "
+                                   "WHERE d.done_at >= p.since")})
     SELECT gp.grp, COUNT(*), SUM(gp.is_mediator), SUM(gp.is_informant), SUM(gp.is_full_time),
            SUM(CASE WHEN u.gender = %s THEN 1 ELSE 0 END),
            SUM(CASE WHEN cert.valid_until IS NOT NULL THEN 1 ELSE 0 END),

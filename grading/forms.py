@@ -42,6 +42,28 @@ class DecisionForm(forms.Form):
         return data
 
 
+class BulkRejectForm(forms.Form):
+    """Reject the ticked candidates of a round with one reason; only candidates the user may see can be ticked."""
+
+    # Ticked on each candidate's card (checkboxes outside the form, joined to it by their ``form`` attribute).
+    candidates = forms.ModelMultipleChoiceField(label=_("Candidates"), queryset=None,
+                                                widget=forms.MultipleHiddenInput,
+                                                error_messages={"required": _("Choose at least one candidate.")})
+    reason = forms.CharField(label=_("Reason for rejecting the selected candidates"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("Give the reason for the rejection.")})
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidates"].queryset = candidates
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for withdrawing the round"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("Give the reason for withdrawing the round.")})
+
+
 class PublishForm(forms.Form):
     days = forms.IntegerField(label=_("Publication period (days)"), min_value=1, max_value=60, initial=7)
 

@@ -96,13 +96,16 @@ def _public_code() -> str:
 
 class GradingRound(models.Model):
     """One round of 等级评定 in a bureau's region. Status moves only through ``people.status.status_change`` with
-    ``grading.services.ROUND_MACHINE`` (forward only), which records each move (``GradingRoundStatusChange``)."""
+    ``grading.services.ROUND_MACHINE`` (forward only, or withdrawn before it is applied), which records each move
+    (``GradingRoundStatusChange``)."""
 
     class Status(models.TextChoices):
         REVIEWING = "reviewing", _("Under review")
         PUBLISHED = "published", _("Published (公示)")
         FILED = "filed", _("Filed (备案)")
         APPLIED = "applied", _("Applied to memberships")
+        # Taken back before its grades were applied (a mistake found, a rule changed): off the public page.
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     region = models.ForeignKey(Region, verbose_name=_("region"), on_delete=models.PROTECT,
                                related_name="grading_rounds")

@@ -15,6 +15,7 @@ from assessments.models import Attempt
 from certificates.models import Certificate
 from certificates.verification import mask_name
 from courses.models import Enrolment, ModuleCategory, ScenarioRun, SessionAttendance
+from courses.selectors import training_credits_by_person
 from people import permissions
 from people.models import Committee, Grade, Membership, Region, User
 from training import selectors as training_selectors
@@ -318,14 +319,20 @@ def archive(*, person: User) -> Archive:
     category_names = dict(ModuleCategory.objects.values_list("code", "name"))
     years = []
     for year in sorted(year_set, reverse=True):
-        hours = training_selectors.hours_by_category(
-            person_ids=[person.pk], start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31)).get(person.pk, {})
+        start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+        hours = training_selectors.hours_by_category(person_ids=[person.pk], start=start, end=end).get(person.pk, {})
+        year_attempts = [a for a in attempts if local(a.submitted_at).year == year]
+        year_runs = [r for r in runs if local(r.finished_at).year == year]
+        for attempt in year_attempts:
+            attempt.counted_hours = None
+        _mark_counted_hours(person, start, end,
+                            [("exam", a.quiz_id, a.submitted_at, a) for a in year_attempts if a.passed]
+                            + [("scenario", r.scenario_id, r.finished_at, r) for r in year_runs])
         years.append(ArchiveYear(
             year=year, hours={category_names.get(code, ""): value for code, value in sorted(hours.items())},
             modules=[e for e in enrolments if local(e.completed_at).year == year],
             sessions=[a for a in attendances if local(a.session.starts_at).year == year],
-            attempts=[a for a in attempts if local(a.submitted_at).year == year],
-            runs=[r for r in runs if local(r.finished_at).year == year]))
+            attempts=year_attempts, runs=year_runs))
     return Archive(
         person=person,
         memberships=list(person.memberships.select_related("committee__region", "grade").order_by("-joined_on")),
@@ -337,6 +344,20 @@ def archive(*, person: User) -> Archive:
                            .order_by("-awarded_on", "-pk")),
         case_figures=list(person.case_figures.order_by("-year")),
     )
+
+
+def _mark_counted_hours(person: User, start: datetime.date, end: datetime.date, records: list[tuple]) -> None:
+    """Set ``counted_hours`` on each exam attempt and scenario run of the year: the hours it earned by courses'
+    definition (``training_credits_by_person``: the first time in the year an item was done counts, repeats and
+    failed attempts earn nothing), None when it earned none. ``records``: (kind, item id, when, record) of passed
+    attempts and finished runs, in order."""
+    credits = training_credits_by_person(person_ids=[person.pk], start=start, end=end)[person.pk]
+    for kind, item_id, when, record in records:
+        credit = credits.get((kind, item_id))
+        earned = credit is not None and timezone.localdate(when) == credit.completed_on
+        record.counted_hours = credit.hours if earned else None
+        if earned:
+            credits.pop((kind, item_id))  # once
 
 
 def committees_for_archives(user) -> QuerySet[Committee]:

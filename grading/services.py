@@ -11,9 +11,10 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,6 +23,7 @@ from people.audit import audit
 from people.models import Grade, Membership, Region, User
 from people.pdf import register_font, render_pdf
 from people.selectors import bureau_settings
+from people.services.notices import notice_send
 from people.status import CREATING, StatusMachine, status_change
 from people.tasks import enqueue
 
@@ -116,12 +118,14 @@ def membership_grade_apply(*, membership: Membership, grade: Grade | None, award
 
 # --- Rounds -------------------------------------------------------------------------------------------------------
 
-# A round only moves forward: under review → published (公示) → filed (备案) → applied.
+# A round only moves forward: under review → published (公示) → filed (备案) → applied; until it is applied it may be
+# withdrawn, with the reason (and nothing comes back from withdrawn: a new round is opened instead).
 ROUND_MACHINE = StatusMachine(
-    transitions={CREATING: {Status.REVIEWING}, Status.REVIEWING: {Status.PUBLISHED},
-                 Status.PUBLISHED: {Status.FILED}, Status.FILED: {Status.APPLIED}, Status.APPLIED: set()},
+    transitions={CREATING: {Status.REVIEWING}, Status.REVIEWING: {Status.PUBLISHED, Status.WITHDRAWN},
+                 Status.PUBLISHED: {Status.FILED, Status.WITHDRAWN}, Status.FILED: {Status.APPLIED, Status.WITHDRAWN},
+                 Status.APPLIED: set(), Status.WITHDRAWN: set()},
     history="grading.GradingRoundStatusChange", subject="round", error=GradingError,
-    refusal=gettext_lazy("A round that is “%(old)s” cannot become “%(new)s”."))
+    refusal=gettext_lazy("A round that is “%(old)s” cannot become “%(new)s”."), reason_required={Status.WITHDRAWN})
 
 
 def round_set_status(*, grading_round: GradingRound, new_status: str, changed_by: User | None,
@@ -170,6 +174,25 @@ def candidate_decide(*, candidate: GradingCandidate, decided_by: User, approve: 
     locked.reason, locked.decided_by, locked.decided_at = reason, decided_by, timezone.now()
     locked.save(update_fields=["decision", "reason", "decided_by", "decided_at"])
     return locked
+
+
+@transaction.atomic
+def candidates_reject(*, grading_round: GradingRound, candidates: list[GradingCandidate], decided_by: User,
+                      reason: str) -> int:
+    """Reject several candidacies of a round at once with one reason. All or none: when ``decided_by`` may not
+    rate any one of them (the grade's level, the person's jurisdiction), or one belongs to another round, or the
+    round is no longer under review, nothing changes. Returns how many were rejected."""
+    reason = reason.strip()
+    if not reason:
+        raise GradingError(_("Give the reason for the rejection."))
+    if not candidates:
+        raise GradingError(_("Choose at least one candidate."))
+    for candidate in candidates:
+        if candidate.round_id != grading_round.pk:
+            raise GradingError(_("The candidate is not in this round."))
+        candidate_decide(candidate=candidate, decided_by=decided_by, approve=False, reason=reason)
+    audit(instance=grading_round, action="grading.candidates_reject", actor=decided_by, count=len(candidates))
+    return len(candidates)
 
 
 def round_approve_remaining(*, grading_round: GradingRound, decided_by: User) -> int:
@@ -225,6 +248,26 @@ def round_apply(*, grading_round: GradingRound, applied_by: User) -> GradingRoun
             "membership", "grade"):
         membership_grade_apply(membership=candidate.membership, grade=candidate.grade, awarded_by=applied_by,
                                grading_round=grading_round, reason=grading_round.title)
+    return grading_round
+
+
+@transaction.atomic
+def round_withdraw(*, grading_round: GradingRound, withdrawn_by: User, reason: str) -> GradingRound:
+    """Withdraw a round not yet applied, with the reason (recorded through ``round_set_status``): its list leaves
+    the public 公示 page at once and every candidate of the round gets a notice saying why. Bureau staff at county
+    level or above over the round's region. Grades already applied are never taken back this way."""
+    _require_runner(grading_round, withdrawn_by)
+    reason = reason.strip()
+    if not reason:
+        raise GradingError(_("Give the reason for withdrawing the round."))
+    round_set_status(grading_round=grading_round, new_status=Status.WITHDRAWN, changed_by=withdrawn_by,
+                     reason=reason)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Grading round withdrawn: %(title)s") % {"title": grading_round.title}
+        body = _("The bureau withdrew the round; your candidacy in it lapses. Reason: %(reason)s") % {
+            "reason": reason}
+    for person in User.objects.filter(pk__in=grading_round.candidates.values("membership__person_id")):
+        notice_send(person=person, title=title, body=body)
     return grading_round
 
 

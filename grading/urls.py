@@ -9,6 +9,8 @@ urlpatterns = [
     path("rounds/", views.rounds, name="rounds"),
     path("rounds/<int:pk>/", views.round_detail, name="round"),
     path("rounds/<int:pk>/candidates/<int:candidate_pk>/decide/", views.candidate_decide, name="decide"),
+    path("rounds/<int:pk>/reject-selected/", views.candidates_reject, name="reject_selected"),
+    path("rounds/<int:pk>/withdraw/", views.round_withdraw, name="round_withdraw"),
     path("rounds/<int:pk>/<slug:step>/", views.round_step, name="round_step"),
     path("rounds/<int:pk>/export.<str:file_format>", views.round_export, name="round_export"),
     # Public, no login: the lists in their publication period (公示), masked names only.

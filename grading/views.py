@@ -16,7 +16,15 @@ from people.spreadsheets import spreadsheet_export
 
 from . import case_import, selectors, services
 from .exceptions import GradingError
-from .forms import ArchiveExportForm, CaseFiguresUploadForm, DecisionForm, PublishForm, RoundOpenForm
+from .forms import (
+    ArchiveExportForm,
+    BulkRejectForm,
+    CaseFiguresUploadForm,
+    DecisionForm,
+    PublishForm,
+    RoundOpenForm,
+    WithdrawForm,
+)
 from .models import GradingCandidate, GradingRound
 from .permissions import may_run_round
 
@@ -78,6 +86,11 @@ def round_detail(request, pk):
     return render(request, "grading/round.html", {
         "round": grading_round, "candidates": candidates, "decision_form": DecisionForm(),
         "publish_form": PublishForm(), "may_run": may_run_round(request.user, grading_round.region),
+        "withdraw_form": WithdrawForm(auto_id="withdraw_%s"),
+        "reject_form": BulkRejectForm(candidates=GradingCandidate.objects.none(), auto_id="reject_%s"),
+        "may_reject": any(c.may_decide for c in candidates),
+        "withdrawable": grading_round.status in (GradingRound.Status.REVIEWING, GradingRound.Status.PUBLISHED,
+                                                 GradingRound.Status.FILED),
         "pending": sum(c.decision == GradingCandidate.Decision.PENDING for c in candidates),
         "history": grading_round.status_changes.select_related("changed_by"),
         "today": timezone.localdate()})
@@ -91,7 +104,7 @@ def candidate_decide(request, pk, candidate_pk):
                                   pk=candidate_pk)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, _form_errors(form))
     else:
         try:
             services.candidate_decide(candidate=candidate, decided_by=request.user,
@@ -100,6 +113,49 @@ def candidate_decide(request, pk, candidate_pk):
         except GradingError as error:
             messages.error(request, str(error))
     return redirect(f"{grading_round.get_absolute_url()}#candidate-{candidate.pk}")
+
+
+def _form_errors(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@require_POST
+@bureau_staff_required
+def candidates_reject(request, pk):
+    """Reject the ticked candidates with one reason: all of them, or none when any one is not the user's to rate."""
+    grading_round = _round(request, pk)
+    form = BulkRejectForm(request.POST, candidates=selectors.round_candidates_visible(
+        user=request.user, grading_round=grading_round))
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            rejected = services.candidates_reject(grading_round=grading_round,
+                                                  candidates=list(form.cleaned_data["candidates"]),
+                                                  decided_by=request.user, reason=form.cleaned_data["reason"])
+        except GradingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("%(count)d candidates rejected.") % {"count": rejected})
+    return redirect(grading_round.get_absolute_url())
+
+
+@require_POST
+@bureau_staff_required
+def round_withdraw(request, pk):
+    grading_round = _round(request, pk)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+    else:
+        try:
+            services.round_withdraw(grading_round=grading_round, withdrawn_by=request.user,
+                                    reason=form.cleaned_data["reason"])
+        except GradingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The round has been withdrawn; its candidates were told why."))
+    return redirect(grading_round.get_absolute_url())
 
 
 @require_POST

@@ -54,4 +54,5 @@ def register_audit_actions(actions):
     audit.register(actions, [
         ("grading.case_import", _("Import case figures"), _("Case figures imported")),
         ("grading.round_status", _("Change grading round status"), _("Grading round status changed")),
+        ("grading.candidates_reject", _("Reject grading candidates"), _("Grading candidates rejected")),
     ])

@@ -16,9 +16,9 @@ class TrainingDuty(models.Model):
     """One rule of a bureau's training year: who must train, how much of what, and by when.
 
     Applies to everyone with an active membership in a committee under ``region`` that matches the who-fields
-    (blank = anyone). What counts: completed modules (``courses.selectors.module_credits_by_person``) and approved
-    external training, each once; limited to ``categories`` when set. With ``modules`` set, the duty is met when
-    every listed module is completed. Periods: ``training.periods``."""
+    (blank = anyone). What counts: training hours (``courses.selectors.training_credits_by_person``: modules,
+    scenarios, exams) and approved external training, each once; limited to ``categories`` when set. With
+    ``modules`` set, the duty is met when every listed module is completed. Periods: ``training.selectors``."""
 
     class Kind(models.TextChoices):
         PREJOB = "prejob", _("Pre-job (within N days of joining)")

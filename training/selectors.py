@@ -1,8 +1,12 @@
 """Reads of the training year. Contract for the apps above (grading, dashboard): ``DutyProgress``,
 ``hours_by_category``, ``duty_progress``, ``duties_met_for_year``, ``latest_reviews``.
 
-Hours are courses' training hours (``courses.selectors.module_credits_by_person``: each module once, typed by its
-category) plus approved external training, each record once. Periods (all dates inclusive):
+An annual review passes when the year's duties are met and, where the card's program names a yearly exam
+(``Program.review_exam``), its holder passed that exam within the calendar year reviewed (``review_passes``).
+
+Hours are courses' training hours (``courses.selectors.training_credits_by_person``: modules, scenarios and exams,
+each item once, typed by its module's category) plus approved external training, each record once. Periods (all
+dates inclusive):
 - pre-job: from the day of joining to ``within_days`` later (the due date); people who joined before the duty was
   in force owe none;
 - annual: the training year containing the day asked about (``year_starts_month``; due on its last day);
@@ -17,9 +21,11 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from assessments.models import Quiz
+from assessments.selectors import passed_on_by_person
 from certificates.models import Certificate
 from courses.models import ModuleCategory
-from courses.selectors import module_credits_by_person
+from courses.selectors import training_credits_by_person
 from people import permissions as people_permissions
 from people.models import Membership
 
@@ -117,7 +123,7 @@ def _applicable(duties, memberships: list[dict]) -> list[tuple[TrainingDuty, dat
 
 @dataclass(frozen=True)
 class _Credit:
-    key: tuple  # ("module", id) or ("external", id): what makes it count once
+    key: tuple  # ("module" / "scenario" / "exam" / "external", id): what makes it count once
     on: datetime.date
     hours: Decimal
     category_id: int | None
@@ -126,8 +132,8 @@ class _Credit:
 def _credits(person_ids, start: datetime.date, end: datetime.date) -> dict[int, list[_Credit]]:
     person_ids = list(person_ids)
     found: dict[int, list[_Credit]] = {pid: [] for pid in person_ids}
-    for pid, modules in module_credits_by_person(person_ids=person_ids, start=start, end=end).items():
-        found[pid] += [_Credit(("module", mid), c.completed_on, c.hours, c.category_id) for mid, c in modules.items()]
+    for pid, items in training_credits_by_person(person_ids=person_ids, start=start, end=end).items():
+        found[pid] += [_Credit(key, c.completed_on, c.hours, c.category_id) for key, c in items.items()]
     external = ExternalTraining.objects.filter(
         person_id__in=person_ids, status=ExternalTraining.Status.APPROVED, completed_on__gte=start,
         completed_on__lte=end).values_list("pk", "person_id", "completed_on", "hours", "category_id")
@@ -317,10 +323,42 @@ def duty_coverage(*, region, on: datetime.date, red_flag_limit: int = 100) -> Du
 
 
 @dataclass(frozen=True)
+class ReviewExam:
+    """The yearly exam a program's annual review asks for, and the day in the year reviewed its holder first passed
+    it (None: not passed that year)."""
+
+    quiz: Quiz
+    passed_on: datetime.date | None
+
+    @property
+    def passed(self) -> bool:
+        return self.passed_on is not None
+
+
+def review_exams(*, program, person_ids, year: int) -> dict[int, ReviewExam | None]:
+    """Person id → the yearly exam ``program``'s review asks of them for ``year`` (None for everyone when it asks
+    for none). One query."""
+    person_ids = list(person_ids)
+    quiz = program.review_exam
+    if quiz is None:
+        return dict.fromkeys(person_ids)
+    passed = passed_on_by_person(quiz=quiz, person_ids=person_ids, start=datetime.date(year, 1, 1),
+                                 end=datetime.date(year, 12, 31))
+    return {pid: ReviewExam(quiz=quiz, passed_on=passed.get(pid)) for pid in person_ids}
+
+
+def review_passes(progress: list[DutyProgress], exam: ReviewExam | None) -> bool:
+    """The annual review's rule: every duty falling due in the year is met and, where the program asks for one,
+    the yearly exam was passed within the year."""
+    return all(p.met for p in progress) and (exam is None or exam.passed)
+
+
+@dataclass(frozen=True)
 class ReviewLine:
     certificate: Certificate
     progress: list
     passes: bool
+    exam: ReviewExam | None = None
 
 
 def review_preview(*, run: ReviewRun, limit: int = 200) -> dict:
@@ -328,9 +366,11 @@ def review_preview(*, run: ReviewRun, limit: int = 200) -> dict:
     who do not pass (and of those who do)."""
     certificates = list(review_certificates(region=run.region, program=run.program)
                         .select_related("holder").order_by("holder__name", "pk"))
-    progress = year_duties(person_ids={c.holder_id for c in certificates}, year=run.year)
-    lines = [ReviewLine(certificate=c, progress=progress[c.holder_id],
-                        passes=all(p.met for p in progress[c.holder_id])) for c in certificates]
+    holders = {c.holder_id for c in certificates}
+    progress = year_duties(person_ids=holders, year=run.year)
+    exams = review_exams(program=run.program, person_ids=holders, year=run.year)
+    lines = [ReviewLine(certificate=c, progress=progress[c.holder_id], exam=exams[c.holder_id],
+                        passes=review_passes(progress[c.holder_id], exams[c.holder_id])) for c in certificates]
     failing = [line for line in lines if not line.passes]
     passing = [line for line in lines if line.passes]
     return {"total": len(lines), "passing_count": len(passing), "failing_count": len(failing),

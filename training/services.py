@@ -182,10 +182,13 @@ def review_run_decide(*, run: ReviewRun) -> ReviewRun:
                         .values_list("pk", "holder_id"))
     for start in range(0, len(certificates), REVIEW_BATCH):
         batch = certificates[start:start + REVIEW_BATCH]
-        progress = selectors.year_duties(person_ids={holder for _, holder in batch}, year=run.year)
+        holders = {holder for _, holder in batch}
+        progress = selectors.year_duties(person_ids=holders, year=run.year)
+        exams = selectors.review_exams(program=run.program, person_ids=holders, year=run.year)
         for certificate_id, holder_id in batch:
             review = annual_review_decide(certificate_id=certificate_id, year=run.year, run=run,
-                                          progress=progress[holder_id], decided_by=run.created_by)
+                                          progress=progress[holder_id], exam=exams[holder_id],
+                                          decided_by=run.created_by)
             counts[review.outcome] += 1
     with transaction.atomic():
         locked = ReviewRun.objects.select_for_update().get(pk=run.pk)
@@ -203,6 +206,19 @@ def failed_duties_reason(progress) -> str:
             for p in progress if not p.met)
 
 
+def review_failure_reason(*, year: int, progress, exam: selectors.ReviewExam | None) -> str:
+    """Why a card's review for ``year`` does not pass, in the site's language: the unmet duties with their hours,
+    and the yearly exam not passed within the year."""
+    with translation.override(settings.LANGUAGE_CODE):
+        reasons = []
+        if not all(p.met for p in progress):
+            reasons.append(_("training duties not met (%(duties)s)") % {"duties": failed_duties_reason(progress)})
+        if exam is not None and not exam.passed:
+            reasons.append(_("the yearly exam “%(exam)s” not passed in %(year)s") % {
+                "exam": exam.quiz.title, "year": year})
+        return _("Annual review %(year)s: %(reasons)s.") % {"year": year, "reasons": "；".join(reasons)}
+
+
 def hours_text(hours: Decimal) -> str:
     """4.0 → "4", 2.5 → "2.5"."""
     return format(hours.normalize(), "f")
@@ -210,10 +226,11 @@ def hours_text(hours: Decimal) -> str:
 
 @transaction.atomic
 def annual_review_decide(*, certificate_id: int, year: int, progress, decided_by: User | None,
-                         run: ReviewRun | None = None) -> AnnualReview:
-    """Decide one card's review for ``year`` from its holder's progress on the year's duties: passed (the card
-    stays valid, or is reinstated when the review had suspended it), or suspended with the reason. Revocation is
-    staff's (``annual_review_revoke``)."""
+                         run: ReviewRun | None = None, exam: selectors.ReviewExam | None = None) -> AnnualReview:
+    """Decide one card's review for ``year`` from its holder's progress on the year's duties and, where the program
+    asks for one, the yearly ``exam`` (``selectors.review_passes``): passed (the card stays valid, or is reinstated
+    when the review had suspended it), or suspended with the reason. Revocation is staff's
+    (``annual_review_revoke``)."""
     if not AnnualReview.objects.filter(certificate_id=certificate_id, year=year).exists():
         try:
             with transaction.atomic():
@@ -223,7 +240,7 @@ def annual_review_decide(*, certificate_id: int, year: int, progress, decided_by
             pass
     review = AnnualReview.objects.select_for_update().select_related("certificate").get(
         certificate_id=certificate_id, year=year)
-    met = all(p.met for p in progress)
+    met = selectors.review_passes(progress, exam)
     certificate = review.certificate
     if met and review.outcome in (Outcome.PENDING, Outcome.SUSPENDED):
         with translation.override(settings.LANGUAGE_CODE):
@@ -235,9 +252,7 @@ def annual_review_decide(*, certificate_id: int, year: int, progress, decided_by
         status_change(review, machine=REVIEW_MACHINE, to=Outcome.PASSED, by=decided_by, reason=note, locked=True,
                       decided_at=timezone.now(), decided_by=decided_by)
     elif not met and review.outcome == Outcome.PENDING:
-        with translation.override(settings.LANGUAGE_CODE):
-            reason = _("Annual review %(year)s: training duties not met (%(duties)s).") % {
-                "year": year, "duties": failed_duties_reason(progress)}
+        reason = review_failure_reason(year=year, progress=progress, exam=exam)
         if certificate.status == Certificate.Status.ISSUED:
             certificate_services.certificate_suspend(certificate=certificate, suspended_by=decided_by, reason=reason)
         review.reason = reason

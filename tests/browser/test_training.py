@@ -95,3 +95,46 @@ def test_bureau_sets_a_duty_mediator_attends_and_the_annual_review_passes(deskto
             "[data-testid=verification]").inner_text()
     finally:
         _manage_shell(RESTORE)
+
+
+def test_the_informant_card_review_names_the_missing_yearly_exam(phone, demo_server):
+    """The demo's informant card asks for a yearly exam: this year's preview says, in Chinese, who has not passed."""
+    run = _manage_shell("from django.utils import timezone; from training.models import ReviewRun; "
+                        "print(ReviewRun.objects.get(program__slug='informant', year=timezone.localdate().year).pk)")
+    login(phone, "bureau")
+    phone.goto(f"/training/reviews/{run.splitlines()[-1]}/")
+    missing = phone.locator("[data-testid=review-exam-missing]")
+    assert missing.count() and "未通过年审考试" in missing.first.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "training-review-exam-missing")
+
+
+def test_a_bureau_rejects_several_candidates_at_once_and_withdraws_the_round_at_375px(phone, demo_server):
+    title = "达拉特旗批量不同意与撤回测试评定"
+    login(phone, "bureau")
+    phone.goto("/grading/rounds/")
+    form = phone.locator("[data-testid=round-open]")
+    form.locator("select[name=region]").select_option(label="达拉特旗")
+    form.locator("input[name=title]").fill(title)
+    form.locator("button[type=submit]").click()
+    phone.wait_for_load_state()
+    picks = phone.locator("[data-testid=bulk-pick]")
+    assert picks.count() >= 2
+    for i in range(2):
+        assert picks.nth(i).bounding_box()["height"] >= 44  # thumb-sized
+        picks.nth(i).click()
+    phone.fill("#reject_reason", "卷宗抽查发现调解协议书不规范，建议下一轮再评。")
+    phone.click("[data-testid=reject-selected] button[type=submit]")
+    phone.wait_for_load_state()
+    assert phone.locator("[data-testid=candidate][data-decision=rejected]").count() == 2
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(phone, "grading-bulk-rejected")
+
+    phone.click("[data-testid=withdraw] summary")
+    phone.fill("#withdraw_reason", "评定条件调整，本轮撤回后重新组织。")
+    phone.click("[data-testid=withdraw] button[type=submit]")
+    phone.wait_for_load_state()
+    assert phone.get_attribute("[data-testid=round-status]", "data-status") == "withdrawn"
+    assert "评定条件调整" in phone.inner_text("[data-testid=round-history]")
+    phone.goto("/grading/public/")
+    assert title not in phone.inner_text("main")

@@ -1,8 +1,9 @@
 """One rule, one home: the coverage dashboard's SQL and the lower apps' selectors agree on the same people.
 
 Certificates own valid / expiring / expired (``certificates.validity``), courses own training hours
-(``courses.selectors``). The dashboard computes both inside one grouped SQL statement; these tests fail when either
-side of a rule changes alone (a boundary, the expiring window, a status, how a module taken twice counts)."""
+(``courses.selectors``: modules, scenarios and, through assessments' hook, exams). The dashboard computes both inside
+one grouped SQL statement; these tests fail when either side of a rule changes alone (a boundary, the expiring window,
+a status, how a module taken twice counts)."""
 
 import datetime
 from decimal import Decimal
@@ -11,10 +12,11 @@ import pytest
 from django.utils import timezone
 from wagtail.models import Site
 
+from assessments.models import Attempt, Quiz
 from certificates import selectors as certificate_selectors
 from certificates.models import Certificate
 from certificates.validity import expiring_within_days
-from courses.models import Enrolment, SessionAttendance
+from courses.models import Enrolment, ScenarioRun, SessionAttendance
 from courses.selectors import training_hours_by_person
 from dashboard import selectors
 from dashboard.selectors import Filters, Targets
@@ -137,3 +139,59 @@ def test_the_dashboards_hours_equal_the_training_hours_selector_on_a_mixed_recor
             assert level.total.hours_met == sum(1 for hours in ours.values() if hours >= 5)
     assert [dashboard[p.pk] for p in people] == [Decimal("7.0"), Decimal("7.0"), Decimal("1.5"), 0, 0]
     assert ours[twice.pk] == Decimal("8.5")  # over both periods: skills once, law, ethics
+
+
+def test_the_dashboards_hours_count_scenarios_and_exams_as_the_training_hours_selector_does(committee, staff, today):
+    """Scenarios (a finished run, once per scenario however often played; unfinished and zero-hour scenarios earn
+    nothing) and exams (a passed attempt, once per exam; failed attempts earn nothing), either side of the year,
+    next to a module: the dashboard's SQL and ``training_hours_by_person`` agree person by person, and on
+    pre-job training since joining."""
+    module = factories.course_module(title="模拟调解", credit_hours=Decimal("2"))
+    scenario = factories.scenario(module=module, credit_hours=Decimal("1.5"))
+    free = factories.scenario(module=module, title="不计学时的模拟")
+    exam = Quiz.objects.create(title="年度考试", kind=Quiz.Kind.CERTIFICATION, credit_hours=Decimal("2"))
+    year_start = datetime.date(today.year, 1, 1)
+    last_year = year_start - datetime.timedelta(days=1)
+    player = factories.mediator(committee=committee, name="演练三次")
+    examinee = factories.mediator(committee=committee, name="考了三次")
+    edges = factories.mediator(committee=committee, name="跨年")
+    nothing = factories.mediator(committee=committee, name="未完成")
+
+    def play(person, game, at):
+        ScenarioRun.objects.create(person=person, scenario=game, current_key="agreed", finished_at=at,
+                                   score_percent=None if at is None else 90)
+
+    def sit(person, at, passed):
+        number = Attempt.objects.filter(user=person, quiz=exam).count() + 1
+        Attempt.objects.create(quiz=exam, user=person, number=number, status=Attempt.Status.COMPLETED,
+                               started_at=at, submitted_at=at, max_score=10, score=8 if passed else 3,
+                               percent=80 if passed else 30, passed=passed)
+
+    for hour in (8, 9, 10):
+        play(player, scenario, _moment(today, hour))
+    play(player, free, _moment(today, 11))
+    Enrolment.objects.create(person=player, module=module, completed_at=_moment(today, 12))
+    sit(examinee, _moment(today, 8), passed=False)
+    sit(examinee, _moment(today, 9), passed=True)
+    sit(examinee, _moment(today, 10), passed=True)
+    play(edges, scenario, _moment(last_year, 23, 59))
+    sit(edges, _moment(year_start, 0, 0), passed=True)
+    play(nothing, scenario, None)
+    sit(nothing, _moment(today, 8), passed=False)
+
+    level = selectors.committee_level(user=staff, committee=committee, filters=Filters(),
+                                      targets=Targets(annual_hours=2, prejob_hours=3), today=today)
+    dashboard = {row.person.pk: row.figures for row in level.rows}
+    people = [player, examinee, edges, nothing]
+    ours = training_hours_by_person(person_ids=[p.pk for p in people], start=year_start,
+                                    end=datetime.date(today.year, 12, 31))
+    assert ours == {pk: dashboard[pk].hours for pk in ours}
+    assert [ours[p.pk] for p in people] == [Decimal("3.5"), Decimal("2"), Decimal("2"), 0]
+    assert level.total.hours == sum(ours.values())
+    assert level.total.hours_met == sum(1 for hours in ours.values() if hours >= 2)
+    # Pre-job: every hour since joining (the factories' members joined before last year).
+    since_joining = training_hours_by_person(person_ids=[p.pk for p in people], start=datetime.date(2000, 1, 1),
+                                             end=today)
+    assert {p.pk: dashboard[p.pk].prejob_done for p in people} == {
+        pk: int(hours >= 3) for pk, hours in since_joining.items()}
+    assert since_joining[edges.pk] == Decimal("3.5")

@@ -1,8 +1,10 @@
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
+from assessments.models import Attempt
 from certificates.models import Program
 from courses.models import Enrolment, ModuleCategory
 from tests import factories
@@ -52,3 +54,12 @@ def complete(person, module, on: datetime.date):
     """``person`` completed ``module`` online at noon on ``on``."""
     at = datetime.datetime.combine(on, datetime.time(12), timezone.get_current_timezone())
     return Enrolment.objects.create(person=person, module=module, completed_at=at)
+
+
+def sat(person, quiz, at: datetime.datetime, *, passed: bool = True):
+    """``person`` sat ``quiz`` and submitted at ``at``: a completed attempt, passed or failed."""
+    number = Attempt.objects.filter(quiz=quiz, user=person).count() + 1
+    return Attempt.objects.create(
+        quiz=quiz, user=person, number=number, status=Attempt.Status.COMPLETED, started_at=at, submitted_at=at,
+        score=Decimal(8 if passed else 4), max_score=Decimal(10), percent=Decimal(80 if passed else 40),
+        passed=passed)
