@@ -117,10 +117,13 @@ def bare_requests(host: str, port: int, *, path: str = "/health/", seconds: floa
             "p95_ms": round(_percentile(ms, 0.95), 2), "errors": errors[0], "concurrency": concurrency}
 
 
-def server_calibration(host: str, port: int, *, cpu_quota: float | None = None) -> list[dict]:
-    """The calibration of a run against a server (the load test's gunicorn): the loop, then the bare floor twice,
-    one client at a time (the latency of one request) and eight at once (the rate the machine serves)."""
-    loop = loop_figure(python_loop_seconds(), cpu_quota)
+def server_calibration(host: str, port: int, *, cpu_quota: float | None = None, loop: dict | None = None,
+                       ) -> list[dict]:
+    """The calibration of a run against a server (the load test's gunicorn): the loop (or ``loop``, taken before
+    the stack started, so that under a CPU cap it does not share the quota with the stack's start-up), then the
+    bare floor twice, one client at a time (the latency of one request) and eight at once (the rate the machine
+    serves)."""
+    loop = loop or loop_figure(python_loop_seconds(), cpu_quota)
     bare_requests(host, port, seconds=0.5, concurrency=2)  # warm every worker's connection and code
     single = bare_requests(host, port, seconds=2.0, concurrency=1)
     many = bare_requests(host, port, seconds=3.0, concurrency=8)
@@ -229,6 +232,16 @@ class CpuCap:
     def pids(self) -> list[int]:
         return [int(pid) for pid in (self.group / "cgroup.procs").read_text().split()]
 
+    def throttling(self) -> tuple[int, int] | None:
+        """(scheduling periods, periods in which the group was throttled) so far, from ``cpu.stat``."""
+        try:
+            stat = dict(line.split() for line in (self.group / "cpu.stat").read_text().splitlines())
+        except (OSError, ValueError):
+            return None
+        if "nr_periods" not in stat:
+            return None
+        return int(stat["nr_periods"]), int(stat["nr_throttled"])
+
     def __exit__(self, *exc) -> None:
         if self.group is None:
             return
@@ -288,19 +301,38 @@ class CpuWatch:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
+    def _read(self) -> dict[str, tuple[str, int]]:
+        """Every process's CPU, or under a CPU cap only the capped stack's (the rest of the machine is not the
+        run's: on a shared machine it would hide where the stack's own CPU went)."""
+        ticks = cpu_ticks_by_process()
+        if CpuCap.active is not None:
+            ours = {str(pid) for pid in CpuCap.active.pids()}
+            ticks = {pid: value for pid, value in ticks.items() if pid in ours}
+        return ticks
+
     def _watch(self) -> None:
         while not self._stop.wait(self.interval):
-            self.last.update(cpu_ticks_by_process())
+            self.last.update(self._read())
 
     def __enter__(self) -> "CpuWatch":
-        self.before = cpu_ticks_by_process()
+        self.before = self._read()
+        self.throttled_before = CpuCap.active.throttling() if CpuCap.active else None
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.last.update(cpu_ticks_by_process())
+        self.last.update(self._read())
+        self.throttled_after = CpuCap.active.throttling() if CpuCap.active else None
+
+    def throttled_share(self) -> float | None:
+        """The share of the cap's scheduling periods in which the stack used its whole quota: high means the
+        quota (not other work on the machine) limited it."""
+        if not self.throttled_before or not self.throttled_after:
+            return None
+        periods = self.throttled_after[0] - self.throttled_before[0]
+        return round((self.throttled_after[1] - self.throttled_before[1]) / periods, 2) if periods else None
 
 
 def cpu_split(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]], *, seconds: float,

@@ -42,7 +42,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from people.benchmarks import add_json_argument, emit
-from people.calibration import CpuCap, CpuWatch, cpu_split, server_calibration
+from people.calibration import CpuCap, CpuWatch, cpu_split, loop_figure, python_loop_seconds, server_calibration
 from people.tasks import worker_queues
 
 ROOT = Path(settings.BASE_DIR)
@@ -151,6 +151,8 @@ class Command(BaseCommand):
         takers = max(steps) if steps else options["users"]
         started: list[subprocess.Popen] = []
         stop_capping = threading.Event()
+        # The loop first, alone in the cap: later it would share the quota with the worker's and gunicorn's start.
+        loop = loop_figure(python_loop_seconds(), options["cpu_quota"] or None)
         try:
             if CpuCap.active is not None:
                 threading.Thread(target=self._cap_backends, args=(env["DATABASE_URL"], stop_capping),
@@ -170,7 +172,7 @@ class Command(BaseCommand):
                 "--access-logfile", str(work / "access.log"), "--access-logformat", ACCESS_FORMAT], env, work)
             started.append(gunicorn)
             self._wait_until_up(port, gunicorn, work)
-            calibration = server_calibration("127.0.0.1", port, cpu_quota=options["cpu_quota"] or None)
+            calibration = server_calibration("127.0.0.1", port, cpu_quota=options["cpu_quota"] or None, loop=loop)
             profiler = None
             if options["profile"]:
                 profiler = self._spawn("py-spy", [str(Path(sys.executable).parent / "py-spy"), "record",
@@ -245,7 +247,8 @@ class Command(BaseCommand):
                              "ratio_to_floor": round(statistics.median(times) / statistics.median(floor), 2)}
         phases = self._phases(work / "timings.json", run)
         requests = sum(item["n"] for item in phases)
-        return figures + phases + [cpu_split(cpu.before, cpu.last, seconds=time.time() - began, requests=requests)]
+        return figures + phases + [cpu_split(cpu.before, cpu.last, seconds=time.time() - began, requests=requests)
+                                  | {"throttled_share": cpu.throttled_share()}]
 
     @staticmethod
     def _server_times(access: Path, skip_lines: int, began: float, ramp: float) -> dict[str, dict[str, list]]:
