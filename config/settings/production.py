@@ -10,7 +10,7 @@ NATIONAL_ID_SALT = env("NATIONAL_ID_SALT")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DATABASES = scale_out_databases(DATABASES)  # pgbouncer, replica (docs/deployment.md)
 DATABASE_ROUTERS = ["people.replica.ReplicaRouter"] if "replica" in DATABASES else []
 CACHES = {"default": fail_safe(env.cache("CACHE_URL"))}
