@@ -6,6 +6,9 @@ bureau's download. Every export goes through ``spreadsheet_export``, which write
 apostrophe (shown as plain text, the apostrophe hidden); admin forms refuse such names at the door
 (``refuse_formula``), as the roster import does."""
 
+import csv
+import io
+from collections.abc import Iterator
 from decimal import Decimal
 
 import tablib
@@ -43,6 +46,25 @@ def spreadsheet_export(*, headers: list, rows, file_format: str, title: str = ""
     if isinstance(content, str):
         content = ("\ufeff" + content).encode("utf-8")
     return content, FORMATS[file_format]
+
+
+def spreadsheet_stream(*, headers: list, rows) -> Iterator[bytes]:
+    """The CSV of ``spreadsheet_export`` written row by row as ``rows`` yields them (for a
+    ``StreamingHttpResponse``: a county's list of tens of thousands of rows, never held whole), every cell made
+    formula-safe the same way."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def line(cells) -> bytes:
+        writer.writerow([formula_safe(cell) for cell in cells])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text.encode("utf-8")
+
+    yield "\ufeff".encode() + line(str(header) for header in headers)
+    for row in rows:
+        yield line(row)
 
 
 def refuse_formula(value: str) -> None:

@@ -46,3 +46,29 @@ def mediator_user():
     from tests import factories
 
     return factories.mediator(username="mediator")
+
+
+def test_a_report_keeps_what_was_written_by_hand_and_the_benchmarks_not_run():
+    from people.management.commands.benchmark_report import keep_hand_written, merged_results
+
+    table = ["| What | n | median | p95 | floor | ×floor | notes |", "|---|---|---|---|---|---|---|"]
+    old = "\n".join(["# Benchmarks", "", "Generated long ago.", "", "## coverage (`benchmark_coverage`)", "",
+                     *table, "| county | 5 | 9.00 | 9.00 | — | — |  |", "", "Why it is slow, by hand.", "",
+                     "## signin (`benchmark_signin`)", "", "A loaded machine, by hand.", "", *table,
+                     "| sign-in | 1 | 1.00 | 1.00 | — | — |  |", "", "## Lighthouse, mobile", "", "By hand.", "",
+                     "## pages (`benchmark_report`)", "", *table, "| GET / | 1 | 1.00 | 1.00 | — | — |  |"])
+    new = "\n".join(["# Benchmarks", "", "Generated now.", "", "## coverage (`benchmark_coverage`)", "", *table,
+                     "| county | 5 | 1.00 | 1.00 | — | — |  |", "", "## signin (`benchmark_signin`)", "", *table,
+                     "| sign-in | 1 | 7.00 | 7.00 | — | — |  |", "", "## training (`benchmark_training`)", "", *table,
+                     "| review | 1 | 2.00 | 2.00 | — | — |  |", "", "## pages (`benchmark_report`)", "", *table,
+                     "| GET / | 1 | 3.00 | 3.00 | — | — |  |"])
+    kept = keep_hand_written(old, new, ran={"## coverage (`benchmark_coverage`)", "## training (`benchmark_training`)"})
+    assert "Generated now." in kept and "Generated long ago." not in kept
+    assert "| county | 5 | 1.00 |" in kept and "Why it is slow, by hand." in kept  # new table, old words
+    assert "| sign-in | 1 | 1.00 |" in kept and "A loaded machine, by hand." in kept  # not run: as it was
+    assert "## Lighthouse, mobile\n\nBy hand." in kept and "| GET / | 1 | 1.00 |" in kept
+    assert kept.index("## training") < kept.index("## pages") and "| review | 1 | 2.00 |" in kept
+    results = merged_results([{"benchmark": "coverage", "v": 1}, {"benchmark": "pages", "v": 1}],
+                             [{"benchmark": "training", "v": 2}, {"benchmark": "coverage", "v": 2}])
+    assert results == [{"benchmark": "coverage", "v": 2}, {"benchmark": "training", "v": 2},
+                       {"benchmark": "pages", "v": 1}]

@@ -2,14 +2,16 @@
 
 Defaults match issue 6: 100,000 members on 2,000 committees (40 townships × 50 villages), 200,000 certificates
 (with their status history), 1,000,000 exam attempts, plus lesson completions, enrolments and rotation-session
-attendance for the training figures. ``--scale 0.1`` builds a tenth of it. Rows go in with PostgreSQL's COPY
-(``executemany`` on SQLite). It refuses to run twice: the county's division code marks the data set."""
+attendance for the training figures, and the county's training duties with approved external training (issue 14).
+``--scale 0.1`` builds a tenth of it. Rows go in with PostgreSQL's COPY (``executemany`` on SQLite).
+It refuses to run twice: the county's division code marks the data set."""
 
 import datetime
 import random
 import time
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -23,6 +25,7 @@ from courses.models import CourseModulePage, Enrolment, LessonCompletion, Lesson
 from people import services
 from people.models import Committee, Grade, Membership, Region, User
 from people.roles import StaffRole
+from training.models import ExternalTraining, TrainingDuty
 
 COUNTY_CODE = "990100"
 COUNTY_NAME = "规模测试旗"
@@ -97,6 +100,7 @@ class Command(BaseCommand):
             self._certificates(people, certificates_n, county, rng)
             self._training(people, attempts_n, county, rng)
             staff = User.objects.create_user(username=STAFF_USERNAME, name="规模测试干部", password=None)
+            self._duties(people, county, staff, rng)
             services.staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF, jurisdiction=county)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -180,6 +184,35 @@ class Command(BaseCommand):
                 changes.append((pk, "issued", status, _dt(datetime.datetime.combine(ended, moment, zone)), ""))
         copy_rows(CertificateStatusChange, ["certificate_id", "old_status", "new_status", "changed_at", "reason"],
                   changes)
+
+    def _duties(self, people: list[int], county: Region, staff: User, rng: random.Random) -> None:
+        """The county's training year (issue 14): 20 h a year (in force since 2020), 10 h of pre-job training
+        within 90 days for those who joined this last year, and a new law to be trained on within 90 days of
+        its publication 120 days ago; and approved external training (20 h) last year for two in three, this
+        year for one in two, so every duty has people who met it, are behind and are overdue."""
+        today = timezone.localdate()
+        TrainingDuty.objects.bulk_create([
+            TrainingDuty(region=county, name="规模测试年度培训", kind=TrainingDuty.Kind.ANNUAL, hours=20,
+                         in_force_from=datetime.date(2020, 1, 1)),
+            TrainingDuty(region=county, name="规模测试岗前培训", kind=TrainingDuty.Kind.PREJOB, hours=10,
+                         within_days=90, in_force_from=today - datetime.timedelta(days=365)),
+            TrainingDuty(region=county, name="规模测试新法培训", kind=TrainingDuty.Kind.TRIGGERED, hours=2,
+                         within_days=90, triggered_on=today - datetime.timedelta(days=120),
+                         in_force_from=datetime.date(2020, 1, 1))])
+        this_year = (today - datetime.date(today.year, 1, 1)).days + 1
+
+        def records():
+            for person in people:
+                if rng.random() < 2 / 3:
+                    yield person, datetime.date(today.year - 1, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+                if rng.random() < 1 / 2:
+                    yield person, datetime.date(today.year, 1, 1) + datetime.timedelta(days=rng.randrange(this_year))
+
+        now = _dt(timezone.now())
+        copy_rows(ExternalTraining, ["person_id", "title", "category_id", "hours", "completed_on", "document",
+                                     "status", "recorded_by_id", "created_at"],
+                  ((person, "规模测试外部培训", None, Decimal(20), _d(on), "external-training/scale.pdf",
+                    ExternalTraining.Status.APPROVED.value, staff.pk, now) for person, on in records()))
 
     def _training(self, people: list[int], attempts_n: int, county: Region, rng: random.Random) -> None:
         quiz = Quiz.objects.create(title="规模测试资格考试", kind=Quiz.Kind.CERTIFICATION)

@@ -39,6 +39,64 @@ def benchmark_names(*, only: list[str], load: bool) -> list[str]:
     return names if load else [n for n in names if n not in SLOW]
 
 
+def merged_results(previous: list[dict], new: list[dict]) -> list[dict]:
+    """The earlier run's results with those run now in their place (a benchmark run alone with ``--only`` leaves
+    the others' figures as they were); new benchmarks go before the pages."""
+    fresh = {result["benchmark"]: result for result in new}
+    merged = [fresh.pop(result["benchmark"], result) for result in previous]
+    at = next((i for i, result in enumerate(merged) if result["benchmark"] == "pages"), len(merged))
+    return merged[:at] + list(fresh.values()) + merged[at:]
+
+
+TABLE_HEADER = "| What | n | median | p95 | floor | ×floor | notes |"
+
+
+def _sections(text: str) -> list[tuple[str, list[str]]]:
+    """``(heading, lines)`` for the preamble (heading "") and each ``## `` section."""
+    sections: list[tuple[str, list[str]]] = [("", [])]
+    for line in text.splitlines():
+        if line.startswith("## "):
+            sections.append((line, []))
+        else:
+            sections[-1][1].append(line)
+    return sections
+
+
+def _table_span(lines: list[str]) -> tuple[int, int] | None:
+    """Where the first generated table (its header, separator and rows) sits in a section's lines."""
+    if TABLE_HEADER not in lines:
+        return None
+    start = end = lines.index(TABLE_HEADER)
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    return start, end
+
+
+def keep_hand_written(old: str, new: str, *, ran: set[str]) -> str:
+    """The new report, keeping what people wrote by hand in the old one: sections of their own (a quiet-machine
+    run, Lighthouse, calibrated load) where they were, and text around a benchmark's generated table (its first
+    table; later tables in the section are hand-written). Only the sections of the benchmarks that ran now
+    (headings in ``ran``) get their new table; the others stay as they were. The preamble is the new one."""
+    new_sections = dict(_sections(new)[1:])
+    old_sections = _sections(old)
+    out = _sections(new)[0][1]
+    placed = set()
+    for heading, lines in old_sections[1:]:
+        if heading in new_sections and heading in ran:
+            generated, span = new_sections[heading], _table_span(lines)
+            new_span = _table_span(generated)
+            if span and new_span:
+                lines = lines[:span[0]] + generated[new_span[0]:new_span[1]] + lines[span[1]:]
+            else:
+                lines = generated
+        placed.add(heading)
+        out += [heading, *lines]
+    missing = [(heading, lines) for heading, lines in _sections(new)[1:] if heading not in placed]
+    pages = next((i for i, line in enumerate(out) if line.startswith("## pages ")), len(out))
+    out[pages:pages] = [line for heading, lines in missing for line in (heading, *lines)]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
 class Command(BaseCommand):
     help = ("Run every benchmark_* command and the page-rendering benchmark; write docs/benchmarks.md and .json. "
             "The load test (benchmark_load: minutes, needs PostgreSQL and Redis) runs only with --load or "
@@ -51,8 +109,13 @@ class Command(BaseCommand):
                             help='arguments for one benchmark, e.g. benchmark_certificates="--count 200"')
         parser.add_argument("--only", action="append", default=[], help="run only these benchmark commands")
         parser.add_argument("--load", action="store_true", help="also run the load test (benchmark_load)")
+        parser.add_argument("--skip-pages", action="store_true",
+                            help="keep the pages' figures of the last report (e.g. on a database without the demo)")
 
-    def handle(self, *args, output, runs, options, only, load, **kwargs):
+    def handle(self, *args, output, runs, options, only, load, skip_pages, **kwargs):
+        folder = Path(output)
+        previous = folder / "benchmarks.json"
+        previous = json.loads(previous.read_text()) if previous.exists() else {"results": []}
         extra = {}
         for item in options:
             name, _sep, value = item.partition("=")
@@ -72,14 +135,19 @@ class Command(BaseCommand):
             results.append(result)
         from people.calibration import in_process_calibration
 
-        results.append({"benchmark": "pages", "command": "benchmark_report",
-                        "figures": in_process_calibration() + self._pages(runs)})
+        if not skip_pages:
+            results.append({"benchmark": "pages", "command": "benchmark_report",
+                            "figures": in_process_calibration() + self._pages(runs)})
         report = {"generated_at": timezone.now().isoformat(timespec="seconds"), "machine": self._machine(),
-                  "results": results}
-        folder = Path(output)
+                  "results": merged_results(previous["results"], results)}
         folder.mkdir(parents=True, exist_ok=True)
+        markdown = folder / "benchmarks.md"
+        written = self._markdown(report)
+        if markdown.exists():
+            written = keep_hand_written(markdown.read_text(), written,
+                                        ran={f"## {r['benchmark']} (`{r['command']}`)" for r in results})
         (folder / "benchmarks.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
-        (folder / "benchmarks.md").write_text(self._markdown(report))
+        markdown.write_text(written)
         self.stdout.write(f"wrote {folder / 'benchmarks.md'} and {folder / 'benchmarks.json'}")
 
     def _pages(self, runs: int) -> list[dict]:
