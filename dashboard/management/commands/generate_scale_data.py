@@ -64,10 +64,11 @@ def _status_bits(count: int, rng: random.Random) -> Iterable[tuple[int, int]]:
     """(status list, index) for ``count`` certificates: random distinct indexes, each list filled to half, as
     ``certificates.services`` allocates them, in lists of their own after those already in use."""
     half = settings.CREDENTIAL_STATUS_LIST_BITS // 2
+    # Read now, not when the generator first runs: that is inside the COPY, and psycopg's connection waits for the
+    # COPY to end before it runs another query (the generation hung there).
     first = (Certificate.objects.aggregate(last=Max("status_list"))["last"] or 0) + 1
-    for list_number, start in enumerate(range(0, count, half), start=first):
-        for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start)):
-            yield list_number, index
+    return ((list_number, index) for list_number, start in enumerate(range(0, count, half), start=first)
+            for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start)))
 
 
 def _dt(value: datetime.datetime):
