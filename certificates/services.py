@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from courses.models import RotationSession
-from people.audit import audit
+from people.audit import audit, audit_many
 from people.models import BureauSettings, Committee, Membership, Region, User
-from people.services.notices import notice_send
-from people.status import StatusMachine, status_change
+from people.services.notices import notice_send, notices_send_many
+from people.status import StatusMachine, status_change, status_change_many
 from people.tasks import enqueue
 
 from .exceptions import CertificateError, IllegalStatusChange, RequirementsNotMet
@@ -358,6 +358,39 @@ def certificate_reinstate(*, certificate: Certificate, reinstated_by: User | Non
     """Lift a suspension (reason required): the certificate is issued again and its suspension bit cleared."""
     return _status_change_by_hand(certificate=certificate, new_status=Status.ISSUED, by=reinstated_by,
                                   reason=reason, action="certificates.reinstate")
+
+
+@transaction.atomic
+def _status_change_many_by_hand(*, certificate_ids, from_status: str, new_status: str, by: User | None,
+                                reasons: dict[int, str], action: str, notice_title: str = "") -> list[Certificate]:
+    # What _status_change_by_hand does to one certificate, for many in a few statements: the recorded moves, the
+    # audit entries and the notices, all or none. Only the certificates still in ``from_status`` once locked move.
+    certificates = list(Certificate.objects.select_for_update(of=("self",)).select_related("holder", "program")
+                        .filter(pk__in=list(certificate_ids), status=from_status).order_by("pk"))
+    status_change_many(certificates, machine=CERTIFICATE_MACHINE, to=new_status, by=by, reasons=reasons)
+    audit_many(instances=certificates, action=action, actor=by, data_of=lambda c: {"serial": c.serial_number})
+    if notice_title and certificates:
+        with translation.override(settings.LANGUAGE_CODE):
+            notices_send_many(notices=[(c.holder, _(notice_title) % {"program": c.program.name}, reasons[c.pk])
+                                       for c in certificates], url=reverse("certificates:mine"))
+    return certificates
+
+
+def certificates_suspend_many(*, reasons: dict[int, str], suspended_by: User | None) -> list[Certificate]:
+    """``certificate_suspend`` for many certificates at once (certificate id → reason): those still issued are
+    suspended, each with its history row, audit entry and notice. Returns the ones suspended."""
+    return _status_change_many_by_hand(
+        certificate_ids=reasons, from_status=Status.ISSUED, new_status=Status.SUSPENDED, by=suspended_by,
+        reasons=reasons, action="certificates.suspend",
+        notice_title=gettext_noop("Your certificate has been suspended: %(program)s"))
+
+
+def certificates_reinstate_many(*, reasons: dict[int, str], reinstated_by: User | None) -> list[Certificate]:
+    """``certificate_reinstate`` for many certificates at once (certificate id → reason): those still suspended
+    are issued again. Returns the ones reinstated."""
+    return _status_change_many_by_hand(
+        certificate_ids=reasons, from_status=Status.SUSPENDED, new_status=Status.ISSUED, by=reinstated_by,
+        reasons=reasons, action="certificates.reinstate")
 
 
 @transaction.atomic

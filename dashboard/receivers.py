@@ -6,12 +6,14 @@ COPY) are caught by the snapshots' maximum age instead. Answer saves and similar
 come here."""
 
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 
 from assessments.models import Attempt
 from certificates.models import Certificate, CertificateStatusChange
 from courses.models import Enrolment, LessonCompletion, RotationSession, ScenarioRun, SessionAttendance
 from people.models import Committee, Membership, Region
+from people.status import statuses_changed
+from training.models import ExternalTraining, TrainingDuty
 
 from .services import region_snapshots_mark_changed
 
@@ -26,6 +28,7 @@ PERSON_OF = {
     SessionAttendance: lambda record: record.person_id,
     ScenarioRun: lambda record: record.person_id,
     Attempt: lambda record: record.user_id,
+    ExternalTraining: lambda record: record.person_id,  # approved, it counts towards duties
 }
 
 
@@ -64,6 +67,27 @@ def session_changed(sender, instance, **kwargs) -> None:
     region_snapshots_mark_changed(region_paths=paths)
 
 
+def certificates_changed(sender, pks, **kwargs) -> None:
+    """Many certificates changed status at once (``people.status.status_change_many``: no save signals): every
+    region their holders serve in is out of date. Two statements, whatever the number."""
+    holders = Certificate.objects.filter(pk__in=pks).values("holder_id")
+    paths = set(Committee.objects.filter(memberships__person_id__in=holders).values_list("region__path", flat=True))
+    region_snapshots_mark_changed(region_paths=paths)
+
+
+def duty_changed(sender, instance, action: str = "post_save", pk_set=None, **kwargs) -> None:
+    """A duty set, changed or removed (or its categories or modules changed): it applies to everyone under its
+    region, so the duty figures of that region, of every region below and of those above are out of date."""
+    if not action.startswith("post_"):
+        return
+    if isinstance(instance, TrainingDuty):
+        paths = set(Region.objects.filter(pk=instance.region_id).values_list("path", flat=True))
+    else:  # changed from a category's or module's side: pk_set holds the duties (None: all of them, cleared)
+        duties = TrainingDuty.objects.all() if pk_set is None else TrainingDuty.objects.filter(pk__in=pk_set)
+        paths = set(duties.values_list("region__path", flat=True))
+    region_snapshots_mark_changed(region_paths=paths, below=True)
+
+
 def connect() -> None:
     for model in PERSON_OF:
         post_save.connect(person_changed, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
@@ -73,3 +97,8 @@ def connect() -> None:
     for model, receiver in ((Committee, committee_changed), (RotationSession, session_changed)):
         post_save.connect(receiver, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-save")
         post_delete.connect(receiver, sender=model, dispatch_uid=f"dashboard-{model._meta.label}-delete")
+    statuses_changed.connect(certificates_changed, sender=Certificate, dispatch_uid="dashboard-certificates-many")
+    post_save.connect(duty_changed, sender=TrainingDuty, dispatch_uid="dashboard-duty-save")
+    post_delete.connect(duty_changed, sender=TrainingDuty, dispatch_uid="dashboard-duty-delete")
+    for through in (TrainingDuty.categories.through, TrainingDuty.modules.through):
+        m2m_changed.connect(duty_changed, sender=through, dispatch_uid=f"dashboard-{through._meta.label}-changed")

@@ -25,6 +25,7 @@ Definitions (also shown on the page):
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
@@ -46,6 +47,7 @@ from courses.models import (
 from courses.selectors import hours_value, training_credits_sql, training_hours_sql
 from people.models import BureauSettings, Committee, Grade, Membership, Region, User
 from people.permissions import can_see_region, committees_visible_to, people_visible_to, region_filter
+from training import selectors as training_selectors
 
 # The bureau's expiring window when no settings say otherwise (the setting's own default).
 DEFAULT_EXPIRING_DAYS = BureauSettings._meta.get_field("expiring_within_days").default
@@ -689,3 +691,104 @@ def red_flags(*, user: User, region: Region, filters: Filters, today: datetime.d
         uncertified_members=without,
         renewals_overdue=without.annotate(lapsed_on=last_expiry).filter(lapsed_on__isnull=False),
     )
+
+
+# --- Training duties: who is behind on which duty (a snapshot of its own, services.duty_snapshot)
+
+DUTY_LIST_ROWS = 100  # rows of each person list a snapshot keeps (and the page shows); the download holds them all
+DUTY_LISTS = ("behind", "red_flags")
+
+
+@dataclass
+class DutyFigures:
+    """Per child region (or per committee, at a township and below) and duty: how many people it applies to,
+    how many met it, are behind, and are overdue; the region's total; and the first ``DUTY_LIST_ROWS`` rows and
+    the count of the two person lists (``duty_list_rows``). What ``services.duty_snapshot`` keeps.
+
+    ``duties``: ``[id, name, kind]``; ``rows``: ``{"key", "name", "link", "people", "cells"}`` where ``cells``
+    holds ``[owed, met, behind, overdue]`` per duty and ``link`` is a child region's code, a committee's id (as a
+    string) or ""; ``lists``: list name → ``{"count", "rows"}``."""
+
+    duties: list
+    rows: list
+    total: dict
+    lists: dict
+    computed_at: datetime.datetime | None = None
+    refreshing: bool = False
+
+    def to_data(self) -> dict:
+        return {"duties": self.duties, "rows": self.rows, "total": self.total, "lists": self.lists}
+
+    @classmethod
+    def from_data(cls, data: dict, **extra) -> "DutyFigures":
+        return cls(duties=data["duties"], rows=data["rows"], total=data["total"], lists=data["lists"], **extra)
+
+
+def _duty_row_of(region: Region, by_committee: bool, child_names: dict):
+    """Where a member's figures go: (key, name, link kind) of their committee or of the child region they are in."""
+    def row_of(member) -> tuple[str, str, str]:
+        if by_committee:
+            return str(member.committee_id), member.committee_name, "committee"
+        code, name = child_names.get(member.region_path[:len(region.path) + Region.steplen], (region.code,
+                                                                                              region.name))
+        return code, name, "" if code == region.code else "region"
+    return row_of
+
+
+def duty_list_line(member, progress) -> dict:
+    """One row of a person list: who, where, which duty, how far, by when."""
+    return {"person": member.person_id, "name": member.name, "committee": member.committee_name,
+            "area": member.region_name, "duty": progress.duty.name, "done": str(progress.hours_done),
+            "required": str(progress.hours_required), "due": progress.due.isoformat(), "overdue": progress.overdue}
+
+
+def duty_list_rows(*, region: Region, today: datetime.date) -> Iterator[tuple[str, dict]]:
+    """(list name, line) for everyone under ``region`` behind on a duty (list "behind") and, of those, the red
+    flags: overdue pre-job training and missed deadlines for new laws or policies (list "red_flags"); in the order
+    of area, committee and name. Reads the records in batches (``training.selectors.region_duty_progress``), so a
+    download can stream a county's rows as they come."""
+    for member in training_selectors.region_duty_progress(region=region, on=today):
+        for progress in member.progress:
+            if not progress.met:
+                line = duty_list_line(member, progress)
+                yield "behind", line
+                if training_selectors.is_red_flag(progress):
+                    yield "red_flags", line
+
+
+def duty_figures_compute(*, region: Region, today: datetime.date | None = None) -> DutyFigures:
+    """Compute a region's ``DutyFigures`` from the records, with the training selectors' own rules (duties,
+    periods, hours: ``training.selectors.duty_progress``), a constant number of queries per batch of people."""
+    today = today or timezone.localdate()
+    row_of = _duty_row_of(region, groups_by_committee(region),
+                          {child.path: (child.code, child.name) for child in region.get_children()})
+    duties: dict[int, object] = {}
+    counts: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0, 0]))
+    people: dict[tuple, int] = defaultdict(int)
+    lists = {name: {"count": 0, "rows": []} for name in DUTY_LISTS}
+    for member in training_selectors.region_duty_progress(region=region, on=today):
+        row = row_of(member)
+        people[row] += 1
+        for progress in member.progress:
+            duties[progress.duty.pk] = progress.duty
+            cell = counts[row][progress.duty.pk]
+            cell[0] += 1
+            cell[1 if progress.met else 2] += 1
+            cell[3] += progress.overdue
+            if progress.met:
+                continue
+            names = ["behind", *(["red_flags"] if training_selectors.is_red_flag(progress) else [])]
+            for name in names:
+                lists[name]["count"] += 1
+                if len(lists[name]["rows"]) < DUTY_LIST_ROWS:
+                    lists[name]["rows"].append(duty_list_line(member, progress))
+    order = sorted(duties.values(), key=lambda d: (d.kind, d.name, d.pk))
+
+    def cells(by_duty) -> list:
+        return [by_duty.get(duty.pk, [0, 0, 0, 0]) for duty in order]
+
+    rows = [{"key": key, "name": name, "link": link, "people": people[(key, name, link)],
+             "cells": cells(counts[(key, name, link)])} for key, name, link in sorted(people, key=lambda r: r[1])]
+    total_cells = [[sum(row["cells"][i][j] for row in rows) for j in range(4)] for i in range(len(order))]
+    return DutyFigures(duties=[[d.pk, d.name, d.kind] for d in order], rows=rows,
+                       total={"people": sum(people.values()), "cells": total_cells}, lists=lists)

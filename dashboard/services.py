@@ -1,6 +1,7 @@
 """Writes of the dashboard: keeping region snapshots (``models.RegionSnapshot``) current.
 
-A region page shows ``RegionFigures`` (rows, trend, activity). Computing them reads every record under the region —
+A region page shows ``RegionFigures`` (rows, trend, activity); its training-duty page ``DutyFigures`` (who is behind
+on which duty), kept the same way under the key ``DUTIES_KEY``. Computing them reads every record under the region —
 milliseconds for a township of the demo, seconds for a county of 100,000 members — so they are kept per region and
 choice of filters and computed again only when needed:
 
@@ -26,11 +27,14 @@ from people.tasks import enqueue
 
 from . import selectors
 from .models import RegionSnapshot
-from .selectors import Filters, RegionFigures, Targets
+from .selectors import DutyFigures, Filters, RegionFigures, Targets
 
 REFRESH_REQUEST_TIMEOUT = datetime.timedelta(minutes=10)  # a request older than this is assumed lost
 KEEP_UNVIEWED_DAYS = 30
 REFRESH_VIEWED_WITHIN_DAYS = 7
+
+
+DUTIES_KEY = "duties"  # the snapshot of a region's training-duty figures (``DutyFigures``; no filters apply)
 
 
 def _snapshot_key(filters: Filters, targets: Targets) -> str:
@@ -44,14 +48,27 @@ def _snapshot_choice(key: str) -> tuple[Filters, Targets]:
     return Filters.from_key("|".join(parts[:5])), Targets.from_key("|".join(parts[5:]))
 
 
-def _compute_and_store(*, region: Region, filters: Filters, targets: Targets, today: datetime.date,
-                       viewed: bool) -> RegionFigures:
+def _figures_compute(*, region: Region, key: str, today: datetime.date) -> RegionFigures | DutyFigures:
+    """What a snapshot of ``key`` holds, computed from the records."""
+    if key == DUTIES_KEY:
+        return selectors.duty_figures_compute(region=region, today=today)
+    filters, targets = _snapshot_choice(key)
+    return selectors.region_figures_compute(region=region, filters=filters, targets=targets, today=today)
+
+
+def _figures_read(snapshot: RegionSnapshot, **extra) -> RegionFigures | DutyFigures:
+    kind = DutyFigures if snapshot.key == DUTIES_KEY else RegionFigures
+    return kind.from_data(snapshot.data, **extra)
+
+
+def _compute_and_store(*, region: Region, key: str, today: datetime.date,
+                       viewed: bool) -> RegionFigures | DutyFigures:
     # On a replica the data read is as old as its lag: stamping the snapshot that much earlier keeps a change the
     # replica had not replayed yet (changed_at after that moment) marking the snapshot out of date.
     started_at, started = reads_as_of(timezone.now()), time.perf_counter()
-    figures = selectors.region_figures_compute(region=region, filters=filters, targets=targets, today=today)
+    figures = _figures_compute(region=region, key=key, today=today)
     snapshot = RegionSnapshot(
-        region=region, key=_snapshot_key(filters, targets), day=today, computed_at=started_at, viewed_on=today,
+        region=region, key=key, day=today, computed_at=started_at, viewed_on=today,
         compute_ms=round(1000 * (time.perf_counter() - started)), refresh_requested_at=None, data=figures.to_data())
     # One INSERT … ON CONFLICT UPDATE: two first views at once both land, the later one's figures win.
     updated = ["day", "computed_at", "compute_ms", "refresh_requested_at", "data", *(["viewed_on"] if viewed else [])]
@@ -61,24 +78,35 @@ def _compute_and_store(*, region: Region, filters: Filters, targets: Targets, to
     return figures
 
 
+def _snapshot(*, region: Region, key: str, today: datetime.date | None) -> RegionFigures | DutyFigures:
+    today = today or timezone.localdate()
+    now = timezone.now()
+    snapshot = RegionSnapshot.objects.filter(region=region, key=key).first()
+    if snapshot is None or snapshot.day != today:
+        return _compute_and_store(region=region, key=key, today=today, viewed=True)
+    out_of_date = snapshot.is_out_of_date(now, settings.DASHBOARD_SNAPSHOT_MAX_AGE)
+    if out_of_date and snapshot.compute_ms <= settings.DASHBOARD_LIVE_BUDGET_MS:
+        return _compute_and_store(region=region, key=key, today=today, viewed=True)
+    if out_of_date:
+        region_snapshot_refresh_request(snapshot=snapshot, now=now)
+    if snapshot.viewed_on != today:
+        RegionSnapshot.objects.filter(pk=snapshot.pk).update(viewed_on=today)
+    return _figures_read(snapshot, computed_at=snapshot.computed_at, refreshing=out_of_date)
+
+
 def region_snapshot(*, region: Region, filters: Filters, targets: Targets,
                     today: datetime.date | None = None) -> RegionFigures:
     """The region's figures for a page or the API (see the module's docstring for when they are computed).
 
     The caller has checked that the user may see the region."""
-    today = today or timezone.localdate()
-    now = timezone.now()
-    snapshot = RegionSnapshot.objects.filter(region=region, key=_snapshot_key(filters, targets)).first()
-    if snapshot is None or snapshot.day != today:
-        return _compute_and_store(region=region, filters=filters, targets=targets, today=today, viewed=True)
-    out_of_date = snapshot.is_out_of_date(now, settings.DASHBOARD_SNAPSHOT_MAX_AGE)
-    if out_of_date and snapshot.compute_ms <= settings.DASHBOARD_LIVE_BUDGET_MS:
-        return _compute_and_store(region=region, filters=filters, targets=targets, today=today, viewed=True)
-    if out_of_date:
-        region_snapshot_refresh_request(snapshot=snapshot, now=now)
-    if snapshot.viewed_on != today:
-        RegionSnapshot.objects.filter(pk=snapshot.pk).update(viewed_on=today)
-    return RegionFigures.from_data(snapshot.data, computed_at=snapshot.computed_at, refreshing=out_of_date)
+    return _snapshot(region=region, key=_snapshot_key(filters, targets), today=today)
+
+
+def duty_snapshot(*, region: Region, today: datetime.date | None = None) -> DutyFigures:
+    """The region's training-duty figures and the first rows of its person lists, kept and computed again
+    exactly as the region's other figures are (see the module's docstring). The caller has checked that the user
+    may see the region."""
+    return _snapshot(region=region, key=DUTIES_KEY, today=today)
 
 
 def region_snapshot_refresh_request(*, snapshot: RegionSnapshot, now: datetime.datetime | None = None) -> bool:
@@ -96,10 +124,8 @@ def region_snapshot_refresh_request(*, snapshot: RegionSnapshot, now: datetime.d
 
 
 def region_snapshot_refresh(*, snapshot: RegionSnapshot, today: datetime.date | None = None) -> None:
-    """Compute a snapshot again with the filters and targets it was made for."""
-    filters, targets = _snapshot_choice(snapshot.key)
-    _compute_and_store(region=snapshot.region, filters=filters, targets=targets,
-                       today=today or timezone.localdate(), viewed=False)
+    """Compute a snapshot again with the filters and targets it was made for (or its duty figures)."""
+    _compute_and_store(region=snapshot.region, key=snapshot.key, today=today or timezone.localdate(), viewed=False)
 
 
 def region_snapshots_refresh_due(*, today: datetime.date | None = None) -> int:
@@ -121,13 +147,17 @@ def region_snapshots_refresh_due(*, today: datetime.date | None = None) -> int:
     return count
 
 
-def region_snapshots_mark_changed(*, region_paths: set[str]) -> int:
-    """Records under these regions changed: mark the snapshots of the regions and of every region above them.
+def region_snapshots_mark_changed(*, region_paths: set[str], below: bool = False) -> int:
+    """Records under these regions changed: mark the snapshots of the regions and of every region above them
+    (and, with ``below``, of every region under them: a training duty set for a county applies to its villages).
 
     One UPDATE, which leaves alone snapshots already marked (so a burst of changes writes once)."""
     prefixes = {prefix for path in region_paths for prefix in Region.path_prefixes(path)}
     if not prefixes:
         return 0
-    return RegionSnapshot.objects.filter(region__path__in=prefixes).filter(
+    places = Q(region__path__in=prefixes)
+    for path in region_paths if below else ():
+        places |= Q(region__path__startswith=path)
+    return RegionSnapshot.objects.filter(places).filter(
         Q(changed_at__isnull=True) | Q(changed_at__lt=F("computed_at")),
     ).update(changed_at=timezone.now())

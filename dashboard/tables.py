@@ -3,12 +3,13 @@ bureau downloads is exactly what it sees."""
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from .selectors import Activity, Level, RedFlags, Row, TrendPoint
+from .selectors import Activity, DutyFigures, Level, RedFlags, Row, TrendPoint
 
 
 @dataclass(frozen=True)
@@ -226,3 +227,53 @@ def flag_tables(flags: RedFlags, *, limit: int | None = None, using: str | None 
               rows=member_rows(flags.renewals_overdue, extra=(lambda m: date_format(m.lapsed_on, "Y-m-d"),)),
               count=count(flags.renewals_overdue)),
     ]
+
+
+def duty_figures_table(found: DutyFigures, *, by_committee: bool) -> Table:
+    """Per area (or committee) and duty: people who met it, are behind, are overdue; then the total."""
+    columns = [Column(_("Committee") if by_committee else _("Area or committee"), numeric=False),
+               Column(_("People"))]
+    for _pk, name, _kind in found.duties:
+        columns += [Column(_("%(duty)s: met") % {"duty": name}), Column(_("%(duty)s: behind") % {"duty": name}),
+                    Column(_("%(duty)s: overdue") % {"duty": name})]
+
+    def cells(people, duty_cells) -> list:
+        return [people, *(value for _owed, met, behind, overdue in duty_cells for value in (met, behind, overdue))]
+
+    def link(row) -> str:
+        if row["link"] == "region":
+            return reverse("coverage:duties", args=[row["key"]])
+        return reverse("coverage:committee", args=[int(row["key"])]) if row["link"] == "committee" else ""
+
+    rows = [TableRow(cells=[row["name"], *cells(row["people"], row["cells"])], link=link(row))
+            for row in found.rows]
+    rows.append(TableRow(cells=[_("Total"), *cells(found.total["people"], found.total["cells"])], total=True))
+    # A phone's card: people, then the first duty's figures.
+    return Table(key="duties", title=_("Training duties"), columns=columns, rows=rows,
+                 summary=[1, 2, 3, 4][:len(columns) - 1])
+
+
+DUTY_LIST_TITLES = {
+    "behind": _("Behind on a training duty"),
+    "red_flags": _("Red flags: overdue pre-job training and missed deadlines for new laws"),
+}
+DUTY_LIST_COLUMNS = [
+    Column(_("Name"), numeric=False), Column(_("Committee"), numeric=False), Column(_("Area"), numeric=False),
+    Column(_("Duty"), numeric=False), Column(_("Hours done")), Column(_("Hours required")),
+    Column(_("Due"), numeric=False), Column(_("Overdue"), numeric=False),
+]
+
+
+def duty_list_cells(line: dict) -> list:
+    """A person-list line as the cells of its table and its download (hours as numbers)."""
+    return [line["name"], line["committee"], line["area"], line["duty"], Decimal(line["done"]),
+            Decimal(line["required"]), line["due"], _yes_no(line["overdue"])]
+
+
+def duty_list_tables(found: DutyFigures) -> list[Table]:
+    """The two person lists as the snapshot keeps them: the first rows and the count of all (the download reads
+    every row: ``views.duties``)."""
+    return [Table(key=name, title=DUTY_LIST_TITLES[name], columns=DUTY_LIST_COLUMNS, count=found.lists[name]["count"],
+                  rows=[TableRow(cells=duty_list_cells(line), link=reverse("coverage:person", args=[line["person"]]))
+                        for line in found.lists[name]["rows"]], summary=[1, 4, 7])
+            for name in ("red_flags", "behind")]

@@ -2,13 +2,15 @@
 
 Each page builds its tables once; ``?export=<table key>&format=csv|xlsx`` returns one of them as a file instead."""
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 
 from people.decorators import bureau_staff_required
 from people.models import BureauSettings
 from people.replica import REPLICA, heavy_reads, read_alias, replica_lag
+from people.spreadsheets import spreadsheet_stream
 
 from . import charts, selectors, services, tables
 from .exports import FORMATS, table_export, table_stream_response
@@ -97,6 +99,52 @@ def flags(request, code: str):
     return _page(request, "dashboard/flags.html", {
         "region": area, "form": form, "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
     }, tables.flag_tables(found, limit=FLAG_ROWS_SHOWN), area.name)
+
+
+@bureau_staff_required
+def duties_home(request):
+    return redirect("coverage:duties", code=selectors.home_region(user=request.user).code)
+
+
+@bureau_staff_required
+@heavy_reads
+def duties(request, code: str):
+    """Who is behind on which training duty: the figures and the lists' first rows from the region's duty
+    snapshot; a list's download reads every row from the records, streamed as CSV as it is read."""
+    area = selectors.region_for(user=request.user, code=code)
+    if area is None:
+        raise Http404
+    key, file_format = request.GET.get("export"), request.GET.get("format", "xlsx")
+    if key in tables.DUTY_LIST_TITLES:
+        return _duty_list_download(area, key, file_format)
+    found = services.duty_snapshot(region=area)
+    page_tables = [tables.duty_figures_table(found, by_committee=selectors.groups_by_committee(area)),
+                   *tables.duty_list_tables(found)]
+    return _page(request, "dashboard/duties.html", {
+        "region": area, "computed_at": found.computed_at, "refreshing": found.refreshing,
+        "breadcrumbs": selectors.breadcrumbs(user=request.user, region=area),
+    }, page_tables, area.name)
+
+
+def _duty_list_download(area, key: str, file_format: str):
+    if file_format not in FORMATS:
+        raise Http404
+    headers = [column.label for column in tables.DUTY_LIST_COLUMNS]
+    rows = (tables.duty_list_cells(line) for name, line in
+            selectors.duty_list_rows(region=area, today=timezone.localdate()) if name == key)
+    filename = f"{area.name}-{tables.DUTY_LIST_TITLES[key]}.{file_format}"
+    language = translation.get_language()
+
+    def cells():
+        # Read as the response is sent, after the view has returned: in the request's language.
+        with translation.override(language):
+            yield from rows
+
+    chunks, content_type = spreadsheet_stream(headers=headers, rows=cells(), file_format=file_format,
+                                              title=tables.DUTY_LIST_TITLES[key])
+    response = StreamingHttpResponse(chunks, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
 
 
 @bureau_staff_required

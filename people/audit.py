@@ -5,8 +5,13 @@ It rides on Wagtail's log registry (ModelLogEntry), so entries appear in the adm
 Wagtail's filters and exports. Each app lists its actions and registers them through the
 ``register_log_actions`` hook (see ``people.wagtail_hooks``)."""
 
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
 
 ACTIONS = [
     ("academy.login", _("Log in"), _("Logged in")),
@@ -35,3 +40,17 @@ def register(actions, entries) -> None:
 def audit(*, instance, action: str, actor=None, **data) -> None:
     """Record that ``actor`` did ``action`` to ``instance``; ``data`` is kept as JSON (no secrets, no raw IDs)."""
     log(instance=instance, action=action, user=actor, data=data)
+
+
+def audit_many(*, instances, action: str, actor=None, data_of=lambda instance: {}) -> None:
+    """``audit`` for many records of one model at once (a county's annual review suspends thousands of cards):
+    the same entries, in one INSERT per thousand, sharing one action id."""
+    instances = list(instances)
+    if not instances:
+        return
+    content_type = ContentType.objects.get_for_model(instances[0], for_concrete_model=False)
+    shared, now = uuid.uuid4(), timezone.now()
+    ModelLogEntry.objects.bulk_create(
+        [ModelLogEntry(content_type=content_type, label=str(instance)[:255], action=action, timestamp=now,
+                       data=data_of(instance), user=actor, uuid=shared, object_id=str(instance.pk))
+         for instance in instances], batch_size=1000)

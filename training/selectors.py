@@ -1,5 +1,6 @@
 """Reads of the training year. Contract for the apps above (grading, dashboard): ``DutyProgress``,
-``hours_by_category``, ``duty_progress``, ``duties_met_for_year``, ``latest_reviews``.
+``hours_by_category``, ``duty_progress``, ``duties_met_for_year``, ``latest_reviews``, ``region_duty_progress`` and
+``is_red_flag`` (the dashboard's duty figures).
 
 An annual review passes when the year's duties are met and, where the card's program names a yearly exam
 (``Program.review_exam``), its holder passed that exam within the calendar year reviewed (``review_passes``).
@@ -15,7 +16,8 @@ Training after a pre-job or triggered due date does not make up for it: the dead
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import QuerySet
@@ -263,63 +265,50 @@ def duties_visible_to(user) -> QuerySet[TrainingDuty]:
     return TrainingDuty.objects.filter(people_permissions.region_filter(user, "region__")).select_related("region")
 
 
-# --- Coverage: who is behind on which duty
+# --- Coverage: who is behind on which duty (the dashboard keeps the figures in its snapshots)
 
-@dataclass
-class CoverageRow:
-    key: str  # a child region's code or a committee's id: what the row links to
-    name: str
-    link: bool = False  # a child region, to drill into
-    people: int = 0
-    owed: dict = field(default_factory=lambda: defaultdict(int))  # duty id -> people the duty applies to
-    behind: dict = field(default_factory=lambda: defaultdict(int))  # duty id -> of them, not met
-    cells: list = field(default_factory=list)  # (behind, owed) in the order of the coverage's duties
-
-
-@dataclass
-class DutyCoverage:
-    region: object
-    duties: list
-    rows: list
-    red_flags: list  # (person name, committee name, DutyProgress): overdue pre-job and missed triggered deadlines
-    red_flag_count: int
-
-
+DUTY_BATCH = 5000  # people per round of ``duty_progress``: a constant number of queries each, bounded memory
 RED_FLAG_KINDS = (TrainingDuty.Kind.PREJOB, TrainingDuty.Kind.TRIGGERED)
 
 
-def duty_coverage(*, region, on: datetime.date, red_flag_limit: int = 100) -> DutyCoverage:
-    """Per child region (or per committee, below a county) who is behind on which duty on ``on``, with the red
-    flags. The caller has checked that the user may see ``region``."""
-    by_committee = region.level not in (region.Level.PROVINCE, region.Level.CITY, region.Level.COUNTY)
+@dataclass(frozen=True)
+class MemberDuties:
+    """A person serving under a region, where they serve (their first active membership there: area, committee,
+    person order) and their progress on each duty that applies to them."""
+
+    person_id: int
+    name: str
+    committee_id: int
+    committee_name: str
+    region_path: str
+    region_name: str
+    progress: list  # DutyProgress
+
+
+def region_duty_progress(*, region, on: datetime.date, batch_size: int = DUTY_BATCH) -> Iterator[MemberDuties]:
+    """Everyone with an active membership under ``region`` on ``on`` with their ``duty_progress``, in the order of
+    area, committee and name. Reads ``batch_size`` people at a time: one query for the members, then
+    ``duty_progress``'s few per batch, never one per person. The caller has checked that the user may see
+    ``region``."""
     members = (Membership.objects.active(on).filter(committee__region__path__startswith=region.path)
+               .order_by("committee__region__path", "committee__name", "committee_id", "person__name",
+                         "person_id", "pk")
                .values_list("person_id", "person__name", "committee_id", "committee__name",
-                            "committee__region__path"))
-    child_names = {r.path: (r.code, r.name) for r in region.get_children()}
+                            "committee__region__path", "committee__region__name"))
     people: dict[int, tuple] = {}
-    for pid, name, committee_id, committee_name, path in members:
-        key = ((str(committee_id), committee_name) if by_committee
-               else child_names.get(path[:len(region.path) + 4], (region.code, region.name)))
-        people.setdefault(pid, (name, committee_name, key))
-    progress = duty_progress(person_ids=people.keys(), on=on)
-    rows: dict[str, CoverageRow] = {}
-    flags, seen = [], {}
-    for pid, (name, committee_name, (key, row_name)) in people.items():
-        row = rows.setdefault(key, CoverageRow(key=key, name=row_name,
-                                               link=not by_committee and key != region.code))
-        row.people += 1
-        for p in progress[pid]:
-            seen[p.duty.pk] = p.duty
-            row.owed[p.duty.pk] += 1
-            row.behind[p.duty.pk] += not p.met
-            if p.overdue and p.duty.kind in RED_FLAG_KINDS:
-                flags.append((name, committee_name, p))
-    flags.sort(key=lambda flag: (flag[2].due, flag[0]))
-    duties = sorted(seen.values(), key=lambda d: (d.kind, d.name, d.pk))
-    for row in rows.values():
-        row.cells = [(row.behind.get(d.pk, 0), row.owed.get(d.pk, 0)) for d in duties]
-    return DutyCoverage(region=region, duties=duties, rows=sorted(rows.values(), key=lambda r: r.name),
-                        red_flags=flags[:red_flag_limit], red_flag_count=len(flags))
+    for pid, *place in members:
+        people.setdefault(pid, tuple(place))
+    order = list(people)
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        progress = duty_progress(person_ids=batch, on=on)
+        for pid in batch:
+            yield MemberDuties(pid, *people[pid], progress=progress[pid])
+
+
+def is_red_flag(progress: DutyProgress) -> bool:
+    """Overdue pre-job training or a missed deadline for a new law or policy: what the dashboard flags red."""
+    return progress.overdue and progress.duty.kind in RED_FLAG_KINDS
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ the rules: statuses move only as their tables below allow, with who/when/why rec
 year (the unique constraint); certificates change status only through ``certificates.services``."""
 
 import datetime
+from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from courses.models import ModuleCategory
 from people.audit import audit
 from people.models import Membership, Region, User
 from people.services.notices import notice_send
-from people.status import StatusMachine, status_change
+from people.status import StatusMachine, status_change, status_change_many
 from people.tasks import enqueue
 
 from . import selectors
@@ -171,25 +172,23 @@ def review_run_confirm(*, run: ReviewRun, confirmed_by: User) -> ReviewRun:
 
 
 def review_run_decide(*, run: ReviewRun) -> ReviewRun:
-    """Decide every card of a confirmed review, in batches (each card in its own transaction, so a big region's
-    review never holds one long lock). Idempotent and safe to run twice at once: each card's review row is
-    locked while it is decided, and a decided one is left alone (a suspended one passes once its duties are
-    met)."""
+    """Decide every card of a confirmed review, a batch of ``REVIEW_BATCH`` cards per transaction
+    (``annual_reviews_decide``: bulk reads and writes, no query per card, and never one long lock over a county).
+    Idempotent and safe to run twice at once: a batch's review rows are locked while it is decided, and a decided
+    one is left alone (a suspended one passes once its duties are met)."""
     if run.status != ReviewRun.Status.QUEUED:
         return run
     counts = dict.fromkeys(Outcome.values, 0)
     certificates = list(selectors.review_certificates(region=run.region, program=run.program)
-                        .values_list("pk", "holder_id"))
+                        .order_by("pk").values_list("pk", "holder_id"))
     for start in range(0, len(certificates), REVIEW_BATCH):
         batch = certificates[start:start + REVIEW_BATCH]
         holders = {holder for _, holder in batch}
         progress = selectors.year_duties(person_ids=holders, year=run.year)
         exams = selectors.review_exams(program=run.program, person_ids=holders, year=run.year)
-        for certificate_id, holder_id in batch:
-            review = annual_review_decide(certificate_id=certificate_id, year=run.year, run=run,
-                                          progress=progress[holder_id], exam=exams[holder_id],
-                                          decided_by=run.created_by)
-            counts[review.outcome] += 1
+        for outcome, count in annual_reviews_decide(cards=batch, year=run.year, run=run, progress=progress,
+                                                    exams=exams, decided_by=run.created_by).items():
+            counts[outcome] += count
     with transaction.atomic():
         locked = ReviewRun.objects.select_for_update().get(pk=run.pk)
         if locked.status == ReviewRun.Status.QUEUED:
@@ -225,40 +224,65 @@ def hours_text(hours: Decimal) -> str:
 
 
 @transaction.atomic
-def annual_review_decide(*, certificate_id: int, year: int, progress, decided_by: User | None,
-                         run: ReviewRun | None = None, exam: selectors.ReviewExam | None = None) -> AnnualReview:
-    """Decide one card's review for ``year`` from its holder's progress on the year's duties and, where the program
-    asks for one, the yearly ``exam`` (``selectors.review_passes``): passed (the card stays valid, or is reinstated
-    when the review had suspended it), or suspended with the reason. Revocation is staff's
-    (``annual_review_revoke``)."""
-    if not AnnualReview.objects.filter(certificate_id=certificate_id, year=year).exists():
-        try:
-            with transaction.atomic():
-                status_change(AnnualReview(certificate_id=certificate_id, year=year, run=run),
-                              machine=REVIEW_MACHINE, to=Outcome.PENDING, by=decided_by)
-        except IntegrityError:  # another run made it meanwhile: decide that one
-            pass
-    review = AnnualReview.objects.select_for_update().select_related("certificate").get(
-        certificate_id=certificate_id, year=year)
-    met = selectors.review_passes(progress, exam)
-    certificate = review.certificate
-    if met and review.outcome in (Outcome.PENDING, Outcome.SUSPENDED):
-        with translation.override(settings.LANGUAGE_CODE):
-            note = _("Annual review %(year)s passed.") % {"year": year}
-        if review.outcome == Outcome.SUSPENDED and certificate.status == Certificate.Status.SUSPENDED:
-            certificate_services.certificate_reinstate(certificate=certificate, reinstated_by=decided_by,
-                                                       reason=note)
-        review.reason = ""
-        status_change(review, machine=REVIEW_MACHINE, to=Outcome.PASSED, by=decided_by, reason=note, locked=True,
-                      decided_at=timezone.now(), decided_by=decided_by)
-    elif not met and review.outcome == Outcome.PENDING:
-        reason = review_failure_reason(year=year, progress=progress, exam=exam)
-        if certificate.status == Certificate.Status.ISSUED:
-            certificate_services.certificate_suspend(certificate=certificate, suspended_by=decided_by, reason=reason)
-        review.reason = reason
-        status_change(review, machine=REVIEW_MACHINE, to=Outcome.SUSPENDED, by=decided_by, reason=reason,
-                      locked=True, decided_at=timezone.now(), decided_by=decided_by)
-    return review
+def annual_reviews_decide(*, cards: list[tuple[int, int]], year: int, progress: dict, decided_by: User | None,
+                          run: ReviewRun | None = None, exams: dict | None = None) -> dict[str, int]:
+    """Decide the ``year`` review of each card (``(certificate id, holder id)``) from its holder's progress on the
+    year's duties (``progress``: holder id → ``selectors.year_duties`` rows) and, where the program asks for one,
+    the yearly exam (``exams``: holder id → ``selectors.review_exams``; the rule is ``selectors.review_passes``):
+    passed (the card stays valid, or is
+    reinstated when the review had suspended it), or suspended with the reason; revocation is staff's
+    (``annual_review_revoke``). Cards without a review for the year get one. The reviews' rows are locked first,
+    so a concurrent run waits and then finds them decided. A constant number of statements whatever the number of
+    cards (bulk status moves: ``people.status.status_change_many``). Returns the outcomes' counts."""
+    certificate_ids = [certificate_id for certificate_id, _holder in cards]
+    holder_of = dict(cards)
+    missing = set(certificate_ids) - set(AnnualReview.objects.filter(
+        certificate_id__in=certificate_ids, year=year).values_list("certificate_id", flat=True))
+    if missing:
+        AnnualReview.objects.bulk_create([AnnualReview(certificate_id=pk, year=year, run=run) for pk in missing],
+                                         ignore_conflicts=True, batch_size=REVIEW_BATCH)
+    reviews = list(AnnualReview.objects.select_for_update(of=("self",)).select_related("certificate")
+                   .filter(certificate_id__in=certificate_ids, year=year).order_by("pk"))
+    if missing:  # the new ones start their history (another run may have made some: those have one already)
+        started = set(AnnualReviewStatusChange.objects.filter(
+            review__in=[r for r in reviews if r.certificate_id in missing]).values_list("review_id", flat=True))
+        now = timezone.now()
+        AnnualReviewStatusChange.objects.bulk_create(
+            [AnnualReviewStatusChange(review=r, old_status="", new_status=Outcome.PENDING, changed_at=now,
+                                      changed_by=decided_by)
+             for r in reviews if r.certificate_id in missing and r.pk not in started], batch_size=REVIEW_BATCH)
+    now = timezone.now()
+    passing, failing, reinstate, suspend = [], [], {}, {}
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("Annual review %(year)s passed.") % {"year": year}
+        for review in reviews:
+            duties = progress[holder_of[review.certificate_id]]
+            exam = (exams or {}).get(holder_of[review.certificate_id])
+            met = selectors.review_passes(duties, exam)
+            certificate = review.certificate
+            if met and review.outcome in (Outcome.PENDING, Outcome.SUSPENDED):
+                if review.outcome == Outcome.SUSPENDED and certificate.status == Certificate.Status.SUSPENDED:
+                    reinstate[certificate.pk] = note
+                review.reason = ""
+                passing.append(review)
+            elif not met and review.outcome == Outcome.PENDING:
+                review.reason = review_failure_reason(year=year, progress=duties, exam=exam)
+                if certificate.status == Certificate.Status.ISSUED:
+                    suspend[certificate.pk] = review.reason
+                failing.append(review)
+    for review in passing + failing:
+        review.decided_at, review.decided_by = now, decided_by
+    decided = ["reason", "decided_at", "decided_by"]
+    certificate_services.certificates_reinstate_many(reasons=reinstate, reinstated_by=decided_by)
+    status_change_many(passing, machine=REVIEW_MACHINE, to=Outcome.PASSED, by=decided_by, reason=note, at=now,
+                       fields=decided)
+    certificate_services.certificates_suspend_many(reasons=suspend, suspended_by=decided_by)
+    status_change_many(failing, machine=REVIEW_MACHINE, to=Outcome.SUSPENDED, by=decided_by, at=now,
+                       reasons={review.pk: review.reason for review in failing}, fields=decided)
+    counts: dict[str, int] = defaultdict(int)
+    for review in reviews:
+        counts[review.outcome] += 1
+    return dict(counts)
 
 
 @transaction.atomic

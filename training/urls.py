@@ -4,7 +4,6 @@ from . import views
 
 app_name = "training"
 urlpatterns = [
-    path("", views.coverage, name="coverage"),
     path("reviews/", views.reviews, name="reviews"),
     path("reviews/<int:pk>/", views.review, name="review"),
     path("reviews/<int:pk>/revoke/<int:review_pk>/", views.review_revoke, name="review_revoke"),

@@ -1,18 +1,15 @@
-"""Bureau pages of the training year: who is behind on which duty, the annual review (start, preview, confirm,
+"""Bureau pages of the training year (who is behind on which duty is the coverage dashboard's: its figures are
+kept in the dashboard's snapshots): the annual review (start, preview, confirm,
 revoke) and external training (record, approve, its document). Every object is loaded through a scoped selector:
 outside the jurisdiction is a 404."""
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from people.decorators import bureau_staff_required
 from people.files import private_file_response
-from people.models import Region
-from people.permissions import can_see_region
 
 from . import selectors, services
 from .exceptions import TrainingError
@@ -20,24 +17,6 @@ from .forms import DecideForm, ExternalTrainingForm, ReviewStartForm, RevokeForm
 from .models import AnnualReview, ReviewRun
 
 CONTENT_TYPES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-
-
-def _region(request) -> Region:
-    code = request.GET.get("region", "")
-    region = Region.objects.filter(code=code).first() if code else (
-        request.user.jurisdiction or Region.get_first_root_node())
-    if region is None or not can_see_region(request.user, region):
-        raise Http404
-    return region
-
-
-@bureau_staff_required
-def coverage(request):
-    """Per region (or committee) who is behind on which duty today, with the red flags."""
-    region = _region(request)
-    return render(request, "training/coverage.html", {
-        "coverage": selectors.duty_coverage(region=region, on=timezone.localdate()),
-        "ancestors": [r for r in region.get_ancestors() if can_see_region(request.user, r)]})
 
 
 @bureau_staff_required

@@ -26,6 +26,14 @@ URLS = {
     "red flags": ("object_page", lambda a: reverse("coverage:flags", args=[a.region.code])),
     "red flags export": ("object_page", lambda a: reverse("coverage:flags", args=[a.region.code])
                          + "?export=uncertified&format=csv"),
+    "duties": ("object_page", lambda a: reverse("coverage:duties", args=[a.region.code])),
+    "duties figures export": ("object_page", lambda a: reverse("coverage:duties", args=[a.region.code])
+                              + "?export=duties&format=xlsx"),
+    "duties behind CSV (streamed)": ("object_page", lambda a: reverse("coverage:duties", args=[a.region.code])
+                                     + "?export=behind&format=csv"),
+    "duties red flags XLSX": ("object_page", lambda a: reverse("coverage:duties", args=[a.region.code])
+                              + "?export=red_flags&format=xlsx"),
+    "duties entry": ("redirect", lambda a: reverse("coverage:duties_home")),
     "committee": ("object_page", lambda a: reverse("coverage:committee", args=[a.committee.pk])),
     "committee export": ("object_page", lambda a: reverse("coverage:committee", args=[a.committee.pk])
                          + "?export=coverage&format=csv"),

@@ -40,10 +40,12 @@ def test_coverage_shows_who_is_behind_and_red_flags_in_the_jurisdiction_only(cli
     newcomer = factories.UserFactory(name="新来的")
     factories.MembershipFactory(person=newcomer, committee=committee, joined_on=date(2025, 1, 1))
     client.force_login(staff)
-    page = client.get(reverse("training:coverage")).content.decode()
-    assert "岗前" in page and "1/1" in page and "新来的" in page
+    # The coverage dashboard's duty page (its figures kept in the region's snapshot: tests/dashboard/test_duties.py)
+    url = reverse("coverage:duties", args=[county.code])
+    page = client.get(url).content.decode()
+    assert "岗前" in page and "新来的" in page and 'data-table="red_flags"' in page
     client.force_login(outsider)
-    assert client.get(reverse("training:coverage"), {"region": county.code}).status_code == 404
+    assert client.get(url).status_code == 404
 
 
 def test_review_preview_confirm_and_public_check(client, county, committee, program, staff, outsider,
@@ -107,7 +109,7 @@ def test_external_training_recorded_with_its_document_and_approved_in_the_jurisd
 
 def test_learners_cannot_open_bureau_pages(client, person):
     client.force_login(person)
-    for name in ("training:coverage", "training:reviews", "training:external"):
+    for name in ("coverage:duties_home", "training:reviews", "training:external"):
         assert client.get(reverse(name)).status_code == 403
 
 

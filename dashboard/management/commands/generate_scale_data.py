@@ -6,7 +6,8 @@ rotation-session attendance for the training figures. The province (``--province
 counties × 10 townships × 10 villages, 200,000 members on 12,000 committees, 400,000 certificates, 4,000,000
 attempts. ``--scale 0.1`` builds a tenth of either (the province keeps its 12 × 10 counties and thins the
 townships and villages). Rows go in with PostgreSQL's COPY (``executemany`` on SQLite). Each refuses to run twice:
-the root region's division code marks its data set."""
+the root region's division code marks its data set. Both carry the training year's duties with approved external
+training (issue 14)."""
 
 import dataclasses
 import datetime
@@ -15,6 +16,7 @@ import random
 import time
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -29,6 +31,7 @@ from people.models import Committee, Grade, Membership, Region, User
 from people.roles import StaffRole
 from people.services.organisation import region_add
 from people.services.staff import staff_role_grant
+from training.models import ExternalTraining, TrainingDuty
 
 COUNTY_CODE = "990100"
 COUNTY_NAME = "规模测试旗"
@@ -72,6 +75,8 @@ def _status_bits(count: int, rng: random.Random) -> list[tuple[int, int]]:
     ``certificates.services`` allocates them, in lists of their own after those already in use. A list, not a
     generator: read lazily inside the COPY, its query would wait for the connection the COPY holds."""
     half = settings.CREDENTIAL_STATUS_LIST_BITS // 2
+    # Read now, not when the generator first runs: that is inside the COPY, and psycopg's connection waits for the
+    # COPY to end before it runs another query (the generation hung there).
     first = (Certificate.objects.aggregate(last=Max("status_list"))["last"] or 0) + 1
     return [(list_number, index) for list_number, start in enumerate(range(0, count, half), start=first)
             for index in rng.sample(range(settings.CREDENTIAL_STATUS_LIST_BITS), min(half, count - start))]
@@ -155,6 +160,7 @@ class Command(BaseCommand):
             self._training(people, attempts_n, root, rng)
             staff = User.objects.create_user(username=data_set.staff_username, name=f"{data_set.name}干部",
                                              password=None)
+            self._duties(people, root, staff, rng)
             staff_role_grant(user=staff, role=StaffRole.BUREAU_STAFF, jurisdiction=root)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
@@ -239,6 +245,35 @@ class Command(BaseCommand):
                 changes.append((pk, "issued", status, _dt(datetime.datetime.combine(ended, moment, zone)), ""))
         copy_rows(CertificateStatusChange, ["certificate_id", "old_status", "new_status", "changed_at", "reason"],
                   changes)
+
+    def _duties(self, people: list[int], root: Region, staff: User, rng: random.Random) -> None:
+        """The county's training year (issue 14): 20 h a year (in force since 2020), 10 h of pre-job training
+        within 90 days for those who joined this last year, and a new law to be trained on within 90 days of
+        its publication 120 days ago; and approved external training (20 h) last year for two in three, this
+        year for one in two, so every duty has people who met it, are behind and are overdue."""
+        today = timezone.localdate()
+        TrainingDuty.objects.bulk_create([
+            TrainingDuty(region=root, name="规模测试年度培训", kind=TrainingDuty.Kind.ANNUAL, hours=20,
+                         in_force_from=datetime.date(2020, 1, 1)),
+            TrainingDuty(region=root, name="规模测试岗前培训", kind=TrainingDuty.Kind.PREJOB, hours=10,
+                         within_days=90, in_force_from=today - datetime.timedelta(days=365)),
+            TrainingDuty(region=root, name="规模测试新法培训", kind=TrainingDuty.Kind.TRIGGERED, hours=2,
+                         within_days=90, triggered_on=today - datetime.timedelta(days=120),
+                         in_force_from=datetime.date(2020, 1, 1))])
+        this_year = (today - datetime.date(today.year, 1, 1)).days + 1
+
+        def records():
+            for person in people:
+                if rng.random() < 2 / 3:
+                    yield person, datetime.date(today.year - 1, 1, 1) + datetime.timedelta(days=rng.randrange(365))
+                if rng.random() < 1 / 2:
+                    yield person, datetime.date(today.year, 1, 1) + datetime.timedelta(days=rng.randrange(this_year))
+
+        now = _dt(timezone.now())
+        copy_rows(ExternalTraining, ["person_id", "title", "category_id", "hours", "completed_on", "document",
+                                     "status", "recorded_by_id", "created_at"],
+                  ((person, "规模测试外部培训", None, Decimal(20), _d(on), "external-training/scale.pdf",
+                    ExternalTraining.Status.APPROVED.value, staff.pk, now) for person, on in records()))
 
     def _training(self, people: list[int], attempts_n: int, root: Region, rng: random.Random) -> None:
         quiz = Quiz.objects.create(title=f"{root.name}资格考试", kind=Quiz.Kind.CERTIFICATION)
