@@ -187,7 +187,7 @@ def test_the_page_lists_the_first_rows_and_the_download_all_within_the_jurisdict
     assert len(rows) == 1 + behind
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
     assert "'=1+2" in [row[0] for row in rows] and evil.name == "=1+2"
-    workbook = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "red_flags", "format": "xlsx"}).content))
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(url, {"export": "red_flags", "format": "xlsx"}).getvalue()))
     sheet = workbook.active
     red_flags = selectors.duty_figures_compute(region=county).lists["red_flags"]["count"]
     assert sheet.max_row == 1 + red_flags
