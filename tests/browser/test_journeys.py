@@ -144,6 +144,8 @@ def _study_module(j: Journey, title: str, lessons: int):
     page.clock.install()  # each lesson's reading time passes on the page's clock, not the test's
     page.click(".lesson-list a >> nth=0")
     for number in range(1, lessons + 1):
+        page.wait_for_load_state()
+        _answer_self_check(page)
         page.wait_for_load_state()  # the lesson's script counts only once it runs
         page.clock.run_for(61_000)
         page.click("[data-testid=complete]")
@@ -152,6 +154,20 @@ def _study_module(j: Journey, title: str, lessons: int):
             j.shot("lesson-done")
     assert f"已学 {lessons} / {lessons} 课（100%）" in page.inner_text("[data-testid=module-progress]")
     j.shot("module-done")
+
+
+def _answer_self_check(page):
+    """A lesson with a self-check is marked complete only once every question is answered (right or wrong): she
+    answers each with its first choice and waits for its feedback."""
+    items = page.locator("[data-testid=self-check-item]")
+    for number in range(items.count()):
+        item = items.nth(number)
+        item.locator("label.choice").first.click()
+        item.locator("[data-testid=self-check-submit]").click()
+        expect(page.locator("[data-testid=self-check-item]").nth(number)
+               .locator("[data-testid=self-check-feedback]")).to_be_visible()
+    if items.count():
+        expect(page.locator("[data-testid=self-check-state]")).to_contain_text("课后自测已完成")
 
 
 def _take_exam(j: Journey, title: str, username: str):
