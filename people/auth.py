@@ -21,7 +21,7 @@ from django.db import router
 from django.db.models import Q
 
 from . import national_id
-from .fast_reads import one_row
+from .fast_sql import one_row
 from .models import PHONE_PATTERN, User
 
 _PHONE = re.compile(PHONE_PATTERN)
@@ -77,7 +77,7 @@ class IdentifierBackend(ModelBackend):
         return None
 
     def get_user(self, user_id):
-        """The signed-in user of every request, read from SQL built once (``people.fast_reads``)."""
+        """The signed-in user of every request, read from SQL built once (``people.fast_sql``)."""
         try:
             pk = int(user_id)
         except (TypeError, ValueError):

@@ -1,12 +1,12 @@
 """Django's database sessions (``SESSION_ENGINE = "people.sessions"``), reading the session row from SQL built once
-(``people.fast_reads``): the same row, the same expiry rule, the same handling of a missing or expired session.
+(``people.fast_sql``): the same row, the same expiry rule, the same handling of a missing or expired session.
 Writes are Django's own."""
 
 from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
-from .fast_reads import one_row
+from .fast_sql import one_row
 
 
 class SessionStore(db.SessionStore):

@@ -1,4 +1,4 @@
-"""The session and the user of every request are read from SQL built once (people/fast_reads.py): they must be
+"""The session and the user of every request are read from SQL built once (people/fast_sql.py): they must be
 exactly what the ORM gives, on SQLite and on PostgreSQL alike, and follow Django's rules (expiry, inactive users)."""
 
 from datetime import timedelta
@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from people.auth import IdentifierBackend
-from people.fast_reads import one_row
+from people.fast_sql import one_row
 from people.models import User
 from people.sessions import SessionStore
 from tests import factories
