@@ -6,7 +6,8 @@ every page checks:
 
 - the page does not scroll sideways, and no element reaches past the viewport (except inside a scroll box);
 - no table's scroll box is wider than the viewport, and on a desktop the coverage tables fit without scrolling;
-- the main actions (buttons, the menu, pickers, roster rows, area cards) are at least 44 px tall;
+- the main actions (buttons, the menu, the sections' sub-menus, pickers, roster rows, area cards) are at least 44 px
+  tall;
 - no English words on a Chinese page, but for an allow-list (PDF, QR, XLSX…).
 
 Screenshots of every page go to test-artifacts/audit/<role>-<width>/NN-<page>.png, to be looked at."""
@@ -37,7 +38,7 @@ ALLOWED_WORDS = {
     "did", "web", "JWKS", "API", "OK", "WeChat", "Ed25519", "VC", "Word", "WPS", "SVG", "min", "Demo", "LPR", "ZIP",
 }
 MAIN_ACTIONS = ("main .button, main button[type=submit], .menu-toggle, .lang button, .filter-list label, "
-                ".roster-row, .row-card h3 a, .nav-group summary, .site-nav a")
+                ".roster-row, .row-card h3 a, .nav-group summary, .site-nav a, .subnav a")
 
 CHECK_PAGE = r"""([allowed, mainActions, desktop]) => {
   const problems = [];
