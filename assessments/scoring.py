@@ -18,9 +18,10 @@ class Key:
     negative_marking: bool = False
 
     @classmethod
-    def of(cls, question: Question, choices) -> "Key":
+    def of(cls, question: Question, correct_ids) -> "Key":
+        """The key of ``question`` whose right choices are ``correct_ids``."""
         return cls(kind=question.kind, points=question.points, negative_marking=question.negative_marking,
-                   correct=frozenset(c.pk for c in choices if c.is_correct))
+                   correct=frozenset(correct_ids))
 
 
 def picked_ids(response) -> set[int]:

@@ -43,7 +43,8 @@ def self_check_answer(*, person, lesson, question_id: int, choice_tokens: list[s
     picked = sorted({known[token] for token in choice_tokens})
     if question.kind != Question.Kind.MULTIPLE and len(picked) > 1:
         raise InvalidResponse(_("Pick only one answer for this question."))
-    correct = score_response(Key.of(question, choices), {"choices": picked}) == question.points
+    correct = score_response(Key.of(question, [c.pk for c in choices if c.is_correct]),
+                             {"choices": picked}) == question.points
     try:
         with transaction.atomic():
             answer, _created = SelfCheckAnswer.objects.get_or_create(

@@ -282,11 +282,13 @@ def _announce_if_passed(attempt: Attempt, now) -> None:
         attempt_passed.send(sender=Attempt, user=attempt.user, attempt=attempt)
 
 
-def _keys_for(question_ids) -> dict[int, list[Choice]]:
-    by_question: dict[int, list[Choice]] = defaultdict(list)
-    for choice in Choice.objects.filter(question_id__in=question_ids).only("id", "question_id", "is_correct"):
-        by_question[choice.question_id].append(choice)
-    return by_question
+def _right_choices(question_ids) -> dict[int, set[int]]:
+    """The ids of each question's right choices (plain values: a submit needs no Choice objects)."""
+    right: dict[int, set[int]] = defaultdict(set)
+    for question_id, choice_id in (Choice.objects.filter(question_id__in=question_ids, is_correct=True)
+                                   .values_list("question_id", "id")):
+        right[question_id].add(choice_id)
+    return right
 
 
 def attempt_submit(*, attempt_id: int, user=None, answers: dict[int, dict] | None = None, by_timeout: bool = False,
@@ -329,10 +331,10 @@ def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now, answers: dic
         attempt.late_answers_dropped = _late_answers(rows, answers or {})
     elif changed := _apply_answers(rows, answers or {}, now=now):
         AttemptQuestion.objects.bulk_update(changed, ["response", "answered_at", "flagged"], batch_size=1000)
-    keys = _keys_for([row.question_id for row in rows])
+    right = _right_choices([row.question_id for row in rows])
     total, essays_pending = Decimal(0), False
     for row in rows:
-        row.score = score_response(Key.of(row.question, keys[row.question_id]), row.response)
+        row.score = score_response(Key.of(row.question, right[row.question_id]), row.response)
         if row.score is None:
             # An unanswered essay has nothing to grade: it scores zero at once.
             if row.response and row.response.get("text"):
@@ -340,7 +342,8 @@ def _attempt_close(*, attempt_id: int, user, by_timeout: bool, now, answers: dic
             else:
                 row.score = Decimal(0)
         total += row.score or 0
-    AttemptQuestion.objects.bulk_update(rows, ["score"], batch_size=1000)
+    # One UPDATE as bulk_update(rows, ["score"]) makes, without compiling its CASE of every row (~2 ms of CPU).
+    fast_sql.update_each(AttemptQuestion, "score", {row.pk: row.score for row in rows})
     # A submit that arrives after the deadline (a tab left open, a late click) did not beat the clock: the attempt
     # was closed by the deadline, at the deadline, whoever pressed the button.
     closed_at = attempt.deadline if late else now
@@ -459,7 +462,7 @@ def question_rescore(*, question: Question, now=None) -> RescoreReport:
     attempt_ids = AttemptQuestion.objects.filter(closed, question=question).values("attempt_id")
     attempts = {a.pk: a for a in Attempt.objects.select_for_update(of=("self",)).select_related("quiz", "user")
                 .filter(pk__in=attempt_ids)}
-    key = Key.of(question, list(question.choices.all()))
+    key = Key.of(question, question.choices.filter(is_correct=True).values_list("id", flat=True))
     rows = list(AttemptQuestion.objects.filter(question=question, attempt_id__in=attempts).only(
         "id", "attempt_id", "response", "score"))
     changed_rows = []

@@ -83,3 +83,28 @@ def update_row(model: type[Model], pk, fields: dict, *, using: str = "default") 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def update_each(model: type[Model], name: str, values: dict, *, using: str = "default") -> int:
+    """``bulk_update`` of one field: each row ``pk`` gets ``values[pk]``, in one UPDATE (a CASE on the primary key,
+    cast to the column's type as Django casts it where the database needs it), values prepared as the ORM prepares
+    them for saving. Returns the number of rows changed."""
+    if not values:
+        return 0
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    meta = model._meta
+    field, pk = meta.get_field(name), meta.pk
+    whens, params = [], []
+    for key, value in values.items():
+        whens.append("WHEN %s THEN %s")
+        params += [pk.get_db_prep_value(key, connection), field.get_db_prep_save(value, connection)]
+    case = f"CASE {quote(pk.column)} {' '.join(whens)} END"
+    if connection.features.requires_casted_case_in_updates:
+        case = f"CAST({case} AS {field.cast_db_type(connection)})"
+    keys = [pk.get_db_prep_value(key, connection) for key in values]
+    sql = (f"UPDATE {quote(meta.db_table)} SET {quote(field.column)} = {case}"  # noqa: S608  (our own names; values go as parameters)
+           f" WHERE {quote(pk.column)} IN ({', '.join(['%s'] * len(keys))})")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + keys)
+        return cursor.rowcount

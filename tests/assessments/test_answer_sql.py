@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Attempt, AttemptQuestion, Question
+from people import fast_sql
 from people.fast_sql import update_row
 from tests import factories
 from tests.assessments import factories as af
@@ -84,3 +85,20 @@ def test_an_update_writes_what_the_orms_update_writes(attempt):
     for name in fields:
         assert getattr(mine, name) == getattr(theirs, name) == fields[name], name
     assert update_row(AttemptQuestion, second.pk + 1000, {"flagged": True}) == 0
+
+
+def test_update_each_writes_what_bulk_update_writes(attempt):
+    """The scores of a submit: one UPDATE, each row its own value (None too), read back as the ORM wrote them."""
+    from decimal import Decimal
+
+    rows = list(attempt.questions.order_by("position"))  # one point each
+    for row, score in zip(rows, (Decimal("0.25"), Decimal("1"), None), strict=True):
+        row.score = score
+    AttemptQuestion.objects.bulk_update(rows, ["score"])
+    by_orm = {row.pk: row.score for row in attempt.questions.all()}
+    scores = {rows[0].pk: Decimal("0.50"), rows[1].pk: Decimal("0"), rows[2].pk: None}
+    assert fast_sql.update_each(AttemptQuestion, "score", scores) == 3
+    assert {row.pk: row.score for row in attempt.questions.all()} == scores
+    assert fast_sql.update_each(AttemptQuestion, "score", by_orm) == 3
+    assert {row.pk: row.score for row in attempt.questions.all()} == by_orm
+    assert fast_sql.update_each(AttemptQuestion, "score", {}) == 0
