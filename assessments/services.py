@@ -81,8 +81,9 @@ def _draw_questions(quiz: Quiz, rng: random.Random) -> list[Question]:
 
 def _choice_orders(questions: list[Question], shuffle: bool, rng: random.Random) -> dict[int, list[int]]:
     orders: dict[int, list[int]] = defaultdict(list)
-    for choice in Choice.objects.filter(question__in=questions).order_by("sort_order", "pk"):
-        orders[choice.question_id].append(choice.pk)
+    for question_id, choice_id in (Choice.objects.filter(question__in=questions).order_by("sort_order", "pk")
+                                   .values_list("question_id", "id")):
+        orders[question_id].append(choice_id)
     for question in questions:
         # True/false keeps its natural order (正确 before 错误); shuffling it would only confuse.
         if shuffle and question.kind != Question.Kind.TRUE_FALSE:
