@@ -18,13 +18,14 @@ Two windows, both counted in whole days from the dates on the certificate:
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.selectors import passed_quiz_ids
-from courses.selectors import best_scenario_percent, completed_module_ids, training_hours
+from courses.selectors import best_scenario_percent, completed_module_ids, training_hours_by_person
 from people.models import Membership, User
 from people.permissions import learner_roles
 
@@ -65,15 +66,27 @@ class RequirementReport:
 class LearnerRecord:
     """What the lower apps record about one person, read once and shared by the reports of every program."""
 
+    holder_id: int
     roles: frozenset[str]
     module_ids: frozenset[int]
     quiz_ids: frozenset[int]
     scenario_percent: dict[int, int]
+    # Training hours by (start, end), read once per period: the programs evaluated after a pass mostly count the
+    # same months, and each count is a query per source of hours.
+    _hours: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def hours(self, *, start: date, end: date) -> Decimal:
+        """The holder's training hours earned between ``start`` and ``end`` (``courses.selectors.training_hours``)."""
+        if (start, end) not in self._hours:
+            self._hours[start, end] = training_hours_by_person(person_ids=[self.holder_id], start=start,
+                                                              end=end)[self.holder_id]
+        return self._hours[start, end]
 
 
 def learner_record(*, holder: User) -> LearnerRecord:
     """A handful of reads, whatever the number of programs evaluated afterwards."""
     return LearnerRecord(
+        holder_id=holder.pk,
         roles=learner_roles(holder, fresh=True),
         module_ids=frozenset(completed_module_ids(user=holder)),
         quiz_ids=frozenset(passed_quiz_ids(user=holder)),
@@ -105,7 +118,7 @@ def requirements_report(
                     met=bool(record.roles & set(program.eligible_roles)), waivable=False))
 
     if renewing is not None:
-        hours = training_hours(user=holder, start=renewing.issued_on, end=min(renewing.expires_on, today))
+        hours = record.hours(start=renewing.issued_on, end=min(renewing.expires_on, today))
         add(Requirement(_("Continuing-education hours since %(date)s: %(hours)s of %(required)s") % {
             "date": renewing.issued_on.isoformat(), "hours": hours, "required": program.renewal_hours},
             met=hours >= program.renewal_hours))
@@ -125,7 +138,7 @@ def requirements_report(
             met=record.scenario_percent.get(required.scenario_id, -1) >= required.min_percent))
     if program.min_training_hours:
         start = today - relativedelta(months=program.hours_window_months)
-        hours = training_hours(user=holder, start=start, end=today)
+        hours = record.hours(start=start, end=today)
         add(Requirement(_("Training hours in the last %(months)d months: %(hours)s of %(required)s") % {
             "months": program.hours_window_months, "hours": hours, "required": program.min_training_hours},
             met=hours >= program.min_training_hours))
