@@ -159,7 +159,10 @@ class Command(BaseCommand):
                                  daemon=True).start()
             sessions = work / "sessions.txt" if options["signed_in"] else None
             quiz_id = self._prepare(env, takers, options["questions"], sessions)
-            started.append(self._spawn("celery", [sys.executable, "-m", "celery", "-A", "config", "worker",
+            # The worker at a lower CPU priority, as the README runs it on one machine: under load the takers'
+            # requests go first and the background work (evaluations after passes) fills the gaps.
+            started.append(self._spawn("celery", ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "config",
+                                                  "worker",
                                                   "--concurrency", "1", "-Q", worker_queues(), "-l", "WARNING"],
                                        env, work))
             gunicorn = self._spawn("gunicorn", [
