@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from assessments.management.commands.benchmark_load import Command as BenchmarkLoad
+from assessments.management.commands.benchmark_load import step_errors
 from assessments.models import Quiz
 from people.models import Membership, User
 from tests import factories
@@ -127,3 +128,12 @@ def test_the_cpu_cap_holds_this_process_and_lets_it_go(tmp_path):
         assert (cap.group / "cpu.cfs_quota_us").read_text().strip() == str(
             int(1.5 * int((cap.group / "cpu.cfs_period_us").read_text())))
     assert my_cpu_group() == before and not cap.group.exists()
+
+
+def test_a_capacity_step_counts_each_endpoints_errors_once_and_reads_past_the_cpu_split():
+    """The stepped mode decides from these errors; the CPU split line counts no requests (it has no "errors")."""
+    step = [{"label": "save answer", "errors": 2}, {"label": "open exam (ramp)", "errors": 1},
+            {"label": "all requests", "errors": 3}, {"label": "all requests (steady)", "errors": 2},
+            {"label": "all requests (arrival)", "errors": 1}, {"label": "floor (bare view)", "errors": 5},
+            {"label": "cpu: where it went (whole run)", "n": 10, "gunicorn_ms": 7.3}]
+    assert step_errors(step) == 3

@@ -95,6 +95,13 @@ def stop(process: subprocess.Popen, grace: float = 15) -> None:
         pass
 
 
+def step_errors(figures: list[dict]) -> int:
+    """The failed requests of a run's endpoints, each counted once: not the totals ("all requests", its steady and
+    arrival parts), not the floor probe, and not lines that count no requests (the CPU split)."""
+    return sum(f.get("errors", 0) for f in figures if f["label"] not in {"all requests", FLOOR_NAME}
+               and not f["label"].startswith(("all requests (", "cpu:")))
+
+
 class Command(BaseCommand):
     help = ("Load test: quiz takers (locust, headless) against gunicorn + PostgreSQL + Redis + a Celery worker on "
             "127.0.0.1; prints throughput and p50/p95/p99 and errors per endpoint. Takes minutes; needs "
@@ -310,8 +317,7 @@ class Command(BaseCommand):
                                 run_time=run_time, ramp=ramp)
             steady = next((f for f in step if f["label"] == "all requests (steady)"), None)
             arrival = next((f for f in step if f["label"] == "all requests (arrival)"), None)
-            errors = sum(f["errors"] for f in step if f["label"] not in {"all requests", FLOOR_NAME}
-                         and not f["label"].startswith("all requests ("))
+            errors = step_errors(step)
             holds = bool(steady) and steady["p95_ms"] < options["target_p95"] and errors == 0
             by_label = {f["label"]: f for f in step}
             save, floor = by_label.get("save answer", {}), by_label.get(FLOOR_NAME, {})
