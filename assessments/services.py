@@ -216,6 +216,7 @@ def _answer_row_sql(using: str) -> str:
     if connection.features.has_select_for_update_of:
         no_key = " NO KEY" if connection.features.has_select_for_no_key_update else ""
         lock = f" FOR{no_key} UPDATE OF {quote('a')}"
+
     def column(alias: str, name: str) -> str:
         return f"{quote(alias)}.{quote(name)}"
 
