@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.browser.conftest import ROOT, SERVER, login, menu_click, open_menu, screenshot
+from tests.browser.conftest import PHONE, ROOT, SERVER, login, menu_click, open_menu, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -78,12 +78,24 @@ def _move_deadline_into_the_past(username: str):
     assert result.stdout.strip() == "1", result
 
 
-def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(phone):
+@pytest.fixture
+def english_phone(browser, demo_server):
+    """A phone whose system language is English (WeChat on it): the site still opens in Chinese."""
+    context = browser.new_context(base_url=demo_server, viewport=PHONE, locale="en-US")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(english_phone):
+    phone = english_phone
     login(phone, "informant")
     _open_exam(phone, "矛盾纠纷信息员合格考试")
     assert phone.locator("fieldset.question:visible").count() == 1  # one question per page
     first = _answer(phone, phone.locator("fieldset.question:visible"))
     assert "已保存" in phone.inner_text("[data-save-status]")
+    # The time in the page's language, not the phone's ("4:58:37 AM" before).
+    assert not re.search(r"\b[AP]M\b", phone.inner_text("[data-save-status]"))
 
     _move_deadline_into_the_past("informant")
     with phone.expect_response(lambda r: "/answer/" in r.url) as refused:

@@ -86,7 +86,8 @@
     if (response.ok) {
       saved.set(position, payload);
       markNav(position, body.answered, body.flagged);
-      if (!pending.size) say(form.dataset.savedMessage + " " + new Date().toLocaleTimeString(), "ok");
+      // The time in the page's language (zh-CN: 24-hour), not the browser's: an English browser showed "4:58:37 AM".
+      if (!pending.size) say(form.dataset.savedMessage + " " + new Date().toLocaleTimeString(document.documentElement.lang || undefined), "ok");
     } else if (response.status === 409) {
       restore(position);
       closeAttempt(body.error);
