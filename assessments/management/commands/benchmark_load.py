@@ -168,10 +168,9 @@ class Command(BaseCommand):
             quiz_id = self._prepare(env, takers, options["questions"], sessions)
             # The worker at a lower CPU priority, as the README runs it on one machine: under load the takers'
             # requests go first and the background work (evaluations after passes) fills the gaps.
-            started.append(self._spawn("celery", ["nice", "-n", "10", sys.executable, "-m", "celery", "-A", "config",
-                                                  "worker",
-                                                  "--concurrency", "1", "-Q", worker_queues(), "-l", "WARNING"],
-                                       env, work))
+            started.append(self._spawn("celery", [
+                "nice", "-n", "10", sys.executable, "-m", "celery", "-A", "config", "worker",
+                "--concurrency", "1", "-Q", worker_queues(), "-l", "WARNING"], env, work))
             gunicorn = self._spawn("gunicorn", [
                 sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
                 "--workers", str(options["workers"]), "--threads", str(options["threads"]),
