@@ -165,7 +165,6 @@ def ensure_accepting_answers(attempt: Attempt, now) -> None:
         raise AttemptClosed(str(LATE_ANSWERS))
 
 
-@transaction.atomic
 def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] | None = None,
                    choice_tokens: list[str] | None = None, text: str | None = None, flagged: bool | None = None,
                    now=None) -> AttemptQuestion:
@@ -175,26 +174,33 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
     (``AttemptQuestion.choice_tokens``); ``choices`` are choice ids, for callers inside the server (demo data,
     benchmarks).
 
-    Two statements in a transaction: one SELECT that reads the drawn question with its attempt and question type
-    and locks the attempt's row (so an answer cannot slip in while the attempt is being submitted), and one UPDATE
-    of the answer. Its ``answered_at`` is also where a return to the attempt resumes
-    (``selectors.resume_position``), so moving on to the next question writes nothing more.
+    Two statements and no transaction around them (every answer of an exam day is saved here, and a BEGIN, a
+    COMMIT and a row lock held between them were half of its round trips to the database, issue #21): one SELECT
+    of the drawn question with its attempt and question type, to check the answer; then one UPDATE of the answer
+    that writes only while the attempt is still open (``_attempt_open``). That condition locks the attempt's row
+    for the statement, so a save arriving while the attempt is being submitted waits for the submit, then finds
+    the attempt closed and writes nothing: an answer cannot slip in after the scoring.
+    Its ``answered_at`` is also where a return to the attempt resumes (``selectors.resume_position``), so moving
+    on to the next question writes nothing more.
     Refuses with ``AttemptClosed`` after submission or the deadline, ``InvalidResponse`` for an answer that does
     not fit. Only the attempt's owner may answer (another user's attempt is simply not found)."""
     now = now or timezone.now()
-    row = answer_row_locked(attempt_id=attempt_id, user_id=user.pk, position=position)
+    row = answer_row(attempt_id=attempt_id, user_id=user.pk, position=position)
     if row is None:
         raise AssessmentError(_("There is no such question in this attempt."))
     ensure_accepting_answers(row.attempt, now)
     fields = _answer_fields(row, choices=choices, choice_tokens=choice_tokens, text=text, flagged=flagged, now=now)
     if fields:
-        fast_sql.update_row(AttemptQuestion, row.pk, fields)  # as .filter(pk=…).update(…), without compiling it
+        if not fast_sql.update_row(AttemptQuestion, row.pk, fields, only_if=_attempt_open(row.attempt_id, now)):
+            # Closed between the read and the write (a submit, the clock): say which, as a save after it would.
+            ensure_accepting_answers(Attempt.objects.only("status", "deadline").get(pk=row.attempt_id), now)
+            raise AttemptClosed(_("This attempt has been submitted; its answers can no longer change."))
         for name, value in fields.items():
             setattr(row, name, value)
     return row
 
 
-# What the locked read of an answer reads: the drawn question, its attempt and its question's type.
+# What the read of an answer reads: the drawn question, its attempt and its question's type.
 ANSWER_ROW_FIELDS = ((AttemptQuestion, "aq", ("id", "attempt", "question", "choice_order", "response", "flagged")),
                      (Attempt, "a", ("id", "user", "status", "deadline")),
                      (Question, "q", ("id", "kind")))
@@ -202,20 +208,13 @@ ANSWER_ROW_FIELDS = ((AttemptQuestion, "aq", ("id", "attempt", "question", "choi
 
 @cache
 def _answer_row_sql(using: str) -> str:
-    """The locked read of ``attempt_answer`` as SQL built once: every answer saved on an exam day runs it, and the
-    ORM spent ~0.7 ms of CPU compiling it each time (``people.fast_sql``). It is the ORM's
-    ``AttemptQuestion.objects.select_related("attempt", "question").select_for_update(of=("attempt",),
-    no_key=True).filter(attempt_id=…, attempt__user_id=…, position=…)``; tests/assessments/test_answer_sql.py
-    proves the two agree, lock clause included. Only the attempt's row is locked (never the question's, which
-    every taker shares), so a save waits only for its own attempt's submit."""
-    connection = connections[using]
-    quote = connection.ops.quote_name
+    """The read of ``attempt_answer`` as SQL built once: every answer saved on an exam day runs it, and the ORM
+    spent ~0.7 ms of CPU compiling it each time (``people.fast_sql``). It is the ORM's
+    ``AttemptQuestion.objects.select_related("attempt", "question").filter(attempt_id=…, attempt__user_id=…,
+    position=…)``; tests/assessments/test_answer_sql.py proves the two agree."""
+    quote = connections[using].ops.quote_name
     columns = ", ".join(fast_sql.columns_sql(model, names, alias, using=using)
                         for model, alias, names in ANSWER_ROW_FIELDS)
-    lock = ""
-    if connection.features.has_select_for_update_of:
-        no_key = " NO KEY" if connection.features.has_select_for_no_key_update else ""
-        lock = f" FOR{no_key} UPDATE OF {quote('a')}"
 
     def column(alias: str, name: str) -> str:
         return f"{quote(alias)}.{quote(name)}"
@@ -226,14 +225,12 @@ def _answer_row_sql(using: str) -> str:
             f" INNER JOIN {quote(Question._meta.db_table)} {quote('q')}"
             f" ON {column('aq', 'question_id')} = {column('q', 'id')}"
             f" WHERE {column('aq', 'attempt_id')} = %s AND {column('a', 'user_id')} = %s"
-            f" AND {column('aq', 'position')} = %s{lock}")
+            f" AND {column('aq', 'position')} = %s")
 
 
-def answer_row_locked(*, attempt_id: int, user_id: int, position: int,
-                      using: str = "default") -> AttemptQuestion | None:
-    """The drawn question at ``position`` of the user's attempt with ``.attempt`` and ``.question`` filled in, its
-    attempt's row locked until the transaction ends; None when there is no such question in the user's attempt.
-    Call it inside a transaction."""
+def answer_row(*, attempt_id: int, user_id: int, position: int, using: str = "default") -> AttemptQuestion | None:
+    """The drawn question at ``position`` of the user's attempt with ``.attempt`` and ``.question`` filled in;
+    None when there is no such question in the user's attempt."""
     with connections[using].cursor() as cursor:
         cursor.execute(_answer_row_sql(using), [attempt_id, user_id, position])
         values = cursor.fetchone()
@@ -246,6 +243,31 @@ def answer_row_locked(*, attempt_id: int, user_id: int, position: int,
     row, attempt, question = instances
     row.attempt, row.question = attempt, question
     return row
+
+
+@cache
+def _attempt_open_sql(using: str) -> str:
+    """The condition under which an answer's UPDATE writes: its attempt is in progress and before its deadline
+    (``ensure_accepting_answers``, the same rule in SQL; tests/assessments/test_answer_sql.py proves they agree).
+    On PostgreSQL it locks the attempt's row for the statement (as the submit's ``select_for_update`` does), so it
+    waits for a submit under way and then reads the attempt as the submit left it. SQLite writes one at a time:
+    the submit's transaction holds the write lock until it commits."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    lock = ""
+    if connection.features.has_select_for_update:
+        lock = " FOR NO KEY UPDATE" if connection.features.has_select_for_no_key_update else " FOR UPDATE"
+    # Columns named with their table: inside the UPDATE of the answers, a bare "id" would puzzle a reader.
+    table = quote(Attempt._meta.db_table)
+    deadline = f"{table}.{quote('deadline')}"
+    return (f"EXISTS (SELECT 1 FROM {table} WHERE {table}.{quote('id')} = %s"  # noqa: S608  (our own names)
+            f" AND {table}.{quote('status')} = %s AND ({deadline} IS NULL OR {deadline} > %s){lock})")
+
+
+def _attempt_open(attempt_id: int, now, using: str = "default") -> tuple[str, list]:
+    connection = connections[using]
+    return _attempt_open_sql(using), [attempt_id, Attempt.Status.IN_PROGRESS.value,
+                                      connection.ops.adapt_datetimefield_value(now)]
 
 
 def _answer_fields(row: AttemptQuestion, *, choices=None, choice_tokens=None, text=None, flagged=None,

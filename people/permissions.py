@@ -6,19 +6,57 @@
 - Mediators and informants see their own records only.
 """
 
+from functools import cache
+
+from django.db import connections, router
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .models import Committee, Membership, Region, User
 from .roles import StaffRole
 
+_ROLE, _GROUP = 0, 1
+
+
+@cache
+def _roles_sql(using: str) -> str:
+    """The user's learner roles (``Membership.objects.active()``: joined by today, not left before it) and staff
+    groups in one statement, built once: every page a signed-in person opens asks both (the role check, the menu),
+    and two ORM queries cost a round trip and ~0.6 ms of compiling more (issue #21). tests/people/test_permissions.py
+    proves it gives what the ORM's two queries give."""
+    quote = connections[using].ops.quote_name
+    through = User.groups.through._meta
+
+    def column(model_meta, name: str) -> str:
+        return f"{quote(model_meta.db_table)}.{quote(model_meta.get_field(name).column)}"
+
+    membership, group = Membership._meta, User.groups.field.related_model._meta
+    left_on = column(membership, "left_on")
+    return (f"SELECT {_ROLE}, {column(membership, 'role')} FROM {quote(membership.db_table)}"  # noqa: S608  (our own names)
+            f" WHERE {column(membership, 'person')} = %s AND {column(membership, 'joined_on')} <= %s"
+            f" AND ({left_on} IS NULL OR {left_on} > %s)"
+            f" UNION ALL SELECT {_GROUP}, {column(group, 'name')} FROM {quote(group.db_table)}"
+            f" INNER JOIN {quote(through.db_table)} ON {column(through, 'group')} = {column(group, 'id')}"
+            f" WHERE {column(through, 'user')} = %s")
+
+
+def _read_roles(user) -> None:
+    """Cache both on the user object: a page asks several times per request."""
+    if not user.is_authenticated:
+        user._learner_roles = user._staff_group_names = frozenset()
+        return
+    using = router.db_for_read(Membership)
+    today = connections[using].ops.adapt_datefield_value(timezone.localdate())
+    with connections[using].cursor() as cursor:
+        cursor.execute(_roles_sql(using), [user.pk, today, today, user.pk])
+        rows = cursor.fetchall()
+    user._learner_roles = frozenset(value for kind, value in rows if kind == _ROLE)
+    user._staff_group_names = frozenset(value for kind, value in rows if kind == _GROUP)
+
 
 def _group_names(user) -> frozenset[str]:
-    # Cached on the user object: a page asks several times per request.
     if not hasattr(user, "_staff_group_names"):
-        if not user.is_authenticated:
-            user._staff_group_names = frozenset()
-        else:
-            user._staff_group_names = frozenset(user.groups.values_list("name", flat=True))
+        _read_roles(user)
     return user._staff_group_names
 
 
@@ -37,13 +75,17 @@ def is_lecturer(user) -> bool:
 
 
 def learner_roles(user, *, fresh: bool = False) -> frozenset[str]:
-    """The learner roles (mediator, informant) of the user's active memberships. One query, cached on the user
-    object: a learner's page asks for the role check and for the roles (which exams are theirs) in one request.
+    """The learner roles (mediator, informant) of the user's active memberships. One query (with the staff groups),
+    cached on the user object: a learner's page asks for the role check and for the roles (which exams are theirs)
+    in one request.
     ``fresh`` reads them again (a service deciding on eligibility right after a membership changed)."""
     if not user.is_authenticated:
         return frozenset()
-    if fresh or not hasattr(user, "_learner_roles"):
-        user._learner_roles = frozenset(Membership.objects.active().filter(person=user).values_list("role", flat=True))
+    if fresh:
+        user._learner_roles = frozenset(Membership.objects.active().filter(person=user).order_by()
+                                        .values_list("role", flat=True))
+    elif not hasattr(user, "_learner_roles"):
+        _read_roles(user)
     return user._learner_roles
 
 

@@ -72,12 +72,14 @@ def test_the_exam_day_path_runs_a_fixed_number_of_queries(client, exam, taker):
         data=json.dumps({"position": 2, "choices": [choice_token(attempt.pk, row.choice_order[0])], "flagged": False}))
     counts = {name: len(sql) for name, sql in costs.items()}
     # Issue #21 took these from 0/12/9/20/8/6/7: the menu's unread-notice badge comes from the cache; the learner
-    # check and the exam's audience share one roles query; starting reads the earlier attempts once and draws from
-    # the pool's rows (no second query for the drawn questions). Every signed-in request reads its session from the
-    # database (sessions stay out of the cache: config/settings/base.py says why). In production a savepoint here is
-    # BEGIN/COMMIT. Signing in (axes off in tests): the account, the session's writes, the audit entry.
-    assert counts == {"login page": 0, "log in": 12, "open exam": 7, "start attempt": 15, "question page": 7,
-                      "save answer": 6, "save answer (next)": 6}, \
+    # check, the exam's audience and the menu's staff checks share one query (roles and groups together); starting
+    # reads the earlier attempts once and draws from the pool's rows (no second query for the drawn questions).
+    # Every signed-in request reads its session from the database (sessions stay out of the cache:
+    # config/settings/base.py says why). A save is the session, the user, the answer's read and its update (no
+    # transaction around them: the update writes only while the attempt is open). Signing in (axes off in tests):
+    # the account, the session's writes, the audit entry.
+    assert counts == {"login page": 0, "log in": 12, "open exam": 6, "start attempt": 15, "question page": 6,
+                      "save answer": 4, "save answer (next)": 4}, \
         "\n\n".join(f"{name}: {len(sql)}\n{explain(sql)}" for name, sql in costs.items())
 
 

@@ -109,3 +109,54 @@ def test_closing_overdue_attempts_while_the_learner_submits_yields_one_result():
                    else services.attempts_close_overdue(), 6)
     assert not any(isinstance(r, Exception) for r in results), results
     assert AttemptStatusChange.objects.filter(attempt=attempt).count() == 1
+
+
+def test_a_save_arriving_during_a_submit_waits_for_it_then_is_refused():
+    """The save's UPDATE writes only while the attempt is open, locking the attempt's row for that statement: it
+    waits for the submit holding that row and then finds the attempt closed (no answer after the scoring)."""
+    import time
+
+    from django.db import transaction
+
+    learner = factories.mediator()
+    questions = [af.question() for _ in range(3)]
+    attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions))
+    submitted, release = threading.Event(), threading.Event()
+
+    def submit_and_hold():
+        try:
+            with transaction.atomic():
+                services.attempt_submit(attempt_id=attempt.pk, user=learner)
+                submitted.set()
+                release.wait(10)  # the submit's transaction stays open, its lock held
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=submit_and_hold)
+    holder.start()
+    assert submitted.wait(10)
+    outcome: dict = {}
+
+    def save():
+        started = time.monotonic()
+        try:
+            services.attempt_answer(attempt_id=attempt.pk, user=learner, position=1,
+                                    choices=af.correct_ids(questions[0]))
+            outcome["result"] = "saved"
+        except AttemptClosed:
+            outcome["result"] = "refused"
+        finally:
+            outcome["waited"] = time.monotonic() - started
+            connections.close_all()
+
+    saver = threading.Thread(target=save)
+    saver.start()
+    saver.join(0.5)
+    assert saver.is_alive(), outcome  # waiting for the submit's lock
+    release.set()
+    holder.join(10)
+    saver.join(10)
+    assert outcome["result"] == "refused" and outcome["waited"] >= 0.5, outcome
+    assert attempt.questions.get(position=1).response is None
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.COMPLETED and attempt.score == 0

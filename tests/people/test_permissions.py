@@ -39,3 +39,32 @@ def test_a_lecturer_is_not_bureau_staff_nor_learner():
     lecturer = factories.lecturer()
     assert permissions.is_lecturer(lecturer) and permissions.can_use_admin(lecturer)
     assert not permissions.is_bureau_staff(lecturer) and not permissions.is_learner(lecturer)
+
+
+@pytest.mark.parametrize(("joined", "left", "active"), [
+    (-30, None, True), (0, None, True), (1, None, False),  # joined today counts; joining tomorrow does not yet
+    (-30, 1, True), (-30, 0, False), (-30, -1, False),  # left today or before: no longer
+])
+def test_the_roles_read_is_the_orms_active_memberships_and_groups(joined, left, active):
+    """``_read_roles`` reads the learner roles and staff groups in one statement built once; it must give what
+    ``Membership.objects.active()`` and ``user.groups`` give (the membership rule lives in the queryset)."""
+    from datetime import timedelta
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from people.models import Membership
+
+    today = timezone.localdate()
+    person = factories.UserFactory()
+    factories.MembershipFactory(person=person, role=Membership.Role.INFORMANT, joined_on=today + timedelta(joined),
+                                left_on=None if left is None else today + timedelta(left))
+    factories.MembershipFactory(person=person, role=Membership.Role.MEDIATOR, joined_on=today - timedelta(400),
+                                left_on=today - timedelta(200))  # an old stint: never counts
+    person.groups.add(Group.objects.get_or_create(name="Lecturers")[0])
+    factories.lecturer()  # another person's group is not theirs
+    permissions._read_roles(person)
+    orm_roles = frozenset(Membership.objects.active().filter(person=person).values_list("role", flat=True))
+    assert person._learner_roles == orm_roles == (frozenset({"informant"}) if active else frozenset())
+    assert person._staff_group_names == frozenset(person.groups.values_list("name", flat=True)) == {"Lecturers"}
+    assert permissions.is_learner(person) is active and permissions.is_lecturer(person)
