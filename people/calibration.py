@@ -19,6 +19,7 @@ of CPUs (cgroup v1's cpu controller where it is mounted, else cgroup v2's ``cpu.
 
 import contextlib
 import http.client
+import math
 import os
 import statistics
 import threading
@@ -36,6 +37,14 @@ LOOP = compile(f"total = 0\nfor number in range({LOOP_ADDITIONS}):\n    total +=
 # cores, so all its cores together ran 2 / 0.86 = 2.33 loops a second. A machine (or a CPU cap) whose cores together
 # run no more than that is at least as slow for the whole stack, whatever one core's speed.
 SLOW_MACHINE_LOOPS_PER_S = round(2 / 0.86, 2)
+
+
+def quota_as_slow_as_issue_21(loop_seconds: float) -> float:
+    """The CPU quota under which this machine's cores together run no more loops a second than issue #21's slow
+    machine: ``SLOW_MACHINE_LOOPS_PER_S`` × one loop's time on one core, rounded down to hundredths (a little slower
+    rather than a little faster). Hosts of one kind differ, and one host's speed drifts, so a fixed quota proves
+    nothing: 0.45 made one such machine as slow as issue #21's and another twice as slow."""
+    return math.floor(SLOW_MACHINE_LOOPS_PER_S * loop_seconds * 100) / 100
 
 
 def machine_loops_per_s(loop_ms: float, cpu_quota: float | None = None) -> float:
@@ -177,6 +186,12 @@ class CpuCap:
     active: "CpuCap | None" = None  # the cap this process is in, if any (a command run by another joins it)
     V1 = Path("/sys/fs/cgroup/cpu")
     V2 = Path("/sys/fs/cgroup")
+    # The quota is granted per 10 ms, not per the kernel's default 100 ms: with 100 ms the capped processes spend a
+    # period's quota in a burst on both cores and then all stop for the rest of it (~55 ms at 0.9 CPU), a stall a
+    # slower machine never has and which every request in flight pays at once. Short periods spread the same CPU
+    # time evenly, as a machine with slower cores does (2026-12-01: at 2.08 loops/s, 100 ms periods made 2,000
+    # takers' p95 8.7 s; docs/benchmarks.md).
+    PERIOD_US = 10_000
 
     def __init__(self, cpus: float, name: str | None = None):
         if cpus <= 0:
@@ -191,8 +206,8 @@ class CpuCap:
             self.home = self._own_group("cpu", self.V1)
             self.group = self.V1 / self.name
             self.group.mkdir(exist_ok=True)
-            period = int((self.group / "cpu.cfs_period_us").read_text())
-            (self.group / "cpu.cfs_quota_us").write_text(str(int(self.cpus * period)))
+            (self.group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+            (self.group / "cpu.cfs_quota_us").write_text(str(int(self.cpus * self.PERIOD_US)))
             # The highest weight: the quota, not whatever else runs on the machine, limits the capped stack (on a
             # shared machine it would otherwise get a busy machine's leftovers, and the figures would mean less).
             (self.group / "cpu.shares").write_text("262144")
@@ -201,7 +216,7 @@ class CpuCap:
             (self.V2 / "cgroup.subtree_control").write_text("+cpu")
             self.group = self.V2 / self.name
             self.group.mkdir(exist_ok=True)
-            (self.group / "cpu.max").write_text(f"{int(self.cpus * 100_000)} 100000")
+            (self.group / "cpu.max").write_text(f"{int(self.cpus * self.PERIOD_US)} {self.PERIOD_US}")
             (self.group / "cpu.weight").write_text("10000")  # as cpu.shares above
         else:
             raise OSError("no cgroup cpu controller here (neither /sys/fs/cgroup/cpu nor cgroup v2 with cpu)")

@@ -110,6 +110,26 @@ def test_the_calibration_says_whether_the_machine_is_as_slow_as_issue_21s():
     assert (capped["machine_loops_per_s"], capped["as_slow_as_issue_21"]) == (2.0, True)
 
 
+def test_the_slow_quota_makes_this_machine_as_slow_as_issue_21s():
+    """``--cpu-quota slow``: from the loop timed here, the quota under which the calibration reads as slow as issue
+    #21's machine (2.33 loops a second), never faster."""
+    import argparse
+
+    from assessments.management.commands.benchmark_load import _quota
+    from people.calibration import loop_figure, quota_as_slow_as_issue_21
+
+    for loop_s in (0.21, 0.3, 0.4145, 0.43, 0.5):
+        quota = quota_as_slow_as_issue_21(loop_s)
+        # Capped, a loop takes its time divided by the quota (under one CPU) or keeps it (one CPU or more).
+        capped = loop_figure([loop_s / min(quota, 1)] * 3, quota)
+        assert capped["as_slow_as_issue_21"], (loop_s, quota, capped)
+        assert capped["machine_loops_per_s"] > 2.33 - 0.06  # and not much slower than it
+    assert quota_as_slow_as_issue_21(0.4145) == 0.96 and quota_as_slow_as_issue_21(0.21) == 0.48
+    assert _quota("slow") == "slow" and _quota("0.9") == 0.9
+    with pytest.raises(argparse.ArgumentTypeError):
+        _quota("fast")
+
+
 def test_the_cpu_cap_holds_this_process_and_lets_it_go(tmp_path):
     import os
     from pathlib import Path
@@ -125,8 +145,8 @@ def test_the_cpu_cap_holds_this_process_and_lets_it_go(tmp_path):
     before = my_cpu_group()
     with CpuCap(1.5, name=f"test-cap-{os.getpid()}") as cap:
         assert my_cpu_group().endswith(f"/test-cap-{os.getpid()}") and os.getpid() in cap.pids()
-        assert (cap.group / "cpu.cfs_quota_us").read_text().strip() == str(
-            int(1.5 * int((cap.group / "cpu.cfs_period_us").read_text())))
+        assert (cap.group / "cpu.cfs_period_us").read_text().strip() == "10000"  # 10 ms periods: see CpuCap
+        assert (cap.group / "cpu.cfs_quota_us").read_text().strip() == "15000"
     assert my_cpu_group() == before and not cap.group.exists()
 
 

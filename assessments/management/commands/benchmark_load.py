@@ -18,6 +18,7 @@ the run's database) to a number of CPUs, so a fast machine measures like a slow 
 The stack's environment is a throwaway one (secret key, salt) with what plain http on loopback needs
 (ALLOWED_HOSTS=127.0.0.1, no HTTPS redirect, cookies not marked secure); it never touches the caller's settings."""
 
+import argparse
 import contextlib
 import csv
 import json
@@ -42,7 +43,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from people.benchmarks import add_json_argument, emit
-from people.calibration import CpuCap, CpuWatch, cpu_split, loop_figure, python_loop_seconds, server_calibration
+from people.calibration import (
+    SLOW_MACHINE_LOOPS_PER_S,
+    CpuCap,
+    CpuWatch,
+    cpu_split,
+    loop_figure,
+    python_loop_seconds,
+    quota_as_slow_as_issue_21,
+    server_calibration,
+)
 from people.tasks import worker_queues
 
 ROOT = Path(settings.BASE_DIR)
@@ -102,6 +112,19 @@ def step_errors(figures: list[dict]) -> int:
                and not f["label"].startswith(("all requests (", "cpu:")))
 
 
+SLOW = "slow"
+
+
+def _quota(value: str) -> float | str:
+    """``--cpu-quota``: a number of CPUs, or "slow" (worked out from this machine's loop when the run starts)."""
+    if value == SLOW:
+        return SLOW
+    try:
+        return float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of CPUs nor '{SLOW}': {value}") from None
+
+
 class Command(BaseCommand):
     help = ("Load test: quiz takers (locust, headless) against gunicorn + PostgreSQL + Redis + a Celery worker on "
             "127.0.0.1; prints throughput and p50/p95/p99 and errors per endpoint. Takes minutes; needs "
@@ -130,10 +153,11 @@ class Command(BaseCommand):
                             help="sample the app server with py-spy and write docs/profiles/<view>.txt for the "
                                  "stacks through this view function (e.g. attempt_take; several: a,b)")
         parser.add_argument("--keep-csv", default="", help="copy locust's CSV files to this folder")
-        parser.add_argument("--cpu-quota", type=float, default=0, metavar="CPUS",
+        parser.add_argument("--cpu-quota", type=_quota, default=0, metavar="CPUS|slow",
                             help="cap the whole stack (gunicorn, worker, locust, this command and the PostgreSQL "
                                  "backends of the run's database) to this many CPUs with a cgroup (root only), "
-                                 "e.g. 0.6; the calibration shows the machine it makes")
+                                 "e.g. 0.6; 'slow': the quota that makes this machine as slow as issue #21's, "
+                                 "from the loop timed here first; the calibration shows the machine it makes")
         parser.add_argument("--capacity", default="", metavar="TAKERS,TAKERS,…",
                             help="stepped mode: run these numbers of takers in turn (arriving at --spawn-rate) and "
                                  "report the largest whose steady state holds p95 < --target-p95 with 0 errors; "
@@ -147,6 +171,11 @@ class Command(BaseCommand):
         if not shutil.which("locust", path=str(Path(sys.executable).parent)):
             raise CommandError("locust is not installed: pip install -e '.[load]'")
         quota = options["cpu_quota"]
+        if quota == SLOW:
+            loop = statistics.median(python_loop_seconds())
+            quota = options["cpu_quota"] = quota_as_slow_as_issue_21(loop)
+            self.stderr.write(f"cpu quota {quota}: the loop took {loop * 1000:.0f} ms uncapped here, and issue "
+                              f"#21's machine ran {SLOW_MACHINE_LOOPS_PER_S} loops a second")
         with CpuCap(quota) if quota and CpuCap.active is None else contextlib.nullcontext():
             emit(self, "load", self._run_all(options), options["json"])
 
