@@ -189,8 +189,7 @@ class CpuCap:
     # The quota is granted per 10 ms, not per the kernel's default 100 ms: with 100 ms the capped processes spend a
     # period's quota in a burst on both cores and then all stop for the rest of it (~55 ms at 0.9 CPU), a stall a
     # slower machine never has and which every request in flight pays at once. Short periods spread the same CPU
-    # time evenly, as a machine with slower cores does (2026-12-01: at 2.08 loops/s, 100 ms periods made 2,000
-    # takers' p95 8.7 s; docs/benchmarks.md).
+    # time evenly, as a machine with slower cores does (docs/benchmarks.md has a run with each).
     PERIOD_US = 10_000
 
     def __init__(self, cpus: float, name: str | None = None):
