@@ -141,9 +141,12 @@ def scale_out_databases(databases: dict) -> dict:
     on different server connections — so nothing may live in the session: no server-side cursors (``.iterator()``
     would open one), no prepared statements (psycopg prepares a query run 5 times). With ``DATABASE_REPLICA_URL``
     a streaming replica becomes the ``replica`` alias for heavy reads (people/replica.py)."""
+    for database in databases.values():  # the health check without a round trip (people/postgresql)
+        if database["ENGINE"] == "django.db.backends.postgresql":
+            database["ENGINE"] = "people.postgresql"
     replica_url = env("DATABASE_REPLICA_URL", default="")
     if replica_url:
-        databases["replica"] = {**env.db_url_config(replica_url),
+        databases["replica"] = {**env.db_url_config(replica_url, engine="people.postgresql"),
                                 "CONN_MAX_AGE": databases["default"].get("CONN_MAX_AGE", 0),
                                 "CONN_HEALTH_CHECKS": True,
                                 "TEST": {"MIRROR": "default"}}  # tests read the primary's test database
