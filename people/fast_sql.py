@@ -47,7 +47,7 @@ def instance(model: type[Model], names: tuple[str, ...], values, *, using: str =
 
 
 @cache
-def _every_field(model: type[Model]) -> tuple[str, ...]:
+def every_field(model: type[Model]) -> tuple[str, ...]:
     return tuple(field.attname for field in model._meta.concrete_fields)
 
 
@@ -55,7 +55,7 @@ def _every_field(model: type[Model]) -> tuple[str, ...]:
 def _one_row_sql(model: type[Model], where: str, using: str) -> str:
     quote = connections[using].ops.quote_name
     table = model._meta.db_table
-    return f"SELECT {columns_sql(model, _every_field(model), table, using=using)} FROM {quote(table)} WHERE {where}"  # noqa: S608  (our own names and a where clause of ours; values go as parameters)
+    return f"SELECT {columns_sql(model, every_field(model), table, using=using)} FROM {quote(table)} WHERE {where}"  # noqa: S608  (our own names and a where clause of ours; values go as parameters)
 
 
 def one_row(model: type[Model], where: str, params: list, *, using: str = "default") -> Model | None:
@@ -64,7 +64,7 @@ def one_row(model: type[Model], where: str, params: list, *, using: str = "defau
     with connections[using].cursor() as cursor:
         cursor.execute(_one_row_sql(model, where, using), params)
         row = cursor.fetchone()
-    return None if row is None else instance(model, _every_field(model), row, using=using)
+    return None if row is None else instance(model, every_field(model), row, using=using)
 
 
 def update_row(model: type[Model], pk, fields: dict, *, only_if: tuple[str, list] | None = None,

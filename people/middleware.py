@@ -1,5 +1,10 @@
 from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import middleware as auth_middleware
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
+
+from . import sessions
 
 
 class SiteLanguageMiddleware:
@@ -46,3 +51,19 @@ class ContentSecurityPolicyMiddleware:
             admin = request.path.startswith(self.admin_prefix)
             response.headers["Content-Security-Policy"] = self.admin_header if admin else self.site_header
         return response
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, with the user read in the same statement as the session (``people.sessions``): Django's
+    ``auth.get_user`` runs as ever, with that session's user at hand for the backend."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _get_user(request))
+
+
+def _get_user(request):
+    if not hasattr(request, "_cached_user"):  # as django.contrib.auth.middleware.get_user
+        with sessions.users_read_with(request.session):
+            request._cached_user = auth.get_user(request)
+    return request._cached_user

@@ -62,7 +62,7 @@ MIDDLEWARE = [
     "people.middleware.SiteLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "people.middleware.AuthenticationMiddleware",  # Django's, the user read with the session
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -174,7 +174,8 @@ CACHES = {"default": fail_safe(env.cache("CACHE_URL", default="locmemcache://med
 # Sessions stay in the database only (Django's default), not ``cached_db``: with a cached copy, a sign-out during a
 # Redis outage could not delete it, and the signed-out session would work again once Redis is back. One query per
 # request is the price; issue #21 measured no clear gain from moving it to Redis on a busy two-core machine. That
-# query runs from SQL built once (people/sessions.py), not compiled by the ORM on every request.
+# query reads the session and its user together (people.SignInSession keeps the user's id), from SQL built once
+# (people/sessions.py), not compiled by the ORM on every request.
 SESSION_ENGINE = "people.sessions"
 
 # --- People

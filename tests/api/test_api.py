@@ -83,8 +83,8 @@ def test_the_member_list_runs_a_constant_number_of_queries(client, staff, townsh
     for size in (3, 30):
         while Membership.objects.count() < size:
             factories.MembershipFactory(committee=committee, grade=grade)
-        # session, user, groups, jurisdiction; count, page, memberships (prefetched)
-        with django_assert_num_queries(7):
+        # the session with its user, groups, jurisdiction; count, page, memberships (prefetched)
+        with django_assert_num_queries(6):
             assert len(client.get("/api/v1/members/?page_size=100").json()["results"]) == size
 
 

@@ -75,11 +75,11 @@ def test_the_exam_day_path_runs_a_fixed_number_of_queries(client, exam, taker):
     # check, the exam's audience and the menu's staff checks share one query (roles and groups together); starting
     # reads the earlier attempts once and draws from the pool's rows (no second query for the drawn questions).
     # Every signed-in request reads its session from the database (sessions stay out of the cache:
-    # config/settings/base.py says why). A save is the session, the user, the answer's read and its update (no
-    # transaction around them: the update writes only while the attempt is open). Signing in (axes off in tests):
-    # the account, the session's writes, the audit entry.
-    assert counts == {"login page": 0, "log in": 12, "open exam": 6, "start attempt": 15, "question page": 6,
-                      "save answer": 4, "save answer (next)": 4}, \
+    # config/settings/base.py says why), with its user in the same statement (people/sessions.py). A save is the
+    # session with its user, the answer's read and its update (no transaction around them: the update writes only
+    # while the attempt is open). Signing in (axes off in tests): the account, the session's writes, the audit entry.
+    assert counts == {"login page": 0, "log in": 12, "open exam": 5, "start attempt": 14, "question page": 5,
+                      "save answer": 3, "save answer (next)": 3}, \
         "\n\n".join(f"{name}: {len(sql)}\n{explain(sql)}" for name, sql in costs.items())
 
 

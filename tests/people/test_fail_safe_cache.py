@@ -13,7 +13,7 @@ DOWN = {"default": fail_safe({"BACKEND": "django.core.cache.backends.redis.Redis
 
 def test_a_redis_cache_url_gets_the_fail_safe_backend():
     assert DOWN["default"]["BACKEND"] == "people.cache.FailSafeRedisCache"
-    # Sessions live in the database only: a Redis outage logs nobody out (people/sessions.py reads Django's table).
+    # Sessions live in the database only: a Redis outage logs nobody out (people.SignInSession, people/sessions.py).
     from importlib import import_module
 
     from django.contrib.sessions.backends import db

@@ -14,14 +14,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.backends.db import SessionStore
-from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from assessments import services
 from assessments.models import Attempt, QuestionCategory, Quiz, QuizDrawRule
-from people.models import Committee, Membership, User
+from people.models import Committee, Membership, SignInSession, User
+from people.sessions import SessionStore
 
 EXAM_TITLE = "压力测试考试"
 USERNAME = "loadtest-{:04d}"
@@ -101,8 +100,8 @@ class Command(BaseCommand):
         sessions = []
         for name in names:
             user = users[name]
-            sessions.append(Session(session_key=store._get_new_session_key(), expire_date=expires,
+            sessions.append(SignInSession(session_key=store._get_new_session_key(), expire_date=expires, user=user,
                                     session_data=store.encode({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: backend,
                                                                HASH_SESSION_KEY: user.get_session_auth_hash()})))
-        Session.objects.bulk_create(sessions)
+        SignInSession.objects.bulk_create(sessions)
         path.write_text("".join(f"{session.session_key}\n" for session in sessions))
