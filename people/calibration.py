@@ -22,6 +22,8 @@ import http.client
 import math
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -169,6 +171,58 @@ def in_process_calibration(runs: int = 50) -> list[dict]:
          "median_ms": round(statistics.median(timings), 3), "p95_ms": round(_percentile(timings, 0.95), 3),
          "rps": round(1000 / statistics.median(timings), 1)},
     ]
+
+
+class LoopSampler:
+    """The loop's pace *during* a run: a host's cores drift (one host of this kind ran the loop in 0.42 s and, minutes
+    later, in 0.85 s), so a loop timed before a run can describe another machine than the one the run got. Every
+    ``interval`` seconds a child process runs a fifth of the loop (1 million additions, ~0.1–0.2 s of one core) and
+    reports the CPU time it took, ×5: CPU time, not wall time, so the stack's load does not slow the sample, only
+    the core's own speed does (and under a cap, only the core's: the quota is applied in ``figure``).
+    ``with LoopSampler() as sampler: …`` then ``sampler.figure(cpu_quota)``."""
+
+    SCRIPT = (f"import time\ncode = compile('total = 0\\nfor number in range({LOOP_ADDITIONS // 5}):\\n"
+              "    total += number\\n', '<calibration>', 'exec')\nstarted = time.process_time()\nexec(code, {})\n"
+              "print(time.process_time() - started)")
+
+    def __init__(self, interval: float = 10.0):
+        self.interval = interval
+        self.seconds: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def sample(self) -> float:
+        out = subprocess.run([sys.executable, "-c", self.SCRIPT], capture_output=True, text=True,  # noqa: S603
+                             check=True, timeout=60).stdout  # (our own interpreter and our own constant script)
+        return float(out) * 5
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            with contextlib.suppress(Exception):  # a sample lost (the machine too busy to start one) is only less data
+                self.seconds.append(self.sample())
+
+    def __enter__(self) -> "LoopSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def figure(self, cpu_quota: float | None) -> dict | None:
+        """The samples as a calibration figure: the loop's median, fastest and slowest CPU time, and the loops a
+        second all the CPUs the run could use did at the median pace (``min(cpus, quota) / loop``)."""
+        if not self.seconds:
+            return None
+        loop = sorted(t * 1000 for t in self.seconds)
+        median = statistics.median(loop)
+        usable = min(os.cpu_count() or 1, cpu_quota) if cpu_quota else (os.cpu_count() or 1)
+        per_s = round(usable / (median / 1000), 2)
+        return {"label": "calibration: 5M additions during the run (CPU time)", "n": len(loop),
+                "median_ms": round(median, 1), "p95_ms": round(_percentile(loop, 0.95), 1),
+                "fastest_ms": round(loop[0], 1), "slowest_ms": round(loop[-1], 1), "cpu_quota": cpu_quota or "none",
+                "machine_loops_per_s": per_s, "slow_machine_loops_per_s": SLOW_MACHINE_LOOPS_PER_S,
+                "as_slow_as_issue_21": per_s <= SLOW_MACHINE_LOOPS_PER_S}
 
 
 def is_calibration(item: dict) -> bool:

@@ -2,6 +2,7 @@
 The load itself needs PostgreSQL, Redis and minutes: it is run by hand (loadtest/README.md), not here."""
 
 import json
+import os
 from io import StringIO
 
 import pytest
@@ -108,6 +109,28 @@ def test_the_calibration_says_whether_the_machine_is_as_slow_as_issue_21s():
     capped = loop_figure([0.5, 0.5, 0.5], 0.6)  # a 0.6-CPU cap: the loop runs at the cap's pace
     assert (fast["machine_loops_per_s"], fast["as_slow_as_issue_21"]) == (6.67, False)
     assert (capped["machine_loops_per_s"], capped["as_slow_as_issue_21"]) == (2.0, True)
+
+
+def test_the_loops_pace_is_sampled_during_the_run_in_cpu_time(monkeypatch):
+    """LoopSampler: a fifth of the loop in a child process, its CPU time ×5, every interval while a run lasts; the
+    figure applies the quota to the median pace."""
+    import time
+
+    from people.calibration import LoopSampler, python_loop_seconds
+
+    one = LoopSampler().sample()
+    whole = min(python_loop_seconds(1)[0], python_loop_seconds(1)[0])
+    assert 0.4 * whole < one < 2.5 * whole  # the same yardstick (hosts drift, hence the wide band)
+    busy = LoopSampler(interval=0.05)
+    paces = iter([0.5, 0.4, 0.6, 0.5, 0.5] + [0.5] * 100)
+    monkeypatch.setattr(busy, "sample", lambda: next(paces))
+    with busy:
+        time.sleep(0.4)
+    figure = busy.figure(1.0)
+    assert figure["n"] >= 3 and figure["median_ms"] == 500.0 and figure["fastest_ms"] == 400.0
+    assert (figure["machine_loops_per_s"], figure["as_slow_as_issue_21"]) == (2.0, True)  # one CPU at 0.5 s
+    assert busy.figure(None)["machine_loops_per_s"] == round((os.cpu_count() or 1) / 0.5, 2)
+    assert LoopSampler().figure(None) is None  # no sample, no figure
 
 
 def test_the_slow_quota_makes_this_machine_as_slow_as_issue_21s():

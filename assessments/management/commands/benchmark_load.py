@@ -47,6 +47,7 @@ from people.calibration import (
     SLOW_MACHINE_LOOPS_PER_S,
     CpuCap,
     CpuWatch,
+    LoopSampler,
     cpu_split,
     loop_figure,
     python_loop_seconds,
@@ -217,12 +218,16 @@ class Command(BaseCommand):
                                                   "--pid", str(gunicorn.pid), "--subprocesses", "--format", "raw",
                                                   "--rate", "50", "--output", str(work / "profile.raw")], env, work)
                 started.append(profiler)
-            if steps:
-                figures = self._capacity(env, work, quiz_id, sessions, steps, options)
-            else:
-                figures = self._locust(env, work, quiz_id, sessions, options, users=options["users"],
-                                       spawn_rate=options["spawn_rate"], run_time=options["run_time"],
-                                       ramp=options["ramp"])
+            # The loop again while the takers run: the host's pace drifts, and this is the pace the figures got.
+            with LoopSampler() as pace:
+                if steps:
+                    figures = self._capacity(env, work, quiz_id, sessions, steps, options)
+                else:
+                    figures = self._locust(env, work, quiz_id, sessions, options, users=options["users"],
+                                           spawn_rate=options["spawn_rate"], run_time=options["run_time"],
+                                           ramp=options["ramp"])
+            if during := pace.figure(options["cpu_quota"] or None):
+                calibration.append(during)
             if profiler:
                 os.kill(profiler.pid, signal.SIGINT)  # py-spy writes its file on SIGINT
                 profiler.wait(30)
