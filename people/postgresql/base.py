@@ -11,6 +11,8 @@ neither check before the query's own timeout."""
 from django.db.backends.postgresql import base
 from psycopg import OperationalError, pq
 
+_USABLE = (pq.TransactionStatus.IDLE, pq.TransactionStatus.INTRANS)
+
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self):
@@ -21,4 +23,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
             pgconn.consume_input()  # reads what is waiting on the socket; raises if the server hung up
         except OperationalError:
             return False
-        return pgconn.status == pq.ConnStatus.OK
+        # As SELECT 1 would: fine in a transaction, refused in one a failed statement aborted.
+        return pgconn.status == pq.ConnStatus.OK and pgconn.transaction_status in _USABLE

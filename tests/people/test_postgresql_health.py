@@ -62,3 +62,14 @@ def test_a_connection_the_server_ended_is_not_usable_and_the_next_request_reconn
     with own_connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         assert cursor.fetchone()[0] != old_pid
+
+
+def test_a_connection_in_an_aborted_transaction_is_not_usable_as_with_select_1(own_connection):
+    raw = own_connection.connection
+    raw.execute("BEGIN")
+    assert own_connection.is_usable()  # a transaction under way: SELECT 1 would answer
+    with pytest.raises(psycopg.errors.DivisionByZero):
+        raw.execute("SELECT 1 / 0")
+    assert not own_connection.is_usable()  # aborted: SELECT 1 would fail
+    raw.execute("ROLLBACK")
+    assert own_connection.is_usable()
