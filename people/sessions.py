@@ -12,6 +12,7 @@ run unchanged on it."""
 
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends import db
@@ -56,23 +57,17 @@ class SessionStore(db.SessionStore):
             return None
         split = len(_SESSION_FIELDS)
         session = instance(model, _SESSION_FIELDS, row[:split], using=using)
-        if row[split] is not None:  # the user's id, its first column: NULL when no one is signed in
-            self.user_row = instance(User, every_field(User), row[split:], using=using)
+        user = row[split:]
+        if user[every_field(User).index("id")] is not None:  # NULL: no one is signed in (the LEFT JOIN found none)
+            self.user_row = instance(User, every_field(User), user, using=using)
         return session
 
 
+@cache
 def _session_sql(using: str) -> str:
-    return _sql.get(using) or _sql.setdefault(using, _build_session_sql(using))
-
-
-_sql: dict[str, str] = {}
-
-
-def _build_session_sql(using: str) -> str:
     from .models import SignInSession, User
 
     quote = connections[using].ops.quote_name
-    assert User._meta.concrete_fields[0].attname == "id"  # noqa: S101  (the split in _get_session_from_db)
     return (f"SELECT {columns_sql(SignInSession, _SESSION_FIELDS, 's', using=using)}, "  # noqa: S608  (our own names)
             f"{columns_sql(User, every_field(User), 'u', using=using)} "
             f"FROM {quote(SignInSession._meta.db_table)} s LEFT JOIN {quote(User._meta.db_table)} u "
