@@ -175,19 +175,27 @@ def in_process_calibration(runs: int = 50) -> list[dict]:
 
 class LoopSampler:
     """The loop's pace *during* a run: a host's cores drift (one host of this kind ran the loop in 0.42 s and, minutes
-    later, in 0.85 s), so a loop timed before a run can describe another machine than the one the run got. Every
+    later, in 0.95 s), so a loop timed before a run can describe another machine than the one the run got. Every
     ``interval`` seconds a child process runs a fifth of the loop (1 million additions, ~0.1–0.2 s of one core) and
     reports the CPU time it took, ×5: CPU time, not wall time, so the stack's load does not slow the sample, only
-    the core's own speed does (and under a cap, only the core's: the quota is applied in ``figure``).
-    ``with LoopSampler() as sampler: …`` then ``sampler.figure(cpu_quota)``."""
+    the core's own speed does (under a cap too: the quota in force is kept with each sample and applied in
+    ``figure``).
+
+    With ``follow_issue_21`` and a ``cap``, each sample also re-sets the cap to the quota that makes the cores' current
+    pace (the median of the last three samples) issue #21's machine's: the run stays as slow as that machine while
+    the host drifts, instead of keeping the quota chosen from the loop before it.
+    ``with LoopSampler(…) as sampler: …`` then ``sampler.figure()``."""
 
     SCRIPT = (f"import time\ncode = compile('total = 0\\nfor number in range({LOOP_ADDITIONS // 5}):\\n"
               "    total += number\\n', '<calibration>', 'exec')\nstarted = time.process_time()\nexec(code, {})\n"
               "print(time.process_time() - started)")
 
-    def __init__(self, interval: float = 10.0):
+    def __init__(self, interval: float = 10.0, *, cap: "CpuCap | None" = None, follow_issue_21: bool = False):
         self.interval = interval
+        self.cap = cap
+        self.follow_issue_21 = follow_issue_21 and cap is not None
         self.seconds: list[float] = []
+        self.quotas: list[float | None] = []  # the cap's CPUs while each sample ran (None: no cap)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
@@ -196,10 +204,17 @@ class LoopSampler:
                              check=True, timeout=60).stdout  # (our own interpreter and our own constant script)
         return float(out) * 5
 
+    def take_one(self) -> None:
+        quota = self.cap.cpus if self.cap else None
+        self.seconds.append(self.sample())
+        self.quotas.append(quota)
+        if self.follow_issue_21:
+            self.cap.set_cpus(quota_as_slow_as_issue_21(statistics.median(self.seconds[-3:])))
+
     def _sample(self) -> None:
         while not self._stop.wait(self.interval):
             with contextlib.suppress(Exception):  # a sample lost (the machine too busy to start one) is only less data
-                self.seconds.append(self.sample())
+                self.take_one()
 
     def __enter__(self) -> "LoopSampler":
         self._thread.start()
@@ -209,20 +224,25 @@ class LoopSampler:
         self._stop.set()
         self._thread.join()
 
-    def figure(self, cpu_quota: float | None) -> dict | None:
-        """The samples as a calibration figure: the loop's median, fastest and slowest CPU time, and the loops a
-        second all the CPUs the run could use did at the median pace (``min(cpus, quota) / loop``)."""
+    def figure(self) -> dict | None:
+        """The samples as a calibration figure: the loop's median, fastest and slowest CPU time, the quotas in
+        force, and the loops a second all the CPUs the run could use did (``min(cpus, quota) / loop`` per sample,
+        the median of those)."""
         if not self.seconds:
             return None
+        cpus = os.cpu_count() or 1
         loop = sorted(t * 1000 for t in self.seconds)
-        median = statistics.median(loop)
-        usable = min(os.cpu_count() or 1, cpu_quota) if cpu_quota else (os.cpu_count() or 1)
-        per_s = round(usable / (median / 1000), 2)
+        per_s = statistics.median(min(cpus, quota or cpus) / t for t, quota in zip(self.seconds, self.quotas,
+                                                                                  strict=True))
+        quotas = sorted({quota for quota in self.quotas if quota})
+        in_force = "none" if not quotas else (
+            f"{quotas[0]}–{quotas[-1]}" if len(quotas) > 1 else quotas[0])
         return {"label": "calibration: 5M additions during the run (CPU time)", "n": len(loop),
-                "median_ms": round(median, 1), "p95_ms": round(_percentile(loop, 0.95), 1),
-                "fastest_ms": round(loop[0], 1), "slowest_ms": round(loop[-1], 1), "cpu_quota": cpu_quota or "none",
-                "machine_loops_per_s": per_s, "slow_machine_loops_per_s": SLOW_MACHINE_LOOPS_PER_S,
-                "as_slow_as_issue_21": per_s <= SLOW_MACHINE_LOOPS_PER_S}
+                "median_ms": round(statistics.median(loop), 1), "p95_ms": round(_percentile(loop, 0.95), 1),
+                "fastest_ms": round(loop[0], 1), "slowest_ms": round(loop[-1], 1), "cpu_quota": in_force,
+                "quota_follows_issue_21": self.follow_issue_21, "machine_loops_per_s": round(per_s, 2),
+                "slow_machine_loops_per_s": SLOW_MACHINE_LOOPS_PER_S,
+                "as_slow_as_issue_21": round(per_s, 2) <= SLOW_MACHINE_LOOPS_PER_S}
 
 
 def is_calibration(item: dict) -> bool:
@@ -276,6 +296,16 @@ class CpuCap:
         self.add(os.getpid())
         CpuCap.active = self
         return self
+
+    def set_cpus(self, cpus: float) -> None:
+        """Change the quota of the running group (``LoopSampler``'s following of issue #21's pace)."""
+        if cpus <= 0 or self.group is None:
+            return
+        self.cpus = cpus
+        if (self.group / "cpu.cfs_quota_us").exists():
+            (self.group / "cpu.cfs_quota_us").write_text(str(int(cpus * self.PERIOD_US)))
+        else:
+            (self.group / "cpu.max").write_text(f"{int(cpus * self.PERIOD_US)} {self.PERIOD_US}")
 
     def _v2_has_cpu(self) -> bool:
         controllers = self.V2 / "cgroup.controllers"

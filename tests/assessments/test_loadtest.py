@@ -113,7 +113,7 @@ def test_the_calibration_says_whether_the_machine_is_as_slow_as_issue_21s():
 
 def test_the_loops_pace_is_sampled_during_the_run_in_cpu_time(monkeypatch):
     """LoopSampler: a fifth of the loop in a child process, its CPU time ×5, every interval while a run lasts; the
-    figure applies the quota to the median pace."""
+    figure applies the quota in force at each sample."""
     import time
 
     from people.calibration import LoopSampler, python_loop_seconds
@@ -121,16 +121,45 @@ def test_the_loops_pace_is_sampled_during_the_run_in_cpu_time(monkeypatch):
     one = LoopSampler().sample()
     whole = min(python_loop_seconds(1)[0], python_loop_seconds(1)[0])
     assert 0.4 * whole < one < 2.5 * whole  # the same yardstick (hosts drift, hence the wide band)
-    busy = LoopSampler(interval=0.05)
+    uncapped = LoopSampler(interval=0.05)
     paces = iter([0.5, 0.4, 0.6, 0.5, 0.5] + [0.5] * 100)
-    monkeypatch.setattr(busy, "sample", lambda: next(paces))
-    with busy:
+    monkeypatch.setattr(uncapped, "sample", lambda: next(paces))
+    with uncapped:
         time.sleep(0.4)
-    figure = busy.figure(1.0)
+    figure = uncapped.figure()
     assert figure["n"] >= 3 and figure["median_ms"] == 500.0 and figure["fastest_ms"] == 400.0
-    assert (figure["machine_loops_per_s"], figure["as_slow_as_issue_21"]) == (2.0, True)  # one CPU at 0.5 s
-    assert busy.figure(None)["machine_loops_per_s"] == round((os.cpu_count() or 1) / 0.5, 2)
-    assert LoopSampler().figure(None) is None  # no sample, no figure
+    assert figure["machine_loops_per_s"] == round((os.cpu_count() or 1) / 0.5, 2) and figure["cpu_quota"] == "none"
+    assert LoopSampler().figure() is None  # no sample, no figure
+
+
+def test_under_slow_the_quota_follows_the_hosts_pace_to_stay_issue_21s(monkeypatch):
+    """--cpu-quota slow: each sample re-sets the cap to 2.33 × the cores' current pace (median of the last three), so
+    a host that speeds up or slows down mid-run still gives issue #21's machine, not another."""
+    from people.calibration import LoopSampler
+
+    class Cap:  # CpuCap's part the sampler uses (the real one needs root: see the test above)
+        def __init__(self):
+            self.cpus = 1.0
+
+        def set_cpus(self, cpus):
+            self.cpus = cpus
+
+    cap = Cap()
+    sampler = LoopSampler(cap=cap, follow_issue_21=True)
+    paces = iter([0.45, 0.45, 0.45, 0.9, 0.9, 0.9, 0.9])  # the host halves its pace after three samples
+    monkeypatch.setattr(sampler, "sample", lambda: next(paces))
+    for _ in range(7):
+        sampler.take_one()
+    # The median of three follows one sample late; at 0.9 s a loop 2.09 CPUs is no cap on a two-core machine.
+    assert sampler.quotas == [1.0, 1.04, 1.04, 1.04, 1.04, 2.09, 2.09]
+    assert cap.cpus == 2.09
+    figure = sampler.figure()
+    assert figure["quota_follows_issue_21"] and figure["cpu_quota"] == "1.0–2.09"
+    assert figure["as_slow_as_issue_21"] and figure["machine_loops_per_s"] >= 2.2  # issue #21's pace, not half of it
+    fixed = LoopSampler(cap=Cap())  # a number given: the quota stays
+    monkeypatch.setattr(fixed, "sample", lambda: 0.45)
+    fixed.take_one()
+    assert fixed.cap.cpus == 1.0 and fixed.figure()["cpu_quota"] == 1.0
 
 
 def test_the_slow_quota_makes_this_machine_as_slow_as_issue_21s():
@@ -170,6 +199,8 @@ def test_the_cpu_cap_holds_this_process_and_lets_it_go(tmp_path):
         assert my_cpu_group().endswith(f"/test-cap-{os.getpid()}") and os.getpid() in cap.pids()
         assert (cap.group / "cpu.cfs_period_us").read_text().strip() == "10000"  # 10 ms periods: see CpuCap
         assert (cap.group / "cpu.cfs_quota_us").read_text().strip() == "15000"
+        cap.set_cpus(0.93)  # LoopSampler following issue #21's pace re-sets it while the run lasts
+        assert (cap.group / "cpu.cfs_quota_us").read_text().strip() == "9300" and cap.cpus == 0.93
     assert my_cpu_group() == before and not cap.group.exists()
 
 

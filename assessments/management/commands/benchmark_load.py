@@ -158,7 +158,8 @@ class Command(BaseCommand):
                             help="cap the whole stack (gunicorn, worker, locust, this command and the PostgreSQL "
                                  "backends of the run's database) to this many CPUs with a cgroup (root only), "
                                  "e.g. 0.6; 'slow': the quota that makes this machine as slow as issue #21's, "
-                                 "from the loop timed here first; the calibration shows the machine it makes")
+                                 "from the loop timed here first and re-set every 10 s from the loop sampled "
+                                 "during the run (hosts drift); the calibration shows the machine it makes")
         parser.add_argument("--capacity", default="", metavar="TAKERS,TAKERS,…",
                             help="stepped mode: run these numbers of takers in turn (arriving at --spawn-rate) and "
                                  "report the largest whose steady state holds p95 < --target-p95 with 0 errors; "
@@ -172,6 +173,7 @@ class Command(BaseCommand):
         if not shutil.which("locust", path=str(Path(sys.executable).parent)):
             raise CommandError("locust is not installed: pip install -e '.[load]'")
         quota = options["cpu_quota"]
+        options["follow_issue_21"] = quota == SLOW  # the quota then follows the host's pace during the run
         if quota == SLOW:
             loop = statistics.median(python_loop_seconds())
             quota = options["cpu_quota"] = quota_as_slow_as_issue_21(loop)
@@ -219,14 +221,14 @@ class Command(BaseCommand):
                                                   "--rate", "50", "--output", str(work / "profile.raw")], env, work)
                 started.append(profiler)
             # The loop again while the takers run: the host's pace drifts, and this is the pace the figures got.
-            with LoopSampler() as pace:
+            with LoopSampler(cap=CpuCap.active, follow_issue_21=options.get("follow_issue_21", False)) as pace:
                 if steps:
                     figures = self._capacity(env, work, quiz_id, sessions, steps, options)
                 else:
                     figures = self._locust(env, work, quiz_id, sessions, options, users=options["users"],
                                            spawn_rate=options["spawn_rate"], run_time=options["run_time"],
                                            ramp=options["ramp"])
-            if during := pace.figure(options["cpu_quota"] or None):
+            if during := pace.figure():
                 calibration.append(during)
             if profiler:
                 os.kill(profiler.pid, signal.SIGINT)  # py-spy writes its file on SIGINT
