@@ -20,6 +20,7 @@ from django.db import connections, router
 from django.utils import timezone
 
 from .fast_sql import columns_sql, every_field, instance
+from .models import SignInSession, User
 
 _SESSION_FIELDS = ("session_key", "session_data", "expire_date", "user")
 
@@ -29,8 +30,6 @@ class SessionStore(db.SessionStore):
 
     @classmethod
     def get_model_class(cls):
-        from .models import SignInSession
-
         return SignInSession
 
     def create_model_instance(self, data):
@@ -44,8 +43,6 @@ class SessionStore(db.SessionStore):
             self._session_key = None
             return None
         model = self.model
-        from .models import User
-
         using = router.db_for_read(model)
         # The time as the ORM would send it (SQLite stores naive UTC text, PostgreSQL takes the datetime).
         now = connections[using].ops.adapt_datetimefield_value(timezone.now())
@@ -65,8 +62,6 @@ class SessionStore(db.SessionStore):
 
 @cache
 def _session_sql(using: str) -> str:
-    from .models import SignInSession, User
-
     quote = connections[using].ops.quote_name
     return (f"SELECT {columns_sql(SignInSession, _SESSION_FIELDS, 's', using=using)}, "  # noqa: S608  (our own names)
             f"{columns_sql(User, every_field(User), 'u', using=using)} "
