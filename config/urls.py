@@ -34,6 +34,9 @@ accounts = [
 
 urlpatterns = [
     path("health/", people_views.health, name="health"),
+    # The exam day's requests first (2,000 takers saving answers): Django tries the patterns in order, and every
+    # include it passes on the way costs (~0.15 ms a request through the API's and certificates' includes).
+    path("exams/", include("assessments.urls")),
     path("", include("config.api_urls")),  # /api/v1/: one include per app's api.py there
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -48,7 +51,6 @@ urlpatterns = [
     path("rotation/", include("rotation.urls")),
     path("grading/", include("grading.urls")),
     path("", include("certificates.urls")),
-    path("exams/", include("assessments.urls")),
     path("coverage/", include("dashboard.urls")),
     path("training/", include("training.urls")),
     path("admin/", include(wagtailadmin_urls)),

@@ -7,7 +7,7 @@ import json
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from assessments.models import Attempt, QuestionCategory, Quiz, choice_token
 from tests import factories
@@ -95,3 +95,14 @@ def test_the_menu_badge_follows_notices_although_it_is_cached(client, taker):
     notices_mark_read(person=taker)
     page = client.get(reverse("people:learner_home")).content.decode()
     assert "通知（" not in page
+
+
+@pytest.mark.parametrize("name, args", [("attempt_answer", [7]), ("attempt_take", [7]), ("attempt_start", [3]),
+                                        ("quiz_detail", [3]), ("attempt_submit", [7])])
+def test_the_exam_day_urls_are_found_before_the_rest_of_the_site(name, args):
+    """Django tries the URL patterns in order; an answer's URL must not walk the API's and the certificates'
+    includes first (config/urls.py)."""
+    match = resolve(reverse(f"assessments:{name}", args=args))
+    assert match.url_name == name
+    top_level = [str(chain[0].pattern) for chain in match.tried]
+    assert list(dict.fromkeys(top_level)) == ["health/", "exams/"], top_level

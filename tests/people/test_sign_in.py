@@ -1,9 +1,10 @@
 """One sign-in field (mobile, national ID, username), one generic error, axes per account, Argon2."""
 
 import pytest
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessLog
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
+from wagtail.models import ModelLogEntry
 
 from people import national_id
 from people.auth import lockout_key
@@ -94,3 +95,14 @@ def test_argon2_is_the_hasher_and_old_pbkdf2_hashes_upgrade_at_sign_in(client, s
     assert sign_in(client, "13800002222").status_code == 302
     person.refresh_from_db()
     assert person.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+
+
+def test_a_sign_in_is_recorded_once_in_the_audit_log_and_not_again_by_axes(client, person, settings):
+    settings.AXES_ENABLED = True
+    assert sign_in(client, "13800001111", "wrong").status_code == 200
+    assert sign_in(client, "13800001111").status_code == 302
+    client.post(reverse("logout"))
+    assert not AccessLog.objects.exists()  # axes's copy (config/settings/base.py says why)
+    assert list(ModelLogEntry.objects.filter(object_id=str(person.pk)).order_by("pk").values_list(
+        "action", flat=True)) == ["academy.login_failed", "academy.login", "academy.logout"]
+    assert not AccessAttempt.objects.exists()  # a success clears the failures the lockout counts
