@@ -13,11 +13,6 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
 DATABASES = scale_out_databases(DATABASES)  # pgbouncer, replica (docs/deployment.md)
 DATABASE_ROUTERS = ["people.replica.ReplicaRouter"] if "replica" in DATABASES else []
-# The threads of a gunicorn worker share one interpreter lock. A thread whose database (or socket) answered waits for
-# it until the running thread lets go, which CPython forces every switch interval: 5 ms by default, so under load a
-# request waits up to 5 ms more for each round trip it makes, and an answer's save makes three. config/wsgi.py sets
-# the interval for the app server's processes; docs/benchmarks.md has the load test with each value.
-INTERPRETER_SWITCH_INTERVAL_MS = env.float("INTERPRETER_SWITCH_INTERVAL_MS", default=1.0)
 CACHES = {"default": fail_safe(env.cache("CACHE_URL"))}
 CELERY_BROKER_URL = env("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = False
