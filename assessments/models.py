@@ -3,8 +3,12 @@
 An attempt is never deleted. Its drawn questions are rows of ``AttemptQuestion`` with their position, the order the
 choices were shown in, the learner's response as JSON and the score. Every write goes through ``services.py``."""
 
+import hashlib
+import hmac
 from decimal import Decimal
+from functools import cache
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -347,11 +351,64 @@ class Attempt(models.Model):
 
 
 def choice_token(attempt_id: int | str, choice_id: int) -> str:
-    """What the browser gets instead of a choice's database id: a keyed hash of the attempt and the choice. It
-    differs in every attempt and carries no order, so neither the values nor their sorting hint at the key
-    (ids follow authoring order, and authors tend to write the right answer early). ``attempt_id`` is an exam
-    attempt's id, or a lesson self-check's own string (``self_check_token``), so the two never share a token."""
+    """A lesson self-check's choice as the browser gets it (``self_check_token``): a keyed hash of the check and
+    the choice, so neither the values nor their sorting hint at the key (ids follow authoring order, and authors
+    tend to write the right answer early). Exam pages made before ``answer_token`` carried these too, and a save
+    from such a page is still taken (``AttemptQuestion.choices_from_tokens``)."""
     return salted_hmac("assessments.choice-token", f"{attempt_id}:{choice_id}").hexdigest()[:20]
+
+
+# An exam's choices are sealed, not hashed: the token is one AES block holding the drawn question's tag (its attempt
+# and position) and the choice's id, under a key derived from SECRET_KEY. Only the server makes tokens, and one opens
+# only for the question it was made for (a wrong or forged one opens to a tag that does not match: a 2⁻⁶⁴ chance),
+# so a choice read out of a token is a choice of that question's ``choice_order``, and saving an answer needs no
+# read of the question's choices first (issue #21: one statement of the exam day's commonest request).
+_ANSWER_TOKEN_SALT = b"mediator-academy.assessments.answer-token"
+
+
+@cache
+def _answer_token_cipher(secret: str) -> Cipher:
+    key = hmac.new(secret.encode(), _ANSWER_TOKEN_SALT, hashlib.sha256).digest()[:16]
+    # ECB on single blocks that never repeat within a question is AES used as the keyed permutation it is; no mode
+    # of several blocks is involved.
+    return Cipher(algorithms.AES(key), modes.ECB())  # noqa: S305
+
+
+def _answer_tag(attempt_id: int, position: int) -> bytes:
+    return hashlib.blake2b(f"{attempt_id}:{position}".encode(), digest_size=8).digest()
+
+
+def answer_tokens(attempt_id: int, position: int, choice_ids) -> list[str]:
+    """The tokens of ``choice_ids`` for the question at ``position`` of an attempt, in that order (32 hex digits
+    each). The same on every render of that question, different in every other question and attempt, and in no
+    order: neither the values nor their sorting say which choice is right."""
+    choice_ids = list(choice_ids)
+    tag = _answer_tag(attempt_id, position)
+    sealed = _answer_token_cipher(settings.SECRET_KEY).encryptor().update(
+        b"".join(tag + int(choice_id).to_bytes(8, "big") for choice_id in choice_ids))
+    return [sealed[i:i + 16].hex() for i in range(0, len(sealed), 16)]
+
+
+def answer_token(attempt_id: int, position: int, choice_id: int) -> str:
+    return answer_tokens(attempt_id, position, [choice_id])[0]
+
+
+def answer_token_choices(attempt_id: int, position: int, tokens) -> list[int] | None:
+    """The choice ids sealed in ``tokens`` for the question at ``position`` of an attempt, in their order; None
+    unless every token is one of this question's (``answer_tokens``)."""
+    if not isinstance(tokens, list) or not all(isinstance(token, str) and len(token) == 32 for token in tokens):
+        return None
+    try:
+        blocks = b"".join(bytes.fromhex(token) for token in tokens)
+    except ValueError:
+        return None
+    opened = _answer_token_cipher(settings.SECRET_KEY).decryptor().update(blocks)
+    tag, choices = _answer_tag(attempt_id, position), []
+    for start in range(0, len(opened), 16):
+        if not hmac.compare_digest(opened[start:start + 8], tag):
+            return None
+        choices.append(int.from_bytes(opened[start + 8:start + 16], "big"))
+    return choices
 
 
 class AttemptQuestion(models.Model):
@@ -390,8 +447,20 @@ class AttemptQuestion(models.Model):
         return f"{self.attempt} · {self.position}"
 
     def choice_tokens(self) -> dict[str, int]:
-        """Token → choice id for this drawn question, in the attempt's own (shuffled) order."""
-        return {choice_token(self.attempt_id, choice_id): choice_id for choice_id in self.choice_order}
+        """Token → choice id for this drawn question, in the attempt's own (shuffled) order (``answer_tokens``)."""
+        return dict(zip(answer_tokens(self.attempt_id, self.position, self.choice_order), self.choice_order,
+                        strict=True))
+
+    def choices_from_tokens(self, tokens) -> list[int] | None:
+        """The choice ids a page's tokens stand for (``answer_token_choices``), or None when one is not this
+        question's. A page shown before exam tokens were sealed (a sitting under way across the upgrade) sent
+        ``choice_token`` hashes: those are still taken, so no answer given on it is lost."""
+        choices = answer_token_choices(self.attempt_id, self.position, tokens)
+        if choices is None and isinstance(tokens, list):
+            earlier = {choice_token(self.attempt_id, choice_id): choice_id for choice_id in self.choice_order}
+            if all(isinstance(token, str) and token in earlier for token in tokens):
+                choices = [earlier[token] for token in tokens]
+        return choices
 
 
 class AttemptStatusChange(models.Model):

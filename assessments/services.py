@@ -25,7 +25,16 @@ from people.status import StatusMachine, status_change
 
 from . import selectors
 from .exceptions import LATE_ANSWERS, AssessmentError, AttemptClosed, InvalidResponse
-from .models import Attempt, AttemptQuestion, AttemptStatusChange, Choice, Question, QuestionCategory, Quiz
+from .models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptStatusChange,
+    Choice,
+    Question,
+    QuestionCategory,
+    Quiz,
+    answer_token_choices,
+)
 from .scoring import Key, percent_of, plain, score_response
 from .signals import attempt_passed
 
@@ -140,8 +149,9 @@ def attempt_start(*, user, quiz: Quiz, now=None, rng: random.Random | None = Non
 
 # --- Answering
 
-def _clean_response(row: AttemptQuestion, choices: list[int] | None, text: str | None) -> dict:
-    kind = row.question.kind
+def _clean_response(kind: str, choice_order: list[int], choices: list[int] | None, text: str | None) -> dict:
+    """What an answer stores for a question of ``kind`` whose choices are ``choice_order``: the one rule, read by
+    both ways of saving an answer (``attempt_answer``) and by the submit."""
     if kind == Question.Kind.ESSAY:
         text = (text or "").strip()
         if len(text) > ESSAY_MAX_LENGTH:
@@ -151,7 +161,7 @@ def _clean_response(row: AttemptQuestion, choices: list[int] | None, text: str |
         picked = sorted({int(c) for c in choices or ()})
     except (TypeError, ValueError):
         raise InvalidResponse(_("That answer does not fit this question.")) from None
-    if not set(picked) <= set(row.choice_order):
+    if not set(picked) <= set(choice_order):
         raise InvalidResponse(_("That answer does not fit this question."))
     if kind != Question.Kind.MULTIPLE and len(picked) > 1:
         raise InvalidResponse(_("Pick only one answer for this question."))
@@ -170,21 +180,26 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
                    now=None) -> AttemptQuestion:
     """Save one answer (and/or the review flag) exactly as given, on the server, at once.
 
-    A browser answers with ``choice_tokens``, the opaque per-attempt values its page showed
-    (``AttemptQuestion.choice_tokens``); ``choices`` are choice ids, for callers inside the server (demo data,
-    benchmarks).
+    A browser answers with ``choice_tokens``, the opaque values its page showed (``models.answer_tokens``, sealed
+    for that one drawn question); ``choices`` are choice ids, for callers inside the server (demo data).
 
-    Two statements and no transaction around them (every answer of an exam day is saved here, and a BEGIN, a
-    COMMIT and a row lock held between them were half of its round trips to the database, issue #21): one SELECT
-    of the drawn question with its attempt and question type, to check the answer; then one UPDATE of the answer
-    that writes only while the attempt is still open (``_attempt_open``). That condition locks the attempt's row
-    for the statement, so a save arriving while the attempt is being submitted waits for the submit, then finds
-    the attempt closed and writes nothing: an answer cannot slip in after the scoring.
+    Every answer of an exam day is saved here, so the usual save is one statement with no transaction around it
+    (issue #21): ``_answer_unread``, an UPDATE that writes only if the attempt is the user's and still open and the
+    question is of a kind that stores this answer as it came. Otherwise — a refusal to explain, or an answer that
+    path does not take — the drawn question is read with its attempt and type, the answer checked against it, and
+    written by an UPDATE under the same open-attempt condition (two statements). That condition locks the
+    attempt's row for the statement, so a save arriving while the attempt is being submitted waits for the submit,
+    then finds the attempt closed and writes nothing: an answer cannot slip in after the scoring.
     Its ``answered_at`` is also where a return to the attempt resumes (``selectors.resume_position``), so moving
     on to the next question writes nothing more.
     Refuses with ``AttemptClosed`` after submission or the deadline, ``InvalidResponse`` for an answer that does
     not fit. Only the attempt's owner may answer (another user's attempt is simply not found)."""
     now = now or timezone.now()
+    if choices is None:
+        saved = _answer_unread(attempt_id=attempt_id, user_id=user.pk, position=position,
+                               choice_tokens=choice_tokens, text=text, flagged=flagged, now=now)
+        if saved is not None:
+            return saved
     row = answer_row(attempt_id=attempt_id, user_id=user.pk, position=position)
     if row is None:
         raise AssessmentError(_("There is no such question in this attempt."))
@@ -198,6 +213,72 @@ def attempt_answer(*, attempt_id: int, user, position: int, choices: list[int] |
         for name, value in fields.items():
             setattr(row, name, value)
     return row
+
+
+# What the one-statement save gives back: enough for the page's reply and for a caller's later look.
+ANSWER_SAVED_FIELDS = ("id", "attempt", "question", "position", "response", "answered_at", "flagged")
+
+
+def _answer_unread(*, attempt_id: int, user_id: int, position: int, choice_tokens, text, flagged,
+                   now) -> AttemptQuestion | None:
+    """Save an answer in one UPDATE, reading nothing first; None when it wrote nothing (the caller then reads and
+    checks: a refusal and its reason, or an answer this way does not take).
+
+    What the read would be needed for is known without it: the choices, opened from the page's tokens
+    (``models.answer_token_choices``), can only be the question's own; the question's kind is not known, so the
+    rule (``_clean_response``) is asked for every kind and the UPDATE writes only where the question is of a kind
+    under which the rule stores this answer as it came — an answer given as choices stored as those choices, as
+    text stored as that text. So it writes exactly what the read-and-check way would, or nothing
+    (tests/assessments/test_answer_sql.py runs both over every kind and answer)."""
+    fields, kinds = {}, None
+    if choice_tokens is not None and text is not None:
+        return None  # not what a page sends: let the checks decide
+    if choice_tokens is not None or text is not None:
+        picked = None
+        if choice_tokens is not None:
+            picked = answer_token_choices(attempt_id, position, choice_tokens)
+            if picked is None:
+                return None
+        stored_as = "choices" if picked is not None else "text"
+        responses = {}
+        for kind in Question.Kind.values:
+            try:
+                responses[kind] = _clean_response(kind, picked or [], picked, text)
+            except InvalidResponse:
+                continue
+        stored = [(kind, response) for kind, response in responses.items() if stored_as in response]
+        if not stored:
+            return None
+        response = stored[0][1]
+        kinds = [kind for kind, other in stored if other == response]
+        fields.update(response=response, answered_at=now)
+    if flagged is not None:
+        fields["flagged"] = bool(flagged)
+    if not fields:
+        return None
+    condition, params = _attempt_open(attempt_id, now, user_id=user_id)
+    where = f"{_answer_at_sql('default')} AND {condition}"
+    params = [attempt_id, position, *params]
+    if kinds is not None:
+        where += f" AND {_question_kind_in_sql('default', len(kinds))}"
+        params += kinds
+    return fast_sql.update_returning(AttemptQuestion, fields, (where, params), ANSWER_SAVED_FIELDS)
+
+
+@cache
+def _answer_at_sql(using: str) -> str:
+    quote = connections[using].ops.quote_name
+    table = quote(AttemptQuestion._meta.db_table)
+    return f"{table}.{quote('attempt_id')} = %s AND {table}.{quote('position')} = %s"
+
+
+@cache
+def _question_kind_in_sql(using: str, count: int) -> str:
+    """The answered row's question is of one of ``count`` kinds (given as parameters)."""
+    quote = connections[using].ops.quote_name
+    question, answer = quote(Question._meta.db_table), quote(AttemptQuestion._meta.db_table)
+    return (f"EXISTS (SELECT 1 FROM {question} WHERE {question}.{quote('id')} = {answer}.{quote('question_id')}"  # noqa: S608  (our own names)
+            f" AND {question}.{quote('kind')} IN ({', '.join(['%s'] * count)}))")
 
 
 # What the read of an answer reads: the drawn question, its attempt and its question's type.
@@ -246,12 +327,12 @@ def answer_row(*, attempt_id: int, user_id: int, position: int, using: str = "de
 
 
 @cache
-def _attempt_open_sql(using: str) -> str:
+def _attempt_open_sql(using: str, owned: bool = False) -> str:
     """The condition under which an answer's UPDATE writes: its attempt is in progress and before its deadline
-    (``ensure_accepting_answers``, the same rule in SQL; tests/assessments/test_answer_sql.py proves they agree).
-    On PostgreSQL it locks the attempt's row for the statement (as the submit's ``select_for_update`` does), so it
-    waits for a submit under way and then reads the attempt as the submit left it. SQLite writes one at a time:
-    the submit's transaction holds the write lock until it commits."""
+    (``ensure_accepting_answers``, the same rule in SQL; tests/assessments/test_answer_sql.py proves they agree),
+    and, ``owned``, the attempt is the user's. On PostgreSQL it locks the attempt's row for the statement (as the
+    submit's ``select_for_update`` does), so it waits for a submit under way and then reads the attempt as the
+    submit left it. SQLite writes one at a time: the submit's transaction holds the write lock until it commits."""
     connection = connections[using]
     quote = connection.ops.quote_name
     lock = ""
@@ -260,14 +341,16 @@ def _attempt_open_sql(using: str) -> str:
     # Columns named with their table: inside the UPDATE of the answers, a bare "id" would puzzle a reader.
     table = quote(Attempt._meta.db_table)
     deadline = f"{table}.{quote('deadline')}"
-    return (f"EXISTS (SELECT 1 FROM {table} WHERE {table}.{quote('id')} = %s"  # noqa: S608  (our own names)
+    owner = f" AND {table}.{quote('user_id')} = %s" if owned else ""
+    return (f"EXISTS (SELECT 1 FROM {table} WHERE {table}.{quote('id')} = %s{owner}"  # noqa: S608  (our own names)
             f" AND {table}.{quote('status')} = %s AND ({deadline} IS NULL OR {deadline} > %s){lock})")
 
 
-def _attempt_open(attempt_id: int, now, using: str = "default") -> tuple[str, list]:
+def _attempt_open(attempt_id: int, now, using: str = "default", *, user_id: int | None = None) -> tuple[str, list]:
     connection = connections[using]
-    return _attempt_open_sql(using), [attempt_id, Attempt.Status.IN_PROGRESS.value,
-                                      connection.ops.adapt_datetimefield_value(now)]
+    owner = [] if user_id is None else [user_id]
+    return _attempt_open_sql(using, user_id is not None), [
+        attempt_id, *owner, Attempt.Status.IN_PROGRESS.value, connection.ops.adapt_datetimefield_value(now)]
 
 
 def _answer_fields(row: AttemptQuestion, *, choices=None, choice_tokens=None, text=None, flagged=None,
@@ -275,13 +358,12 @@ def _answer_fields(row: AttemptQuestion, *, choices=None, choice_tokens=None, te
     """The fields an answer changes on its row, checked against the question (``InvalidResponse`` otherwise).
     Any answer given (even the same again, or none picked) moves ``answered_at``: the learner was on it."""
     if choice_tokens is not None:
-        known = row.choice_tokens()
-        if not isinstance(choice_tokens, list) or not all(isinstance(t, str) and t in known for t in choice_tokens):
+        choices = row.choices_from_tokens(choice_tokens)
+        if choices is None:
             raise InvalidResponse(_("That answer does not fit this question."))
-        choices = [known[token] for token in choice_tokens]
     fields = {}
     if choices is not None or text is not None:
-        fields.update(response=_clean_response(row, choices, text), answered_at=now)
+        fields.update(response=_clean_response(row.question.kind, row.choice_order, choices, text), answered_at=now)
     if flagged is not None:
         fields["flagged"] = bool(flagged)
     return fields

@@ -113,7 +113,8 @@ def attempt_answer(request, attempt_id):
     JavaScript the one-per-page form posts here and moves on to the next question.
 
     Only the attempt's owner reaches it (the service looks the attempt up with the user), so the learner role
-    check is not repeated here: three statements in all (the session with its user, the answer's read, its update)."""
+    check is not repeated here: two statements in all, as a rule (the session with its user, the answer's UPDATE:
+    ``services.attempt_answer``)."""
     is_json = request.content_type == "application/json"
     try:
         if is_json:

@@ -1,6 +1,6 @@
-"""SQL built once for what every request of an exam day does — read its session and its user, read the drawn
-question an answer is saved to, update that answer while its attempt is open — instead of compiling an ORM query
-each time.
+"""SQL built once for what every request of an exam day does — read its session and its user, save an answer
+while its attempt is open (reading the drawn question first only where the save must explain a refusal) — instead
+of compiling an ORM query each time.
 
 The ORM builds a query's SQL anew on every call: about 0.18 ms of CPU for ``Session.objects.get(…)`` and again for
 ``User.objects.get(pk=…)``, ~0.7 ms for the answer's read across three tables and ~0.1 ms for its
@@ -67,6 +67,18 @@ def one_row(model: type[Model], where: str, params: list, *, using: str = "defau
     return None if row is None else instance(model, every_field(model), row, using=using)
 
 
+def _set_sql(model: type[Model], fields: dict, connection) -> tuple[str, list]:
+    """``"column" = %s, …`` for ``fields``, each value prepared as the ORM prepares it for saving
+    (``Field.get_db_prep_save``)."""
+    quote = connection.ops.quote_name
+    sets, params = [], []
+    for name, value in fields.items():
+        field = model._meta.get_field(name)
+        sets.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    return ", ".join(sets), params
+
+
 def update_row(model: type[Model], pk, fields: dict, *, only_if: tuple[str, list] | None = None,
                using: str = "default") -> int:
     """``model.objects.filter(pk=pk).update(**fields)`` without compiling a query: each value is prepared as the
@@ -76,19 +88,33 @@ def update_row(model: type[Model], pk, fields: dict, *, only_if: tuple[str, list
     connection = connections[using]
     quote = connection.ops.quote_name
     meta = model._meta
-    sets, params = [], []
-    for name, value in fields.items():
-        field = meta.get_field(name)
-        sets.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
+    sets, params = _set_sql(model, fields, connection)
     params.append(meta.pk.get_db_prep_value(pk, connection))
-    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  (our own names; values go as parameters)
+    sql = f"UPDATE {quote(meta.db_table)} SET {sets} WHERE {quote(meta.pk.column)} = %s"  # noqa: S608  (our own names; values go as parameters)
     if only_if:
         sql += f" AND {only_if[0]}"
         params += list(only_if[1])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
+
+
+def update_returning(model: type[Model], fields: dict, where: tuple[str, list], returning: tuple[str, ...], *,
+                     using: str = "default") -> Model | None:
+    """``UPDATE … SET fields WHERE where RETURNING returning`` for a ``where`` (SQL with ``%s`` placeholders, names
+    quoted, ``(sql, params)``) that matches at most one row: that row as written, an instance of ``model`` with the
+    ``returning`` fields (the others deferred), or None when nothing was written. Values are prepared as
+    ``update_row`` prepares them and read back as ``instance`` reads a row (SQLite ≥ 3.35 and PostgreSQL both
+    return from an UPDATE)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    sets, params = _set_sql(model, fields, connection)
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {where[0]}"  # noqa: S608  (our own names; values go as parameters)
+           f" RETURNING {', '.join(quote(column) for column in _columns(model, returning, using)[1])}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params + list(where[1]))
+        rows = cursor.fetchall()  # all of it: SQLite finishes the statement only once its rows are read
+    return instance(model, returning, rows[0], using=using) if rows else None
 
 
 def update_each(model: type[Model], name: str, values: dict, *, using: str = "default") -> int:

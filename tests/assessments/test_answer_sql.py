@@ -1,7 +1,9 @@
-"""Every answer saved runs the read of ``services.answer_row`` and the update of ``people.fast_sql.update_row``
-from SQL built once (issue #21). They must give and write exactly what the ORM statements they replace give and
-write, on SQLite and on PostgreSQL alike; the update's condition (``services._attempt_open``) must be the rule
-``ensure_accepting_answers`` states in Python, and hold at the moment of writing."""
+"""Every answer saved runs SQL built once (issue #21): usually one UPDATE that reads nothing first
+(``services._answer_unread``), else the read of ``services.answer_row`` and the update of
+``people.fast_sql.update_row``. They must give and write exactly what the ORM statements they replace give and
+write, on SQLite and on PostgreSQL alike; the one-statement save must write exactly what reading and checking
+would, or nothing; the updates' condition (``services._attempt_open``) must be the rule ``ensure_accepting_answers``
+states in Python, and hold at the moment of writing."""
 
 from datetime import timedelta
 
@@ -10,8 +12,16 @@ from django.db import connection
 from django.utils import timezone
 
 from assessments import services
-from assessments.exceptions import AttemptClosed
-from assessments.models import Attempt, AttemptQuestion, Question
+from assessments.exceptions import AssessmentError, AttemptClosed
+from assessments.models import (
+    Attempt,
+    AttemptQuestion,
+    Question,
+    answer_token,
+    answer_token_choices,
+    answer_tokens,
+    choice_token,
+)
 from people import fast_sql
 from people.fast_sql import update_row
 from tests import factories
@@ -68,7 +78,8 @@ def test_the_read_finds_nothing_in_another_users_attempt_or_at_a_missing_positio
     (Attempt.Status.COMPLETED, timedelta(minutes=5), False),
     (Attempt.Status.AWAITING_GRADING, None, False),
 ])
-def test_the_updates_condition_is_the_rule_of_ensure_accepting_answers(attempt, status, deadline_in, open_):
+@pytest.mark.parametrize("owned", [False, True])
+def test_the_updates_condition_is_the_rule_of_ensure_accepting_answers(attempt, status, deadline_in, open_, owned):
     now = timezone.now().replace(microsecond=500000)
     closed = status != Attempt.Status.IN_PROGRESS
     Attempt.objects.filter(pk=attempt.pk).update(
@@ -81,8 +92,14 @@ def test_the_updates_condition_is_the_rule_of_ensure_accepting_answers(attempt, 
     except AttemptClosed:
         in_python = False
     row = attempt.questions.get(position=1)
-    written = update_row(AttemptQuestion, row.pk, {"flagged": False}, only_if=services._attempt_open(attempt.pk, now))
+    owner = {"user_id": attempt.user_id} if owned else {}
+    written = update_row(AttemptQuestion, row.pk, {"flagged": False},
+                         only_if=services._attempt_open(attempt.pk, now, **owner))
     assert in_python is open_ and bool(written) is open_
+    if owned:  # and never another user's
+        other = factories.mediator()
+        assert not update_row(AttemptQuestion, row.pk, {"flagged": True},
+                              only_if=services._attempt_open(attempt.pk, now, user_id=other.pk))
     row.refresh_from_db()
     assert row.flagged is not open_  # it was flagged by the fixture; cleared only where the attempt is open
 
@@ -142,3 +159,119 @@ def test_update_each_writes_what_bulk_update_writes(attempt):
     assert fast_sql.update_each(AttemptQuestion, "score", by_orm) == 3
     assert {row.pk: row.score for row in attempt.questions.all()} == by_orm
     assert fast_sql.update_each(AttemptQuestion, "score", {}) == 0
+
+
+# --- The one-statement save (``services._answer_unread``) against reading and checking
+
+
+def _sent(attempt, position, choice_ids):
+    return answer_tokens(attempt.pk, position, choice_ids)
+
+
+@pytest.fixture
+def every_kind():
+    """One attempt holding a question of every kind, unanswered, with what each kind's choices are."""
+    learner = factories.mediator()
+    questions = [af.question(kind=kind) for kind in Question.Kind.values]
+    attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions, time_limit_minutes=30))
+    return attempt, {row.position: row for row in attempt.questions.select_related("question")}
+
+
+def _answers(attempt, row):
+    """What a page (or a hand-made request) can send for one question: its own choices' tokens in every number,
+    text, both, a flag alone, nothing."""
+    order = row.choice_order
+    ones = [{"choice_tokens": _sent(attempt, row.position, order[:n])} for n in range(len(order) + 1)]
+    return [*ones, {"choice_tokens": _sent(attempt, row.position, order[:1]), "flagged": True},
+            {"text": "  先稳定双方情绪，再分别听取陈述。 "}, {"text": ""},
+            {"text": "调" * (services.ESSAY_MAX_LENGTH + 1)},
+            {"text": "答", "choice_tokens": _sent(attempt, row.position, order[:1])},
+            {"flagged": True}, {"flagged": False}, {}]
+
+
+def _state(row_id):
+    row = AttemptQuestion.objects.get(pk=row_id)
+    return row.response, row.flagged, row.answered_at
+
+
+def _reset(row_id):
+    AttemptQuestion.objects.filter(pk=row_id).update(response=None, flagged=False, answered_at=None)
+
+
+def test_the_one_statement_save_writes_what_reading_and_checking_writes_or_nothing(every_kind, monkeypatch):
+    attempt, rows = every_kind
+    now = timezone.now()
+    took = set()
+    for position, row in rows.items():
+        for answer in _answers(attempt, row):
+            _reset(row.pk)
+            saved = services._answer_unread(attempt_id=attempt.pk, user_id=attempt.user_id, position=position,
+                                             choice_tokens=answer.get("choice_tokens"), text=answer.get("text"),
+                                             flagged=answer.get("flagged"), now=now)
+            unread = _state(row.pk)
+            _reset(row.pk)
+            with monkeypatch.context() as patched:  # the read-and-check way alone
+                patched.setattr(services, "_answer_unread", lambda **kwargs: None)
+                try:
+                    checked = services.attempt_answer(attempt_id=attempt.pk, user=attempt.user, position=position,
+                                                      now=now, **answer)
+                except AssessmentError:
+                    checked = None
+            read = _state(row.pk)
+            if saved is None:
+                assert unread == (None, False, None), (row.question.kind, answer)  # wrote nothing
+            else:
+                took.add((row.question.kind, tuple(answer)))
+                assert checked is not None and unread == read, (row.question.kind, answer, unread, read)
+                assert (saved.pk, saved.response, saved.flagged, saved.answered_at) == (row.pk, *read)
+    # It is the usual way, not a corner: every kind takes its own kind of answer in one statement.
+    for kind in Question.Kind.values:
+        assert (kind, ("text",) if kind == Question.Kind.ESSAY else ("choice_tokens",)) in took, kind
+    assert (Question.Kind.MULTIPLE, ("choice_tokens", "flagged")) in took
+    assert (Question.Kind.SINGLE, ("flagged",)) in took
+
+
+def test_the_one_statement_save_writes_nothing_for_another_user_a_closed_attempt_or_another_questions_token(
+        every_kind):
+    attempt, rows = every_kind
+    row = next(row for row in rows.values() if row.question.kind == Question.Kind.SINGLE)
+    mine = {"attempt_id": attempt.pk, "position": row.position, "text": None, "flagged": None, "now": timezone.now()}
+    token = _sent(attempt, row.position, row.choice_order[:1])
+    other = factories.mediator()
+    assert services._answer_unread(**mine, user_id=other.pk, choice_tokens=token) is None
+    elsewhere = next(r for r in rows.values() if r.pk != row.pk and r.choice_order)
+    foreign = _sent(attempt, elsewhere.position, elsewhere.choice_order[:1])
+    assert services._answer_unread(**mine, user_id=attempt.user_id, choice_tokens=foreign) is None
+    assert _state(row.pk) == (None, False, None)
+    with pytest.raises(AssessmentError):  # and the save says why
+        services.attempt_answer(attempt_id=attempt.pk, user=attempt.user, position=row.position,
+                                choice_tokens=foreign)
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    assert services._answer_unread(**mine | {"now": timezone.now()}, user_id=attempt.user_id,
+                                   choice_tokens=token) is None
+    with pytest.raises(AttemptClosed):
+        services.attempt_answer(attempt_id=attempt.pk, user=attempt.user, position=row.position, choice_tokens=token)
+    assert _state(row.pk) == (None, False, None)
+
+
+def test_a_token_opens_only_for_the_question_it_was_sealed_for():
+    sealed = answer_tokens(41, 3, [7, 12, 2**40])
+    assert answer_token_choices(41, 3, sealed) == [7, 12, 2**40]
+    assert answer_token_choices(41, 3, sealed[1:2]) == [12] and answer_token_choices(41, 3, []) == []
+    assert answer_token(41, 3, 12) == sealed[1] and len(set(sealed)) == 3
+    assert all(len(token) == 32 and int(token, 16) >= 0 for token in sealed)
+    for position, attempt_id in ((4, 41), (3, 42), (3, 14)):
+        assert answer_token_choices(attempt_id, position, sealed) is None
+    tampered = sealed[0][:-1] + ("0" if sealed[0][-1] != "0" else "1")
+    for bad in ([tampered], [sealed[0], tampered], [sealed[0][:30]], ["z" * 32], [12], "".join(sealed), None,
+                [choice_token(41, 12)]):
+        assert answer_token_choices(41, 3, bad) is None, bad
+
+
+def test_a_page_shown_before_the_tokens_were_sealed_still_saves(attempt):
+    """A sitting under way across the upgrade: its page carries the earlier hashes, read the longer way."""
+    row = attempt.questions.get(position=3)
+    earlier = [choice_token(attempt.pk, row.choice_order[0])]
+    saved = services.attempt_answer(attempt_id=attempt.pk, user=attempt.user, position=3, choice_tokens=earlier)
+    assert saved.response == {"choices": [row.choice_order[0]]} == AttemptQuestion.objects.get(pk=row.pk).response
+    assert row.choices_from_tokens(earlier + ["0" * 20]) is None

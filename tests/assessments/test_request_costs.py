@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 
-from assessments.models import Attempt, QuestionCategory, Quiz, choice_token
+from assessments.models import Attempt, QuestionCategory, Quiz, answer_token
 from tests import factories
 from tests.assessments import factories as af
 
@@ -64,22 +64,25 @@ def test_the_exam_day_path_runs_a_fixed_number_of_queries(client, exam, taker):
     row = attempt.questions.get(position=1)
     saved, costs["save answer"] = queries(
         client, "post", reverse("assessments:attempt_answer", args=[attempt.pk]), content_type="application/json",
-        data=json.dumps({"position": 1, "choices": [choice_token(attempt.pk, row.choice_order[0])], "flagged": False}))
+        data=json.dumps({"position": 1, "choices": [answer_token(attempt.pk, 1, row.choice_order[0])],
+                         "flagged": False}))
     assert saved.json()["saved"] is True
     row = attempt.questions.get(position=2)
     saved, costs["save answer (next)"] = queries(
         client, "post", reverse("assessments:attempt_answer", args=[attempt.pk]), content_type="application/json",
-        data=json.dumps({"position": 2, "choices": [choice_token(attempt.pk, row.choice_order[0])], "flagged": False}))
+        data=json.dumps({"position": 2, "choices": [answer_token(attempt.pk, 2, row.choice_order[0])],
+                         "flagged": False}))
     counts = {name: len(sql) for name, sql in costs.items()}
     # Issue #21 took these from 0/12/9/20/8/6/7: the menu's unread-notice badge comes from the cache; the learner
     # check, the exam's audience and the menu's staff checks share one query (roles and groups together); starting
     # reads the earlier attempts once and draws from the pool's rows (no second query for the drawn questions).
     # Every signed-in request reads its session from the database (sessions stay out of the cache:
     # config/settings/base.py says why), with its user in the same statement (people/sessions.py). A save is the
-    # session with its user, the answer's read and its update (no transaction around them: the update writes only
-    # while the attempt is open). Signing in (axes off in tests): the account, the session's writes, the audit entry.
+    # session with its user and one UPDATE that writes only while the attempt is the learner's and open and the
+    # question's kind takes the answer (no read first: the page's tokens carry the choices; no transaction).
+    # Signing in (axes off in tests): the account, the session's writes, the audit entry.
     assert counts == {"login page": 0, "log in": 12, "open exam": 5, "start attempt": 14, "question page": 5,
-                      "save answer": 3, "save answer (next)": 3}, \
+                      "save answer": 2, "save answer (next)": 2}, \
         "\n\n".join(f"{name}: {len(sql)}\n{explain(sql)}" for name, sql in costs.items())
 
 

@@ -189,14 +189,14 @@ def test_saving_an_answer_takes_two_statements_and_no_transaction(learner, djang
 
 def test_submitting_with_the_forms_answers_is_one_atomic_step(learner):
     """The form's answers are saved with the submit: all of them and the score, or nothing when one does not fit."""
-    from assessments.models import choice_token
+    from assessments.models import answer_tokens
 
     questions = [af.question() for _ in range(3)]
     attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=questions, pass_mark=60))
     rows = {row.position: row for row in attempt.questions.all()}
 
     def answer(position, ids):
-        return {"choice_tokens": [choice_token(attempt.pk, i) for i in ids]}
+        return {"choice_tokens": answer_tokens(attempt.pk, position, ids)}
 
     right = {p: af.correct_ids(questions[p - 1]) for p in (1, 2, 3)}
     with pytest.raises(InvalidResponse):

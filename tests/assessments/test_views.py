@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Attempt, Question, Quiz, choice_token
+from assessments.models import Attempt, Question, Quiz, answer_tokens
 from tests import factories
 from tests.assessments import factories as af
 
@@ -18,14 +18,14 @@ def learner():
     return factories.mediator(name="李桂英")
 
 
-def tokens(attempt, ids) -> list[str]:
-    """What the answer page would have sent for these choices: the attempt's opaque tokens."""
-    return [choice_token(attempt.pk, choice_id) for choice_id in ids]
+def tokens(attempt, ids, position) -> list[str]:
+    """What the answer page would have sent for these choices of the question at ``position``: its opaque tokens."""
+    return answer_tokens(attempt.pk, position, ids)
 
 
 def post_answer(client, attempt, **payload):
     if "choices" in payload:
-        payload["choices"] = tokens(attempt, payload["choices"])
+        payload["choices"] = tokens(attempt, payload["choices"], payload.get("position", 0))
     return client.post(reverse("assessments:attempt_answer", args=[attempt.pk]), json.dumps(payload),
                        content_type="application/json")
 
@@ -122,7 +122,7 @@ def test_submitting_the_whole_page_writes_only_the_answers_that_changed(client, 
     form = {"position": "3"}
     for position in (1, 2, 3):
         form |= {f"q{position}-present": "1", f"f{position}-present": "1",
-                 f"q{position}": tokens(attempt, right[position - 1])}
+                 f"q{position}": tokens(attempt, right[position - 1], position)}
     with CaptureQueriesContext(connection) as captured:
         client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), form)
     saves = [q["sql"] for q in captured.captured_queries
@@ -136,8 +136,10 @@ def test_bad_and_late_answers_get_clear_chinese_errors(client, learner):
     q = af.question()
     attempt = services.attempt_start(user=learner, quiz=af.quiz(questions=[q], time_limit_minutes=5))
     client.force_login(learner)
-    bad = post_answer(client, attempt, position=1, choices=[999999])
-    assert bad.status_code == 400 and "不符" in bad.json()["error"]
+    for forged in (tokens(attempt, [q.choices.first().pk], position=2), ["0" * 32], [7], "甲"):
+        bad = client.post(reverse("assessments:attempt_answer", args=[attempt.pk]), content_type="application/json",
+                          data=json.dumps({"position": 1, "choices": forged}))
+        assert bad.status_code == 400 and "不符" in bad.json()["error"], forged
     assert post_answer(client, attempt, choices=[]).status_code == 400
     Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(seconds=1))
     late = post_answer(client, attempt, position=1, choices=af.correct_ids(q))
@@ -182,7 +184,7 @@ def test_one_question_per_page_works_without_javascript(client, learner):
     # Every question is in the page (JavaScript moves between them); all but the current one are hidden.
     assert 'id="q2">' in page and 'id="q1" hidden>' in page and 'id="q3" hidden>' in page
     response = client.post(reverse("assessments:attempt_answer", args=[attempt.pk]), {
-        "position": 2, "q2-present": "1", "q2": tokens(attempt, af.correct_ids(questions[1])), "f2-present": "1",
+        "position": 2, "q2-present": "1", "q2": tokens(attempt, af.correct_ids(questions[1]), 2), "f2-present": "1",
         "f2": "on", "go": "next"})
     assert response["Location"].endswith("?q=3")
     row = attempt.questions.get(position=2)
@@ -212,8 +214,8 @@ def test_review_follows_the_policy(client, learner, policy, shown, hidden):
     client.force_login(learner)
     five_years = q2.choices.get(text="五年").pk
     client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), {
-        "q1-present": "1", "q1": tokens(attempt, af.correct_ids(q1)), "q2-present": "1",
-        "q2": tokens(attempt, [five_years])})
+        "q1-present": "1", "q1": tokens(attempt, af.correct_ids(q1), 1), "q2-present": "1",
+        "q2": tokens(attempt, [five_years], 2)})
     page = client.get(reverse("assessments:attempt_review", args=[attempt.pk])).content.decode()
     for text in shown:
         assert text in page, text
@@ -281,7 +283,7 @@ def test_the_exam_and_review_pages_escape_what_lecturers_wrote(client, learner):
     assert "&lt;b&gt;三年&lt;/b&gt;" in page and 'onmouseover="x' not in page and "&lt;i&gt;简述&lt;/i&gt;" in page
     assert '<input type="radio" name="q1" value="' in page and 'data-nav="2"' in page
     client.post(reverse("assessments:attempt_submit", args=[attempt.pk]), {
-        "q1-present": "1", "q1": tokens(attempt, af.correct_ids(tricky)), "t2": "<img src=x>答案"})
+        "q1-present": "1", "q1": tokens(attempt, af.correct_ids(tricky), 1), "t2": "<img src=x>答案"})
     review = client.get(reverse("assessments:attempt_review", args=[attempt.pk])).content.decode()
     assert "<script>alert" not in review and "&lt;b&gt;三年&lt;/b&gt;" in review
     assert "&lt;img src=x&gt;答案" in review and "<img src=x>" not in review

@@ -107,9 +107,10 @@ print(json.dumps({{'username': person.username}}))
 
 ANSWER_KEY = """
 import json
-from assessments.models import Attempt, choice_token
+from assessments.models import Attempt, answer_token
 attempt = Attempt.objects.get(user__username={username!r}, status='in_progress')
-print(json.dumps({{row.position: [choice_token(attempt.pk, c.pk) for c in row.question.choices.all() if c.is_correct]
+print(json.dumps({{row.position: [answer_token(attempt.pk, row.position, c.pk)
+                                  for c in row.question.choices.all() if c.is_correct]
                   for row in attempt.questions.select_related('question').prefetch_related('question__choices')}}))
 """
 

@@ -11,7 +11,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from assessments import services
-from assessments.models import Attempt, AttemptQuestion, AttemptStatusChange, Choice, Question, QuestionCategory, Quiz
+from assessments.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptStatusChange,
+    Choice,
+    Question,
+    QuestionCategory,
+    Quiz,
+    answer_tokens,
+)
 from assessments.services import QuestionDraft
 from people.benchmarks import add_json_argument, emit, figure
 from people.models import Committee, Membership, Region, User
@@ -48,11 +57,11 @@ class Command(BaseCommand):
                 Membership.objects.create(person=learner, committee=committee, role=Membership.Role.MEDIATOR)
                 attempt = services.attempt_start(user=learner, quiz=quiz)
                 rows = list(attempt.questions.values_list("position", "choice_order")[:answers])
-                for position, order in rows:
+                for position, order in rows:  # as a page sends them: the question's sealed tokens
                     with CaptureQueriesContext(connection) as ctx:
                         started = time.perf_counter()
                         services.attempt_answer(attempt_id=attempt.pk, user=learner, position=position,
-                                                choices=order[:1])
+                                                choice_tokens=answer_tokens(attempt.pk, position, order[:1]))
                         save_times.append(time.perf_counter() - started)
                     save_queries = max(save_queries, len(ctx.captured_queries))
                 with CaptureQueriesContext(connection) as ctx:
