@@ -22,8 +22,6 @@ from django.utils import timezone
 from .fast_sql import columns_sql, every_field, instance
 from .models import SignInSession, User
 
-_SESSION_FIELDS = ("session_key", "session_data", "expire_date", "user")
-
 
 class SessionStore(db.SessionStore):
     user_row = None  # the user of the session, read with it (None: none, or not read yet)
@@ -37,13 +35,15 @@ class SessionStore(db.SessionStore):
         session.user_id = _user_id(data.get(SESSION_KEY))
         return session
 
-    def _get_session_from_db(self):
+    def load(self):
+        """Django's ``load``: the session's data, or {} (and no key any more) when there is no such session or it
+        has expired. Only the data is read, with its user, in one statement; no session object is made (Django's
+        makes one to read its data and drop it: two timestamps parsed and a model built on every request)."""
         self.user_row = None
         if not self.session_key:
             self._session_key = None
-            return None
-        model = self.model
-        using = router.db_for_read(model)
+            return {}
+        using = router.db_for_read(self.model)
         # The time as the ORM would send it (SQLite stores naive UTC text, PostgreSQL takes the datetime).
         now = connections[using].ops.adapt_datetimefield_value(timezone.now())
         with connections[using].cursor() as cursor:
@@ -51,19 +51,17 @@ class SessionStore(db.SessionStore):
             row = cursor.fetchone()
         if row is None:
             self._session_key = None
-            return None
-        split = len(_SESSION_FIELDS)
-        session = instance(model, _SESSION_FIELDS, row[:split], using=using)
-        user = row[split:]
+            return {}
+        user = row[1:]
         if user[every_field(User).index("id")] is not None:  # NULL: no one is signed in (the LEFT JOIN found none)
             self.user_row = instance(User, every_field(User), user, using=using)
-        return session
+        return self.decode(row[0])
 
 
 @cache
 def _session_sql(using: str) -> str:
     quote = connections[using].ops.quote_name
-    return (f"SELECT {columns_sql(SignInSession, _SESSION_FIELDS, 's', using=using)}, "  # noqa: S608  (our own names)
+    return (f"SELECT {columns_sql(SignInSession, ('session_data',), 's', using=using)}, "  # noqa: S608  (our own names)
             f"{columns_sql(User, every_field(User), 'u', using=using)} "
             f"FROM {quote(SignInSession._meta.db_table)} s LEFT JOIN {quote(User._meta.db_table)} u "
             f"ON u.{quote('id')} = s.{quote('user_id')} WHERE s.{quote('session_key')} = %s "
