@@ -70,7 +70,8 @@ def answers_stored(acknowledged: list[list]) -> dict:
         row = AttemptQuestion.objects.select_related("question").get(
             attempt_id=attempt, attempt__user__username=username, position=position)
         known = row.choice_tokens()
-        if row.response != _clean_response(row, [known[t] for t in tokens], None) or row.answered_at is None:
+        stored_as_sent = _clean_response(row.question.kind, row.choice_order, [known[t] for t in tokens], None)
+        if row.response != stored_as_sent or row.answered_at is None:
             problems.append([username, attempt, position, row.response])
     usernames = sorted({a[0] for a in acknowledged})
     attempts = {name: Attempt.objects.filter(user__username=name).count() for name in usernames}
