@@ -312,7 +312,7 @@ def _answer_row_sql(using: str) -> str:
 def answer_row(*, attempt_id: int, user_id: int, position: int, using: str = "default") -> AttemptQuestion | None:
     """The drawn question at ``position`` of the user's attempt with ``.attempt`` and ``.question`` filled in;
     None when there is no such question in the user's attempt."""
-    with connections[using].cursor() as cursor:
+    with fast_sql.prepared_cursor(using) as cursor:
         cursor.execute(_answer_row_sql(using), [attempt_id, user_id, position])
         values = cursor.fetchone()
     if values is None:

@@ -19,7 +19,7 @@ from django.contrib.sessions.backends import db
 from django.db import connections, router
 from django.utils import timezone
 
-from .fast_sql import columns_sql, every_field, instance
+from .fast_sql import columns_sql, every_field, instance, prepared_cursor
 from .models import SignInSession, User
 
 
@@ -46,7 +46,7 @@ class SessionStore(db.SessionStore):
         using = router.db_for_read(self.model)
         # The time as the ORM would send it (SQLite stores naive UTC text, PostgreSQL takes the datetime).
         now = connections[using].ops.adapt_datetimefield_value(timezone.now())
-        with connections[using].cursor() as cursor:
+        with prepared_cursor(using) as cursor:
             cursor.execute(_session_sql(using), [self.session_key, now])
             row = cursor.fetchone()
         if row is None:
