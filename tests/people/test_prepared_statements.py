@@ -96,6 +96,28 @@ def test_a_failed_prepared_statement_leaves_the_connection_working():
     assert one_row(User, '"id" = %s', [person.pk]) == person
 
 
+def test_a_statement_prepared_in_a_transaction_rolled_back_whole_still_runs_prepared():
+    """What a request's ``atomic()`` that fails does on the real connection (not a savepoint, as inside a test):
+    psycopg and the server still agree on the statement afterwards (no "prepared statement does not exist")."""
+    own = connections.create_connection("default")
+    try:
+        own.ensure_connection()
+        own.set_autocommit(False)
+        with own.prepared_cursor() as cursor:
+            cursor.execute("SELECT %s::int + 1", [1])
+            assert cursor.fetchone() == (2,)
+        own.rollback()
+        own.set_autocommit(True)
+        for value in (2, 3):
+            with own.prepared_cursor() as cursor:
+                cursor.execute("SELECT %s::int + 1", [value])
+                assert cursor.fetchone() == (value + 1,)
+        prepared = _prepared(own)
+        assert list(prepared) == ["SELECT $1::int + 1"] and prepared["SELECT $1::int + 1"] >= 2
+    finally:
+        own.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_behind_a_pooler_nothing_is_prepared():
     """With DATABASE_POOLER=pgbouncer (transaction pooling) a Django connection's statements may run on another
