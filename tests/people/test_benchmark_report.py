@@ -17,9 +17,14 @@ def test_the_report_runs_the_benchmarks_it_is_given_and_writes_markdown_and_json
     # The calibration of the same run comes first: the loop and the bare request through the same middleware.
     assert [f["label"] for f in attempts] == ["calibration: 5M additions (pure Python)",
                                               "calibration: bare request (in-process + DB)",
-                                              "save an answer", "submit 100 questions"]
+                                              "save an answer", "submit 100 questions",
+                                              "save an answer (request)"]
     assert attempts[0]["n"] == 3 and attempts[0]["median_ms"] > 10 and attempts[1]["median_ms"] > 0
     assert attempts[2]["n"] == 2 and attempts[2]["median_ms"] > 0
+    # A save as the page posts it (signed in, CSRF checked), and its multiple of /health/ measured beside it.
+    request = attempts[4]
+    assert request["n"] == 40 and request["floor_median_ms"] > 0
+    assert request["ratio_to_floor"] == round(request["median_ms"] / request["floor_median_ms"], 2) > 1
     pages = {f["label"]: f for f in report["results"][1]["figures"]}
     assert "calibration: 5M additions (pure Python)" in pages
     assert pages["GET /accounts/login/ (anonymous)"]["status"] == 200

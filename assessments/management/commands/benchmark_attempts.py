@@ -1,14 +1,21 @@
 """Answer-save and submit latencies on the current database (median and p95), with queries per call.
 
-Builds a throw-away quiz of 100 questions and a few learners, measures, then removes what it built."""
+Builds a throw-away quiz of 100 questions and a few learners, measures, then removes what it built. Also a save as
+the exam page sends it (a signed-in JSON POST with its CSRF token, through the whole middleware in Django's test
+client), alternating with ``/health/``, the bare request floor, and given as a multiple of it (issue #21)."""
 
+import json
 import time
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from assessments import services
 from assessments.models import (
@@ -49,6 +56,7 @@ class Command(BaseCommand):
         quiz.fixed_questions.create(question_id=questions[0].pk)
         quiz.draw_rules.create(category=QuestionCategory.objects.get(name=tag), count=99)
         save_times, submit_times, save_queries, submit_queries = [], [], 0, 0
+        request_times, floor_times = [], []
         learners = []
         try:
             for n in range(attempts):
@@ -64,6 +72,8 @@ class Command(BaseCommand):
                                                 choice_tokens=answer_tokens(attempt.pk, position, order[:1]))
                         save_times.append(time.perf_counter() - started)
                     save_queries = max(save_queries, len(ctx.captured_queries))
+                if n == 0:
+                    request_times, floor_times = _requests(learner, attempt.pk, rows, rounds=20 * answers)
                 with CaptureQueriesContext(connection) as ctx:
                     started = time.perf_counter()
                     services.attempt_submit(attempt_id=attempt.pk, user=learner)
@@ -73,6 +83,7 @@ class Command(BaseCommand):
                 figure("save an answer", save_times, queries_per_call=save_queries, database=connection.vendor),
                 figure("submit 100 questions", submit_times, queries_per_call=submit_queries,
                        database=connection.vendor),
+                figure("save an answer (request)", request_times, floor=floor_times, database=connection.vendor),
             ], options["json"])
         finally:
             # Benchmark scaffolding only: the engine itself never deletes attempts.
@@ -88,3 +99,34 @@ class Command(BaseCommand):
             User.objects.filter(pk__in=[u.pk for u in learners]).delete()
             committee.delete()
             region.delete()
+
+
+def _requests(learner, attempt_id: int, rows, *, rounds: int) -> tuple[list[float], list[float]]:
+    """``rounds`` saves as the exam page posts them, each followed by ``/health/`` through the same client: the
+    request times of both. CSRF is checked as for a browser (a cookie, and the masked token in the header)."""
+    host = next((h for h in settings.ALLOWED_HOSTS if not h.startswith(("*", "."))), "localhost")
+    secure = bool(getattr(settings, "SECURE_SSL_REDIRECT", False))
+    client = Client(enforce_csrf_checks=True, SERVER_NAME=host)
+    client.force_login(learner)
+    secret = _get_new_csrf_string()
+    client.cookies[settings.CSRF_COOKIE_NAME] = secret
+    url = reverse("assessments:attempt_answer", args=[attempt_id])
+    scheme = "https" if secure else "http"
+    headers = {"X-CSRFToken": _mask_cipher_secret(secret), "Origin": f"{scheme}://{host}",
+               "Referer": f"{scheme}://{host}/"}
+    saves, floors = [], []
+    for n in range(rounds + 10):  # the first ten warm up
+        position, order = rows[n % len(rows)]
+        body = json.dumps({"position": position, "choices": answer_tokens(attempt_id, position, order[:1])})
+        started = time.perf_counter()
+        response = client.post(url, body, content_type="application/json", headers=headers, secure=secure)
+        saved = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"the save was refused: {response.status_code} {response.content[:200]!r}")
+        started = time.perf_counter()
+        client.get("/health/", secure=secure)
+        floor = time.perf_counter() - started
+        if n >= 10:
+            saves.append(saved)
+            floors.append(floor)
+    return saves, floors
