@@ -2,7 +2,7 @@
 once per connection and then only executed; Django's own queries never are, and behind a pooler nothing is."""
 
 import pytest
-from django.db import IntegrityError, connection, connections, transaction
+from django.db import DataError, IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -88,8 +88,8 @@ def test_a_statement_prepared_in_a_transaction_that_rolled_back_still_runs():
 
 
 def test_a_failed_prepared_statement_leaves_the_connection_working():
-    with pytest.raises(Exception), transaction.atomic(), prepared_cursor() as cursor:  # noqa: B017, PT011
-        cursor.execute('SELECT 1 / %s FROM "people_user"', [0])  # division by zero, if there is a row
+    with pytest.raises(DataError), transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute('SELECT 1 / %s FROM "people_user"', [0])  # division by zero once there is a row
         factories.mediator()
         cursor.execute('SELECT 1 / %s FROM "people_user"', [0])
     person = factories.mediator()
