@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, ROOT, SERVER, login, menu_click, open_menu, screenshot
 
@@ -93,7 +94,9 @@ def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(engli
     _open_exam(phone, "矛盾纠纷信息员合格考试")
     assert phone.locator("fieldset.question:visible").count() == 1  # one question per page
     first = _answer(phone, phone.locator("fieldset.question:visible"))
-    assert "已保存" in phone.inner_text("[data-save-status]")
+    status = phone.locator("[data-save-status]")
+    # The page reports once it has read the response's body, a moment after the response arrives: wait for it.
+    expect(status).to_contain_text("已保存")
     # The time in the page's language, not the phone's ("4:58:37 AM" before).
     assert not re.search(r"\b[AP]M\b", phone.inner_text("[data-save-status]"))
 
@@ -101,8 +104,8 @@ def test_an_answer_after_the_deadline_is_refused_and_earlier_ones_are_kept(engli
     with phone.expect_response(lambda r: "/answer/" in r.url) as refused:
         phone.locator("fieldset.question:visible label.choice").nth(1).click()
     assert refused.value.status == 409
-    status = phone.locator("[data-save-status]")
-    assert "考试时间已到" in status.inner_text() and "截止前的作答均已保存" in status.inner_text()
+    expect(status).to_contain_text("考试时间已到")
+    assert "截止前的作答均已保存" in status.inner_text()
     choices = phone.locator("fieldset.question:visible label.choice input")
     assert choices.first.is_disabled()
     # The page shows what the server kept, not the refused click.
