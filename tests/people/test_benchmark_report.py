@@ -18,13 +18,18 @@ def test_the_report_runs_the_benchmarks_it_is_given_and_writes_markdown_and_json
     assert [f["label"] for f in attempts] == ["calibration: 5M additions (pure Python)",
                                               "calibration: bare request (in-process + DB)",
                                               "save an answer", "submit 100 questions",
-                                              "save an answer (request)"]
+                                              "save an answer (request)", "save an answer (SQL alone)"]
     assert attempts[0]["n"] == 3 and attempts[0]["median_ms"] > 10 and attempts[1]["median_ms"] > 0
     assert attempts[2]["n"] == 2 and attempts[2]["median_ms"] > 0
     # A save as the page posts it (signed in, CSRF checked), and its multiple of /health/ measured beside it.
     request = attempts[4]
     assert request["n"] == 40 and request["floor_median_ms"] > 0
     assert request["ratio_to_floor"] == round(request["median_ms"] / request["floor_median_ms"], 2) > 1
+    # The statements those two requests sent (the session's read and the answer's UPDATE; the floor's SELECT 1),
+    # run alone: the least the save could cost as a multiple of the floor lies between 1 and what it costs.
+    alone = attempts[5]
+    assert (alone["n"], alone["statements"], alone["floor_statements"]) == (40, 2, 1)
+    assert 1 < alone["least_request_x_floor"] < request["ratio_to_floor"]
     pages = {f["label"]: f for f in report["results"][1]["figures"]}
     assert "calibration: 5M additions (pure Python)" in pages
     assert pages["GET /accounts/login/ (anonymous)"]["status"] == 200
@@ -70,3 +75,12 @@ def test_a_new_report_keeps_the_hand_written_text_and_the_results_it_did_not_run
     old = [{"benchmark": "attempts", "n": 1}, {"benchmark": "certificates", "n": 1}]
     assert merge_results(old, [{"benchmark": "certificates", "n": 2}, {"benchmark": "pages", "n": 3}]) == [
         {"benchmark": "attempts", "n": 1}, {"benchmark": "certificates", "n": 2}, {"benchmark": "pages", "n": 3}]
+
+
+def test_statements_run_alone_must_find_their_rows_again():
+    """Run again after the attempt closed, the save's UPDATE would write nothing and time no write: refused."""
+    from assessments.management.commands.benchmark_attempts import _statements_alone
+
+    assert len(_statements_alone(["SELECT 1"], rounds=3)) == 3
+    with pytest.raises(RuntimeError, match="found nothing"):
+        _statements_alone(["UPDATE people_user SET name = name WHERE id = -1"], rounds=1)

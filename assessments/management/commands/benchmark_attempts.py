@@ -2,9 +2,12 @@
 
 Builds a throw-away quiz of 100 questions and a few learners, measures, then removes what it built. Also a save as
 the exam page sends it (a signed-in JSON POST with its CSRF token, through the whole middleware in Django's test
-client), alternating with ``/health/``, the bare request floor, and given as a multiple of it (issue #21)."""
+client), alternating with ``/health/``, the bare request floor, and given as a multiple of it (issue #21); and the
+statements those two requests send, run alone on the same connection, which bound the multiple from below: a save
+can cost no less than the floor, less its ``SELECT 1``, plus its own statements (``least_request_x_floor``)."""
 
 import json
+import statistics
 import time
 import uuid
 from decimal import Decimal
@@ -30,6 +33,7 @@ from assessments.models import (
 )
 from assessments.services import QuestionDraft
 from people.benchmarks import add_json_argument, emit, figure
+from people.fast_sql import prepared_cursor
 from people.models import Committee, Membership, Region, User
 
 
@@ -56,7 +60,7 @@ class Command(BaseCommand):
         quiz.fixed_questions.create(question_id=questions[0].pk)
         quiz.draw_rules.create(category=QuestionCategory.objects.get(name=tag), count=99)
         save_times, submit_times, save_queries, submit_queries = [], [], 0, 0
-        request_times, floor_times = [], []
+        requests: dict[str, list] = {}
         learners = []
         try:
             for n in range(attempts):
@@ -73,7 +77,7 @@ class Command(BaseCommand):
                         save_times.append(time.perf_counter() - started)
                     save_queries = max(save_queries, len(ctx.captured_queries))
                 if n == 0:
-                    request_times, floor_times = _requests(learner, attempt.pk, rows, rounds=20 * answers)
+                    requests = _requests(learner, attempt.pk, rows, rounds=20 * answers)
                 with CaptureQueriesContext(connection) as ctx:
                     started = time.perf_counter()
                     services.attempt_submit(attempt_id=attempt.pk, user=learner)
@@ -83,7 +87,11 @@ class Command(BaseCommand):
                 figure("save an answer", save_times, queries_per_call=save_queries, database=connection.vendor),
                 figure("submit 100 questions", submit_times, queries_per_call=submit_queries,
                        database=connection.vendor),
-                figure("save an answer (request)", request_times, floor=floor_times, database=connection.vendor),
+                figure("save an answer (request)", requests["save"], floor=requests["floor"],
+                       database=connection.vendor),
+                figure("save an answer (SQL alone)", requests["save_sql"], floor=requests["floor_sql"],
+                       least_request_x_floor=_least_multiple(requests), statements=requests["statements"],
+                       floor_statements=requests["floor_statements"], database=connection.vendor),
             ], options["json"])
         finally:
             # Benchmark scaffolding only: the engine itself never deletes attempts.
@@ -101,9 +109,11 @@ class Command(BaseCommand):
             region.delete()
 
 
-def _requests(learner, attempt_id: int, rows, *, rounds: int) -> tuple[list[float], list[float]]:
+def _requests(learner, attempt_id: int, rows, *, rounds: int) -> dict:
     """``rounds`` saves as the exam page posts them, each followed by ``/health/`` through the same client: the
-    request times of both. CSRF is checked as for a browser (a cookie, and the masked token in the header)."""
+    request times of both (``save``, ``floor``), then the statements one of each sent, run alone as often
+    (``save_sql``, ``floor_sql``; while the attempt is open, so the save's still writes). CSRF is checked as for a
+    browser (a cookie, and the masked token in the header)."""
     host = next((h for h in settings.ALLOWED_HOSTS if not h.startswith(("*", "."))), "localhost")
     secure = bool(getattr(settings, "SECURE_SSL_REDIRECT", False))
     client = Client(enforce_csrf_checks=True, SERVER_NAME=host)
@@ -129,4 +139,38 @@ def _requests(learner, attempt_id: int, rows, *, rounds: int) -> tuple[list[floa
         if n >= 10:
             saves.append(saved)
             floors.append(floor)
-    return saves, floors
+    with CaptureQueriesContext(connection) as save_sql:
+        client.post(url, body, content_type="application/json", headers=headers, secure=secure)
+    with CaptureQueriesContext(connection) as floor_sql:
+        client.get("/health/", secure=secure)
+    save_statements, floor_statements = ([query["sql"] for query in captured.captured_queries]
+                                         for captured in (save_sql, floor_sql))
+    return {"save": saves, "floor": floors, "statements": len(save_statements),
+            "floor_statements": len(floor_statements),
+            "save_sql": _statements_alone(save_statements, rounds=rounds),
+            "floor_sql": _statements_alone(floor_statements, rounds=rounds)}
+
+
+def _statements_alone(statements: list[str], *, rounds: int) -> list[float]:
+    """The time to run ``statements`` (as a request sent them, values written in) one after the other on the same
+    connection, prepared where the request's were: what the database and the driver cost a request, with none of
+    Django's work. Re-running a save's statements writes the same answer again, durably, as the request did."""
+    times = []
+    with prepared_cursor() as cursor:
+        for n in range(rounds + 10):
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                found = cursor.fetchall() if cursor.description is not None else cursor.rowcount
+                if not found:  # e.g. the attempt closed: an UPDATE writing nothing would time no write
+                    raise RuntimeError(f"a statement of the request found nothing when run again: {sql[:200]}")
+            if n >= 10:
+                times.append(time.perf_counter() - started)
+    return times
+
+
+def _least_multiple(requests: dict) -> float:
+    """The least a save could cost as a multiple of the floor, were everything but its statements as cheap as the
+    floor's: (floor − floor's statements + save's statements) ÷ floor, by medians."""
+    floor, floor_sql, sql = (statistics.median(requests[name]) for name in ("floor", "floor_sql", "save_sql"))
+    return round((floor - floor_sql + sql) / floor, 2)
