@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, SERVER, login, screenshot
 
@@ -144,7 +145,8 @@ def test_a_self_check_is_answered_with_instant_feedback_online_and_offline_and_l
     phone.locator("[data-testid=self-check-item]").first.locator("label.choice").first.click()
     phone.locator("[data-testid=self-check-item]").first.locator("[data-testid=self-check-submit]").click()
     feedback = phone.locator("[data-testid=self-check-feedback]")
-    assert feedback.count() == 1 and ("答对" in feedback.inner_text() or "答错" in feedback.inner_text())
+    expect(feedback).to_have_count(1)  # count() does not wait for the page the POST answered with
+    assert ("答对" in feedback.inner_text() or "答错" in feedback.inner_text())
     assert "第二条" in phone.inner_text("[data-testid=self-check]")  # the explanation quotes the article
     screenshot(phone, "self-check-feedback-375")
 
