@@ -4,7 +4,9 @@ Builds a throw-away quiz of 100 questions and a few learners, measures, then rem
 the exam page sends it (a signed-in JSON POST with its CSRF token, through the whole middleware in Django's test
 client), alternating with ``/health/``, the bare request floor, and given as a multiple of it (issue #21); and the
 statements those two requests send, run alone on the same connection, which bound the multiple from below: a save
-can cost no less than the floor, less its ``SELECT 1``, plus its own statements (``least_request_x_floor``)."""
+can cost no less than the floor, less its ``SELECT 1``, plus its own statements (``least_request_x_floor``). Beside
+them, a *signed-in floor*: the same ``SELECT 1`` from a bare view behind what a save passes first (sign-in, the
+session read, CSRF, a JSON body), on this module's own URL (``urlpatterns`` below, in process only)."""
 
 import json
 import statistics
@@ -13,12 +15,15 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.management.base import BaseCommand
 from django.db import connection
+from django.http import JsonResponse
 from django.middleware.csrf import _get_new_csrf_string, _mask_cipher_secret
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import include, path, reverse
+from django.views.decorators.http import require_POST
 
 from assessments import services
 from assessments.models import (
@@ -35,6 +40,24 @@ from assessments.services import QuestionDraft
 from people.benchmarks import add_json_argument, emit, figure
 from people.fast_sql import prepared_cursor
 from people.models import Committee, Membership, Region, User
+
+SIGNED_IN_FLOOR = "/benchmark/signed-in-floor/"
+
+
+@require_POST
+@login_required
+def signed_in_floor(request):
+    """``/health/``'s ``SELECT 1`` behind what every save passes before its own work: signed in (the session read
+    with its user), CSRF-checked, its JSON body read. Only on this module's URL configuration, never served."""
+    json.loads(request.body or b"{}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"ok": True})
+
+
+# The site's URLs with the signed-in floor in front (one pattern and one include deeper for every request alike).
+urlpatterns = [path(SIGNED_IN_FLOOR.strip("/") + "/", signed_in_floor), path("", include(settings.ROOT_URLCONF))]
 
 
 class Command(BaseCommand):
@@ -77,7 +100,8 @@ class Command(BaseCommand):
                         save_times.append(time.perf_counter() - started)
                     save_queries = max(save_queries, len(ctx.captured_queries))
                 if n == 0:
-                    requests = _requests(learner, attempt.pk, rows, rounds=20 * answers)
+                    with override_settings(ROOT_URLCONF=__name__):
+                        requests = _requests(learner, attempt.pk, rows, rounds=20 * answers)
                 with CaptureQueriesContext(connection) as ctx:
                     started = time.perf_counter()
                     services.attempt_submit(attempt_id=attempt.pk, user=learner)
@@ -88,6 +112,8 @@ class Command(BaseCommand):
                 figure("submit 100 questions", submit_times, queries_per_call=submit_queries,
                        database=connection.vendor),
                 figure("save an answer (request)", requests["save"], floor=requests["floor"],
+                       database=connection.vendor),
+                figure("save an answer (request, signed-in floor)", requests["save"], floor=requests["signed_in"],
                        database=connection.vendor),
                 figure("save an answer (SQL alone)", requests["save_sql"], floor=requests["floor_sql"],
                        least_request_x_floor=_least_multiple(requests), statements=requests["statements"],
@@ -110,10 +136,10 @@ class Command(BaseCommand):
 
 
 def _requests(learner, attempt_id: int, rows, *, rounds: int) -> dict:
-    """``rounds`` saves as the exam page posts them, each followed by ``/health/`` through the same client: the
-    request times of both (``save``, ``floor``), then the statements one of each sent, run alone as often
-    (``save_sql``, ``floor_sql``; while the attempt is open, so the save's still writes). CSRF is checked as for a
-    browser (a cookie, and the masked token in the header)."""
+    """``rounds`` saves as the exam page posts them, each followed by ``/health/`` and the signed-in floor through the
+    same client: the request times of the three (``save``, ``floor``, ``signed_in``), then the statements one save
+    and one ``/health/`` sent, run alone as often (``save_sql``, ``floor_sql``; while the attempt is open, so the
+    save's still writes). CSRF is checked as for a browser (a cookie, and the masked token in the header)."""
     host = next((h for h in settings.ALLOWED_HOSTS if not h.startswith(("*", "."))), "localhost")
     secure = bool(getattr(settings, "SECURE_SSL_REDIRECT", False))
     client = Client(enforce_csrf_checks=True, SERVER_NAME=host)
@@ -124,7 +150,7 @@ def _requests(learner, attempt_id: int, rows, *, rounds: int) -> dict:
     scheme = "https" if secure else "http"
     headers = {"X-CSRFToken": _mask_cipher_secret(secret), "Origin": f"{scheme}://{host}",
                "Referer": f"{scheme}://{host}/"}
-    saves, floors = [], []
+    saves, floors, signed_in = [], [], []
     for n in range(rounds + 10):  # the first ten warm up
         position, order = rows[n % len(rows)]
         body = json.dumps({"position": position, "choices": answer_tokens(attempt_id, position, order[:1])})
@@ -136,16 +162,23 @@ def _requests(learner, attempt_id: int, rows, *, rounds: int) -> dict:
         started = time.perf_counter()
         client.get("/health/", secure=secure)
         floor = time.perf_counter() - started
+        started = time.perf_counter()
+        response = client.post(SIGNED_IN_FLOOR, body, content_type="application/json", headers=headers,
+                               secure=secure)
+        bare = time.perf_counter() - started
+        if response.status_code != 200:
+            raise RuntimeError(f"the signed-in floor was refused: {response.status_code}")
         if n >= 10:
             saves.append(saved)
             floors.append(floor)
+            signed_in.append(bare)
     with CaptureQueriesContext(connection) as save_sql:
         client.post(url, body, content_type="application/json", headers=headers, secure=secure)
     with CaptureQueriesContext(connection) as floor_sql:
         client.get("/health/", secure=secure)
     save_statements, floor_statements = ([query["sql"] for query in captured.captured_queries]
                                          for captured in (save_sql, floor_sql))
-    return {"save": saves, "floor": floors, "statements": len(save_statements),
+    return {"save": saves, "floor": floors, "signed_in": signed_in, "statements": len(save_statements),
             "floor_statements": len(floor_statements),
             "save_sql": _statements_alone(save_statements, rounds=rounds),
             "floor_sql": _statements_alone(floor_statements, rounds=rounds)}
